@@ -1,0 +1,35 @@
+# deskbot: the two commands of the README.
+#   make run   set up, migrate, seed sample data, start the desk (console without Slack credentials)
+#   make test  set up, make sure PostgreSQL is up, run ruff and the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/deskbot db upgrade
+	$(BIN)/deskbot seed
+	$(BIN)/deskbot run --or-console
+
+test: $(STAMP)
+	bash .ci/postgres
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.faq
+	$(BIN)/python -m bench.nlu
+
+clean:
+	rm -rf $(VENV) deskbot.db .pytest_cache
