@@ -1,0 +1,251 @@
+"""SQLAlchemy 2 models: the desk's persistent state.
+
+Tickets hold their current state; ``events`` hold everything that ever happened to them
+(append-only), so history, audit export and reports are all read from events. Rows that make the
+desk safe to run as several processes also live here: processed inbound events (de-duplication),
+the outbox, timed notices already sent, and per-kind key counters.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from store.types import JSONType, UTCDateTime, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType}
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slack_channel: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slack_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default="requester")
+    team_code: Mapped[str | None] = mapped_column(ForeignKey("teams.code"))
+    language: Mapped[str] = mapped_column(String(8), default="es")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    vip: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Counter(Base):
+    """Next number per key prefix (INC, REQ, SEC): one row each, incremented under a row lock."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("kind", "number", name="uq_tickets_kind_number"),
+        Index("ix_tickets_status_team", "status", "team_code"),
+        Index("ix_tickets_requester", "requester_id", "status"),
+        Index("ix_tickets_assignee", "assignee_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(24), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # incident | request | security
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(32), default="other")
+    impact: Mapped[str] = mapped_column(String(8), default="medium")
+    urgency: Mapped[str] = mapped_column(String(8), default="medium")
+    priority: Mapped[str] = mapped_column(String(2), default="P3")
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    requester_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    team_code: Mapped[str | None] = mapped_column(ForeignKey("teams.code"))
+    channel: Mapped[str] = mapped_column(String(16), default="console")
+    channel_ref: Mapped[str | None] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(8), default="es")
+    resolution: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_response_at: Mapped[datetime | None] = mapped_column()
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    # SLA clock: due times are recomputed when the clock pauses and resumes.
+    response_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    paused_at: Mapped[datetime | None] = mapped_column()
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    requester: Mapped[Person] = relationship(foreign_keys=[requester_id], lazy="joined")
+    assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Watcher(Base):
+    """A second technician invited to a ticket: told of its changes, may work it."""
+
+    __tablename__ = "watchers"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Event(Base):
+    """Something that happened to a ticket. Never updated, never deleted."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "seq", name="uq_events_ticket_seq"),
+        Index("ix_events_type_at", "type", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # None = system
+    type: Mapped[str] = mapped_column(String(32))
+    visibility: Mapped[str] = mapped_column(String(8), default="public")  # public | internal
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SurveyAnswer(Base):
+    __tablename__ = "survey_answers"
+    __table_args__ = (UniqueConstraint("ticket_id", "question_id", name="uq_survey_ticket_q"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    question_id: Mapped[str] = mapped_column(String(64))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SecurityRecord(Base):
+    """The ISO 27001 incident record carried by every SEC- ticket (seed 004, 'Procedimiento')."""
+
+    __tablename__ = "security_records"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    discovered_where: Mapped[str | None] = mapped_column(Text)
+    discovered_by: Mapped[str | None] = mapped_column(String(200))
+    discovered_at: Mapped[datetime | None] = mapped_column()
+    discoverer_action: Mapped[str | None] = mapped_column(Text)  # reported / concealed / ...
+    reported_to: Mapped[str | None] = mapped_column(String(200))
+    report_written_at: Mapped[datetime | None] = mapped_column()
+    severity: Mapped[str | None] = mapped_column(String(16))
+    owner_learned_at: Mapped[datetime | None] = mapped_column()
+    owner_action: Mapped[str | None] = mapped_column(Text)
+    followup_by: Mapped[str | None] = mapped_column(String(200))
+    followup_at: Mapped[datetime | None] = mapped_column()
+
+
+class Deflection(Base):
+    """A request answered by a knowledge-base article: no ticket was needed."""
+
+    __tablename__ = "deflections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    article_id: Mapped[str] = mapped_column(String(128))
+    query: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8), default="es")
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ProcessedEvent(Base):
+    """Inbound deliveries already handled (Slack ``event_id``, email Message-ID): retries skip."""
+
+    __tablename__ = "processed_events"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Conversation(Base):
+    """Where a person's conversation with the bot stands, so a restart loses nothing."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "ref", name="uq_conversations_channel_ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str] = mapped_column(String(255))  # e.g. Slack channel:thread_ts, console user
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxMessage(Base):
+    """A message to deliver, written in the same transaction as the change that causes it.
+
+    ``recipient`` says whom (``{"type": "thread", "ticket": "INC-1"}``, ``{"type": "person",
+    "person_id": 3}``, ``{"type": "team", "team": "L1"}``); ``template``/``context``/``language``
+    say what, rendered by the delivering channel. ``key`` makes delivery idempotent.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))  # slack | email | console
+    recipient: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    template: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8), default="es")
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column()
+
+
+class Notice(Base):
+    """A timed notice (SLA warning, breach, reminder) already sent; the key makes it once."""
+
+    __tablename__ = "notices"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(48), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,282 @@
+"""Repositories: how aggregates are found and saved. No commits here (the unit of work owns them).
+
+Ticket changes take a row lock first (``get(key, lock=True)``: ``SELECT ... FOR UPDATE`` on
+PostgreSQL; SQLite serialises writers with ``BEGIN IMMEDIATE``). That lock is what makes a claim
+race have exactly one winner and gives each ticket a gap-free event sequence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store.errors import NotFound
+from store.models import (
+    Counter,
+    Event,
+    OutboxMessage,
+    Person,
+    SurveyAnswer,
+    Team,
+    Ticket,
+    Watcher,
+)
+from store.types import utcnow
+
+KEY_PREFIX = {"incident": "INC", "request": "REQ", "security": "SEC"}
+
+
+def parse_key(key: str) -> tuple[str, int] | None:
+    """``'inc-42'`` -> ``('INC', 42)``; None when it is not a ticket key at all."""
+    prefix, sep, number = key.strip().upper().partition("-")
+    if not sep or prefix not in KEY_PREFIX.values() or not number.isdigit():
+        return None
+    return prefix, int(number)
+
+
+class PersonRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, person: Person) -> Person:
+        self.session.add(person)
+        self.session.flush()
+        return person
+
+    def get(self, person_id: int) -> Person:
+        person = self.session.get(Person, person_id)
+        if person is None:
+            raise NotFound("person_not_found", ref=str(person_id))
+        return person
+
+    def by_slack_id(self, slack_id: str) -> Person | None:
+        return self.session.scalar(select(Person).where(Person.slack_id == slack_id))
+
+    def by_email(self, email: str) -> Person | None:
+        return self.session.scalar(
+            select(Person).where(func.lower(Person.email) == email.strip().lower())
+        )
+
+    def by_name(self, name: str) -> Person | None:
+        return self.session.scalar(
+            select(Person).where(func.lower(Person.name) == name.strip().lower()).limit(1)
+        )
+
+    def find(self, ref: str) -> Person:
+        """A person by id, Slack id, email or exact name: what an admin or technician types."""
+        ref = ref.strip().lstrip("@")
+        if ref.startswith("<@") and ref.endswith(">"):
+            ref = ref[2:-1].split("|")[0]
+        person = None
+        if ref.isdigit():
+            person = self.session.get(Person, int(ref))
+        person = person or self.by_slack_id(ref) or self.by_name(ref)
+        if person is None and "@" in ref:
+            person = self.by_email(ref)
+        if person is None:
+            raise NotFound("person_not_found", ref=ref)
+        return person
+
+    def list(self, role: str | None = None, team: str | None = None) -> Sequence[Person]:
+        query = select(Person).order_by(Person.id)
+        if role:
+            query = query.where(Person.role == role)
+        if team:
+            query = query.where(Person.team_code == team)
+        return self.session.scalars(query).all()
+
+    def leads_of(self, team: str) -> Sequence[Person]:
+        return self.session.scalars(
+            select(Person).where(
+                Person.team_code == team, Person.role == "lead", Person.active.is_(True)
+            )
+        ).all()
+
+
+class TeamRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, code: str) -> Team:
+        team = self.session.get(Team, code.strip().upper())
+        if team is None:
+            raise NotFound("team_not_found", ref=code)
+        return team
+
+    def list(self) -> Sequence[Team]:
+        return self.session.scalars(select(Team).order_by(Team.code)).all()
+
+    def upsert(self, code: str, name: str, slack_channel: str = "") -> Team:
+        team = self.session.get(Team, code)
+        if team is None:
+            team = Team(code=code, name=name, slack_channel=slack_channel)
+            self.session.add(team)
+        else:
+            team.name, team.slack_channel = name, slack_channel
+        return team
+
+
+class TicketRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def next_key(self, kind: str) -> tuple[str, int]:
+        """Reserve the next number for a kind under the counter's row lock."""
+        prefix = KEY_PREFIX[kind]
+        stmt = (
+            update(Counter)
+            .where(Counter.name == prefix)
+            .values(value=Counter.value + 1)
+            .returning(Counter.value)
+        )
+        number = self.session.execute(stmt).scalar()
+        if number is None:
+            try:
+                with self.session.begin_nested():
+                    self.session.add(Counter(name=prefix, value=0))
+            except IntegrityError:
+                pass  # another transaction created it first
+            number = self.session.execute(stmt).scalar_one()
+        return f"{prefix}-{number}", number
+
+    def add(self, ticket: Ticket) -> Ticket:
+        self.session.add(ticket)
+        self.session.flush()
+        return ticket
+
+    def get(self, key: str, *, lock: bool = False) -> Ticket:
+        parsed = parse_key(key)
+        if parsed is None:
+            raise NotFound("ticket_not_found", key=key.strip()[:40])
+        canonical = f"{parsed[0]}-{parsed[1]}"
+        query = select(Ticket).where(Ticket.key == canonical)
+        if lock:
+            query = query.with_for_update(of=Ticket)
+        ticket = self.session.scalars(query).unique().one_or_none()
+        if ticket is None:
+            raise NotFound("ticket_not_found", key=canonical)
+        if lock:
+            self.session.refresh(ticket)
+        return ticket
+
+    def list(
+        self,
+        *,
+        statuses: Sequence[str] | None = None,
+        requester_id: int | None = None,
+        assignee_id: int | None = None,
+        team: str | None = None,
+        unassigned: bool = False,
+        limit: int = 200,
+    ) -> Sequence[Ticket]:
+        query = select(Ticket).order_by(Ticket.priority, Ticket.created_at).limit(limit)
+        if statuses:
+            query = query.where(Ticket.status.in_(list(statuses)))
+        if requester_id is not None:
+            query = query.where(Ticket.requester_id == requester_id)
+        if assignee_id is not None:
+            query = query.where(Ticket.assignee_id == assignee_id)
+        if team:
+            query = query.where(Ticket.team_code == team)
+        if unassigned:
+            query = query.where(Ticket.assignee_id.is_(None))
+        return self.session.scalars(query).unique().all()
+
+    def by_channel_ref(self, channel: str, ref: str) -> Ticket | None:
+        return self.session.scalars(
+            select(Ticket).where(Ticket.channel == channel, Ticket.channel_ref == ref)
+        ).unique().one_or_none()
+
+    def watchers(self, ticket: Ticket) -> Sequence[Person]:
+        return self.session.scalars(
+            select(Person).join(Watcher, Watcher.person_id == Person.id)
+            .where(Watcher.ticket_id == ticket.id)
+            .order_by(Watcher.added_at)
+        ).all()
+
+    def add_watcher(self, ticket: Ticket, person: Person) -> bool:
+        """False when the person already watches the ticket."""
+        if self.session.get(Watcher, (ticket.id, person.id)) is not None:
+            return False
+        self.session.add(Watcher(ticket_id=ticket.id, person_id=person.id))
+        return True
+
+
+class EventRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        #: Events appended in this unit of work, for before-commit hooks (notifications).
+        self.added: list[Event] = []
+
+    def append(
+        self,
+        ticket: Ticket,
+        type_: str,
+        *,
+        actor: Person | None,
+        visibility: str = "public",
+        payload: dict[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> Event:
+        """Append an event; the caller holds the ticket's lock, so max(seq)+1 is safe."""
+        if ticket.id is None:
+            self.session.flush()
+        last = self.session.scalar(
+            select(func.max(Event.seq)).where(Event.ticket_id == ticket.id)
+        )
+        event = Event(
+            ticket_id=ticket.id,
+            seq=(last or 0) + 1,
+            at=at or utcnow(),
+            actor_id=actor.id if actor else None,
+            type=type_,
+            visibility=visibility,
+            payload=payload or {},
+        )
+        self.session.add(event)
+        self.session.flush()
+        self.added.append(event)
+        return event
+
+    def history(self, ticket: Ticket, *, include_internal: bool) -> Sequence[Event]:
+        query = select(Event).where(Event.ticket_id == ticket.id).order_by(Event.seq)
+        if not include_internal:
+            query = query.where(Event.visibility == "public")
+        return self.session.scalars(query).all()
+
+
+class SurveyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def answers(self, ticket: Ticket) -> Sequence[SurveyAnswer]:
+        return self.session.scalars(
+            select(SurveyAnswer).where(SurveyAnswer.ticket_id == ticket.id)
+            .order_by(SurveyAnswer.id)
+        ).all()
+
+    def add(self, answer: SurveyAnswer) -> SurveyAnswer:
+        self.session.add(answer)
+        self.session.flush()
+        return answer
+
+
+class OutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, message: OutboxMessage) -> OutboxMessage:
+        """Queue a message; a second message with the same key is ignored (idempotent)."""
+        existing = self.session.scalar(
+            select(OutboxMessage).where(OutboxMessage.key == message.key)
+        )
+        if existing is not None:
+            return existing
+        self.session.add(message)
+        self.session.flush()
+        return message

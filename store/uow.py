@@ -1,0 +1,71 @@
+"""The unit of work: one transaction, its repositories, and the only place that commits.
+
+Use cases do ``with uow: ...; uow.commit()``. Leaving the block without committing rolls back,
+so a use case that raises a DeskError half-way leaves nothing behind. Hooks registered with
+``before_commit`` run inside the transaction (the outbox is written that way, so a message exists
+if and only if the change that caused it does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from store.repositories import (
+    EventRepository,
+    OutboxRepository,
+    PersonRepository,
+    SurveyRepository,
+    TeamRepository,
+    TicketRepository,
+)
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+        self._hooks: list[Callable[[UnitOfWork], None]] = []
+        self.session: Session | None = None
+
+    def before_commit(self, hook: Callable[[UnitOfWork], None]) -> None:
+        """Run ``hook(uow)`` inside the transaction, just before each commit."""
+        self._hooks.append(hook)
+
+    def __enter__(self) -> Self:
+        if self.session is not None:
+            raise RuntimeError("unit of work is already in use")
+        self.session = self._factory()
+        self.people = PersonRepository(self.session)
+        self.teams = TeamRepository(self.session)
+        self.tickets = TicketRepository(self.session)
+        self.events = EventRepository(self.session)
+        self.surveys = SurveyRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self.session is not None
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+            self.session = None
+
+    def commit(self) -> None:
+        assert self.session is not None
+        self.session.flush()
+        for hook in self._hooks:
+            hook(self)
+        self.session.commit()
+
+    def rollback(self) -> None:
+        assert self.session is not None
+        self.session.rollback()
