@@ -1,0 +1,121 @@
+"""Everything a person reads is rendered here, from Jinja2 templates per language.
+
+Templates live in ``actions/templates/<lang>/<file>.j2``; each file holds macros named for the
+message they render (``errors.j2`` has one macro per error code, ``notify.j2`` one per event
+type, ...). Two flavours: ``mrkdwn`` escapes exactly ``&``, ``<`` and ``>`` in every interpolated
+value, so user text can never ping ``@channel`` or forge a link in Slack, while the literal text of
+the templates keeps its formatting; ``plain`` (console, email) escapes nothing.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined
+
+from store.errors import DeskError
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+LANGUAGES = ("es", "en")
+FLAVOURS = ("mrkdwn", "plain")
+
+STATUS_LABELS = {
+    "es": {"new": "NUEVO", "open": "ABIERTO", "in_progress": "EN CURSO", "pending": "EN ESPERA",
+           "resolved": "CONCLUIDO", "closed": "CERRADO", "cancelled": "CANCELADO"},
+    "en": {"new": "NEW", "open": "OPEN", "in_progress": "IN PROGRESS", "pending": "PENDING",
+           "resolved": "RESOLVED", "closed": "CLOSED", "cancelled": "CANCELLED"},
+}
+
+
+class Safe(str):
+    """Text already in the target format (e.g. a mention built by the desk): not escaped again."""
+
+
+def escape_mrkdwn(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _finalize_for(flavour: str):  # type: ignore[no-untyped-def]
+    def finalize(value: Any) -> Any:
+        if value is None or isinstance(value, Undefined):
+            return ""
+        if isinstance(value, Safe) or flavour == "plain":
+            return value
+        return escape_mrkdwn(str(value))
+
+    return finalize
+
+
+class Messages:
+    """Renders named messages in a language and a flavour."""
+
+    def __init__(self, flavour: str = "mrkdwn", directory: Path = TEMPLATES) -> None:
+        if flavour not in FLAVOURS:
+            raise ValueError(f"unknown flavour {flavour!r}")
+        self.flavour = flavour
+        self.env = Environment(
+            loader=FileSystemLoader(str(directory)),
+            autoescape=False,
+            finalize=_finalize_for(flavour),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self.env.filters["status"] = self._status_label
+        self.env.filters["mention"] = self._mention
+        self.env.filters["quote"] = self._quote
+
+    @staticmethod
+    def language(lang: str | None) -> str:
+        return lang if lang in LANGUAGES else "es"
+
+    def render(self, name: str, lang: str | None, /, **context: Any) -> str:
+        """Render macro ``name`` of file ``group`` given as ``"group.name"``."""
+        group, _, macro = name.partition(".")
+        module = self._module(group, self.language(lang))
+        func = getattr(module, macro, None)
+        if func is None:
+            raise KeyError(f"no message {name!r} in {self.language(lang)}/{group}.j2")
+        if not getattr(func, "catch_kwargs", False):
+            accepted = set(getattr(func, "arguments", ()))
+            context = {k: v for k, v in context.items() if k in accepted}
+        return str(func(**context)).strip()
+
+    def has(self, name: str, lang: str | None = "es") -> bool:
+        group, _, macro = name.partition(".")
+        try:
+            return hasattr(self._module(group, self.language(lang)), macro)
+        except Exception:  # noqa: BLE001 - a missing file simply means "no such message"
+            return False
+
+    def error(self, error: DeskError, lang: str | None) -> str:
+        """A domain error as a sentence in the person's language."""
+        if self.has(f"errors.{error.code}", lang):
+            return self.render(f"errors.{error.code}", lang, **error.params)
+        return self.render("errors.generic", lang, code=error.code)
+
+    def status(self, status: str, lang: str | None) -> str:
+        return self._status_label(status, lang)
+
+    def _module(self, group: str, lang: str) -> Any:
+        return _module_cache(self, group, lang)
+
+    def _status_label(self, status: str, lang: str | None = "es") -> str:
+        return STATUS_LABELS[self.language(lang)].get(status, status)
+
+    def _mention(self, slack_id: str | None, fallback: str = "") -> str:
+        if self.flavour == "mrkdwn" and slack_id and slack_id.isalnum():
+            return Safe(f"<@{slack_id}>")
+        return fallback
+
+    def _quote(self, text: str) -> str:
+        body = escape_mrkdwn(text) if self.flavour == "mrkdwn" else text
+        return Safe("\n".join("> " + line for line in body.splitlines()))
+
+
+@lru_cache(maxsize=256)
+def _module_cache(messages: Messages, group: str, lang: str) -> Any:
+    return messages.env.get_template(f"{lang}/{group}.j2").module

@@ -1,0 +1,139 @@
+"""Plain snapshots of tickets and events that channels render after the transaction is over.
+
+Use cases return these instead of ORM objects, so no channel ever touches a session (and no
+template can trigger a lazy query).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from store.models import Event, Person, SurveyAnswer, Ticket
+
+
+@dataclass(frozen=True)
+class PersonView:
+    id: int
+    name: str
+    role: str
+    team: str | None
+    language: str
+    timezone: str
+    slack_id: str | None = None
+    email: str | None = None
+    vip: bool = False
+
+    @classmethod
+    def of(cls, person: Person) -> PersonView:
+        return cls(
+            id=person.id, name=person.name, role=person.role, team=person.team_code,
+            language=person.language, timezone=person.timezone, slack_id=person.slack_id,
+            email=person.email, vip=person.vip,
+        )
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("technician", "lead", "admin")
+
+
+@dataclass(frozen=True)
+class EventView:
+    seq: int
+    at: datetime
+    type: str
+    visibility: str
+    actor: str | None  # name; None = the desk itself
+    payload: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: Event, names: dict[int, str]) -> EventView:
+        return cls(
+            seq=event.seq, at=event.at, type=event.type, visibility=event.visibility,
+            actor=names.get(event.actor_id) if event.actor_id else None,
+            payload=dict(event.payload or {}),
+        )
+
+
+@dataclass(frozen=True)
+class SurveyView:
+    question_id: str
+    rating: int | None
+    comment: str | None
+    answered_at: datetime
+
+    @classmethod
+    def of(cls, answer: SurveyAnswer) -> SurveyView:
+        return cls(answer.question_id, answer.rating, answer.comment, answer.answered_at)
+
+
+@dataclass(frozen=True)
+class TicketView:
+    key: str
+    kind: str
+    title: str
+    description: str
+    category: str
+    impact: str
+    urgency: str
+    priority: str
+    status: str
+    team: str | None
+    requester: PersonView
+    assignee: PersonView | None
+    channel: str
+    channel_ref: str | None
+    language: str
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    paused_at: datetime | None
+    resolution: str | None
+    watchers: tuple[PersonView, ...] = ()
+    history: tuple[EventView, ...] = ()
+    survey: tuple[SurveyView, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        ticket: Ticket,
+        *,
+        watchers: tuple[PersonView, ...] = (),
+        history: tuple[EventView, ...] = (),
+        survey: tuple[SurveyView, ...] = (),
+        extra: dict[str, Any] | None = None,
+    ) -> TicketView:
+        return cls(
+            key=ticket.key, kind=ticket.kind, title=ticket.title,
+            description=ticket.description, category=ticket.category, impact=ticket.impact,
+            urgency=ticket.urgency, priority=ticket.priority, status=ticket.status,
+            team=ticket.team_code, requester=PersonView.of(ticket.requester),
+            assignee=PersonView.of(ticket.assignee) if ticket.assignee else None,
+            channel=ticket.channel, channel_ref=ticket.channel_ref, language=ticket.language,
+            created_at=ticket.created_at, updated_at=ticket.updated_at,
+            first_response_at=ticket.first_response_at, resolved_at=ticket.resolved_at,
+            closed_at=ticket.closed_at, response_due_at=ticket.response_due_at,
+            resolution_due_at=ticket.resolution_due_at, paused_at=ticket.paused_at,
+            resolution=ticket.resolution, watchers=watchers, history=history, survey=survey,
+            extra=dict(extra or {}),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (datetimes as ISO 8601), for ``--json`` output and outbox contexts."""
+        return _jsonable(asdict(self))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value

@@ -1,0 +1,96 @@
+"""``deskbot people add|list|set``: who may use the desk and in which role."""
+
+from __future__ import annotations
+
+import argparse
+
+from actions.access import ROLES
+from actions.people import NewPerson, add_person, list_people, update_person
+from bot.cli.common import fail, print_json, print_table, services_from
+from store.errors import DeskError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    people = sub.add_parser("people", help="people, roles and teams")
+    p_sub = people.add_subparsers(dest="people_command", metavar="ACTION", required=True)
+
+    add = p_sub.add_parser("add", help="register a person")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", choices=ROLES, default="requester")
+    add.add_argument("--team", help="L1, L2 or L3 (required for technicians and leads)")
+    add.add_argument("--slack-id", help="Slack user id, e.g. U0123ABCD")
+    add.add_argument("--email")
+    add.add_argument("--language", choices=("es", "en"), default="es")
+    add.add_argument("--timezone", default=None, help="IANA zone (default: config.yml's)")
+    add.add_argument("--vip", action="store_true", help="raise this person's ticket priority")
+    add.set_defaults(func=cmd_add)
+
+    ls = p_sub.add_parser("list", help="list people")
+    ls.add_argument("--role", choices=ROLES)
+    ls.add_argument("--team")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_list)
+
+    st = p_sub.add_parser("set", help="change a person's role, team, language, VIP or active flag")
+    st.add_argument("ref", help="id, Slack id, email or exact name")
+    st.add_argument("--role", choices=ROLES)
+    st.add_argument("--team")
+    st.add_argument("--language", choices=("es", "en"))
+    st.add_argument("--timezone")
+    st.add_argument("--vip", choices=("yes", "no"))
+    st.add_argument("--active", choices=("yes", "no"))
+    st.set_defaults(func=cmd_set)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    services = services_from(args, migrate=True)
+    try:
+        person = add_person(services.uow(), NewPerson(
+            name=args.name, role=args.role, team=args.team, slack_id=args.slack_id,
+            email=args.email, language=args.language,
+            timezone=args.timezone or services.settings.default_timezone, vip=args.vip))
+    except DeskError as exc:
+        return fail(exc, services)
+    print(f"added #{person.id} {person.name} ({person.role}"
+          f"{', ' + person.team if person.team else ''})")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    services = services_from(args, migrate=True)
+    people = list_people(services.uow(), role=args.role, team=args.team)
+    if args.json:
+        print_json([p.__dict__ for p in people])
+        return 0
+    if not people:
+        print("nobody yet: add people with `deskbot people add` or `deskbot seed`")
+        return 0
+    print_table(
+        [[str(p.id), p.name, p.role, p.team or "-", p.slack_id or "-", p.email or "-",
+          p.language, "vip" if p.vip else ""] for p in people],
+        ["ID", "NAME", "ROLE", "TEAM", "SLACK", "EMAIL", "LANG", ""],
+    )
+    return 0
+
+
+def cmd_set(args: argparse.Namespace) -> int:
+    services = services_from(args, migrate=True)
+    changes: dict[str, object] = {}
+    if args.role:
+        changes["role"] = args.role
+    if args.team:
+        changes["team_code"] = args.team
+    if args.language:
+        changes["language"] = args.language
+    if args.timezone:
+        changes["timezone"] = args.timezone
+    if args.vip:
+        changes["vip"] = args.vip == "yes"
+    if args.active:
+        changes["active"] = args.active == "yes"
+    try:
+        person = update_person(services.uow(), args.ref, **changes)
+    except DeskError as exc:
+        return fail(exc, services)
+    print(f"updated #{person.id} {person.name} ({person.role}, {person.team or '-'})")
+    return 0

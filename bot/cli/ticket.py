@@ -1,0 +1,123 @@
+"""``deskbot ticket show|list|history``: the admin's and auditor's view of tickets."""
+
+from __future__ import annotations
+
+import argparse
+
+from actions.intake import security_record
+from actions.queries import list_tickets, show_ticket
+from actions.views import TicketView
+from bot.cli.common import fail, print_json, print_table, services_from
+from store.errors import DeskError
+from store.lifecycle import Status
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    ticket = sub.add_parser("ticket", help="show, list and trace tickets")
+    t_sub = ticket.add_subparsers(dest="ticket_command", metavar="ACTION", required=True)
+
+    show = t_sub.add_parser("show", help="one ticket: status, people, times, survey")
+    show.add_argument("key", help="e.g. INC-12")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(func=cmd_show)
+
+    ls = t_sub.add_parser("list", help="tickets, most urgent first")
+    ls.add_argument("--status", action="append", choices=[s.value for s in Status],
+                    help="only these statuses (repeatable)")
+    ls.add_argument("--team")
+    ls.add_argument("--limit", type=int, default=200)
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_list)
+
+    hist = t_sub.add_parser("history", help="every event of a ticket, internal ones included")
+    hist.add_argument("key")
+    hist.add_argument("--json", action="store_true")
+    hist.set_defaults(func=cmd_history)
+
+
+def _show_dict(services, ticket: TicketView) -> dict:  # type: ignore[no-untyped-def]
+    data = ticket.to_dict()
+    data.pop("history", None)
+    if ticket.kind == "security":
+        with services.uow() as uow:
+            record = security_record(uow, uow.tickets.get(ticket.key))
+        data["security_record"] = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                                   for k, v in record.items()}
+    return data
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    services = services_from(args, migrate=True)
+    try:
+        ticket = show_ticket(services.uow(), key=args.key, actor_id=None)
+    except DeskError as exc:
+        return fail(exc, services)
+    data = _show_dict(services, ticket)
+    if args.json:
+        print_json(data)
+        return 0
+    label = services.plain.status(ticket.status, "es")
+    print(f"{ticket.key}  {ticket.title}")
+    print(f"  status     {label} ({ticket.status})")
+    print(f"  priority   {ticket.priority}   category {ticket.category}"
+          f"   team {ticket.team or '-'}")
+    print(f"  requester  {ticket.requester.name}")
+    print(f"  assignee   {ticket.assignee.name if ticket.assignee else '-'}")
+    if ticket.watchers:
+        print(f"  watchers   {', '.join(w.name for w in ticket.watchers)}")
+    print(f"  channel    {ticket.channel}   language {ticket.language}")
+    for name in ("created_at", "first_response_at", "response_due_at", "resolution_due_at",
+                 "resolved_at", "closed_at"):
+        value = getattr(ticket, name)
+        if value is not None:
+            print(f"  {name.removesuffix('_at').replace('_', ' '):<22} {value:%Y-%m-%d %H:%M} UTC")
+    if ticket.resolution:
+        print(f"  resolution {ticket.resolution}")
+    for answer in ticket.survey:
+        print(f"  survey     {answer.question_id}: {answer.rating or '-'}"
+              f"{'  «' + answer.comment + '»' if answer.comment else ''}")
+    if "security_record" in data:
+        print("  ISO 27001 record:")
+        for name, value in data["security_record"].items():
+            print(f"    {name:<20} {value if value is not None else '-'}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    services = services_from(args, migrate=True)
+    try:
+        tickets = list_tickets(services.uow(), statuses=args.status, team=args.team,
+                               limit=args.limit)
+    except DeskError as exc:
+        return fail(exc, services)
+    if args.json:
+        print_json([_show_dict(services, t) for t in tickets])
+        return 0
+    if not tickets:
+        print("no tickets match")
+        return 0
+    print_table(
+        [[t.key, t.status, t.priority, t.team or "-", t.assignee.name if t.assignee else "-",
+          t.requester.name, t.title[:60]] for t in tickets],
+        ["KEY", "STATUS", "PRIO", "TEAM", "ASSIGNEE", "REQUESTER", "TITLE"],
+    )
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    services = services_from(args, migrate=True)
+    try:
+        ticket = show_ticket(services.uow(), key=args.key, actor_id=None)
+    except DeskError as exc:
+        return fail(exc, services)
+    if args.json:
+        print_json([e.__dict__ for e in ticket.history])
+        return 0
+    print(f"{ticket.key}  {ticket.title}")
+    for event in ticket.history:
+        who = event.actor or "desk"
+        flag = " [internal]" if event.visibility == "internal" else ""
+        detail = ", ".join(f"{k}={v}" for k, v in event.payload.items() if v not in (None, ""))
+        print(f"  {event.seq:>3}  {event.at:%Y-%m-%d %H:%M:%S}  {event.type:<16} {who}{flag}"
+              f"  {detail}")
+    return 0
