@@ -1,0 +1,83 @@
+"""RegexEntityExtractor and EntitySynonymMapper, with Rasa's output fields.
+
+Patterns run over accent-folded text of the same length, so ``start``/``end`` point into the
+message as typed and ``value`` is what the person wrote; the synonym mapper then turns "wifi" or
+"no puedo trabajar" into the canonical value (``network``, ``high``) and records itself in
+``processors``. Ticket keys are canonicalised (``inc 12`` -> ``INC-12``) on extraction.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nlu.components.base import Component, ParseState, TrainState
+from nlu.patterns import compile_patterns
+from nlu.text import fold
+from nlu.ticket_keys import normalise_ticket_key
+
+TICKET_KEY = "ticket_key"
+
+
+class RegexEntityExtractor(Component):
+    name = "RegexEntityExtractor"
+    defaults = {"use_lookup_tables": True, "use_regexes": True, "use_word_boundaries": True,
+                "case_sensitive": False}
+
+    def __init__(self, config: dict | None = None) -> None:
+        super().__init__(config)
+        self.patterns: list[tuple[str, re.Pattern[str]]] = []
+
+    def train(self, state: TrainState) -> None:
+        cfg = self.config
+        self.patterns = compile_patterns(
+            state.data,
+            use_lookup_tables=cfg["use_lookup_tables"],
+            use_regexes=cfg["use_regexes"],
+            case_sensitive=cfg["case_sensitive"],
+            use_word_boundaries=cfg["use_word_boundaries"],
+            only_entities=True,
+        )
+
+    def process(self, state: ParseState) -> None:
+        folded = fold(state.text)
+        found: list[dict] = []
+        for name, pattern in self.patterns:
+            for match in pattern.finditer(folded):
+                start, end = match.span()
+                if start == end:
+                    continue
+                value = state.text[start:end]
+                if name == TICKET_KEY:
+                    value = normalise_ticket_key(value)
+                found.append({"entity": name, "start": start, "end": end, "value": value,
+                              "confidence_entity": 1.0, "extractor": self.name})
+        state.entities.extend(_without_overlaps(found))
+
+
+def _without_overlaps(entities: list[dict]) -> list[dict]:
+    """Within one entity type keep the longest of overlapping spans ("cuenta bloqueada", not
+    "cuenta"), when a regex and a lookup of the same name both fire on one span."""
+    kept: list[dict] = []
+    for ent in sorted(entities, key=lambda e: (e["start"] - e["end"], e["start"])):
+        if not any(k["entity"] == ent["entity"] and k["start"] < ent["end"]
+                   and ent["start"] < k["end"] for k in kept):
+            kept.append(ent)
+    return sorted(kept, key=lambda e: (e["start"], e["entity"]))
+
+
+class EntitySynonymMapper(Component):
+    name = "EntitySynonymMapper"
+
+    def __init__(self, config: dict | None = None) -> None:
+        super().__init__(config)
+        self.synonyms: dict[str, str] = {}
+
+    def train(self, state: TrainState) -> None:
+        self.synonyms = dict(state.data.entity_synonyms)
+
+    def process(self, state: ParseState) -> None:
+        for entity in state.entities:
+            canonical = self.synonyms.get(fold(str(entity["value"])).strip())
+            if canonical is not None and canonical != entity["value"]:
+                entity["value"] = canonical
+                entity.setdefault("processors", []).append(self.name)

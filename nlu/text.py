@@ -1,0 +1,45 @@
+"""Text normalisation shared by the featurizers, the lookup matcher and the language detector.
+
+People type in Slack without accents, with stretched letters ("holaaa") and in any case. Folding
+all of that away before featurising lets a few hundred examples cover the spellings we never wrote.
+``fold`` keeps the string length unchanged, so a match found in folded text has the same offsets
+in the original message (entity ``start``/``end`` must point into what the person wrote).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_REPEATS = re.compile(r"(\w)\1{2,}")
+_DIGITS = re.compile(r"\d+")
+_TOKEN = re.compile(r"[\w#@+-]+|[^\w\s]", re.UNICODE)
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    lowered = char.lower()
+    if len(lowered) != 1:
+        lowered = char
+    decomposed = unicodedata.normalize("NFD", lowered)
+    base = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return base if len(base) == 1 else lowered
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents character by character; ``len(fold(t)) == len(t)``."""
+    return "".join(_fold_char(c) for c in text)
+
+
+def normalise(text: str) -> str:
+    """The form the classifier sees: folded, letter runs shortened, numbers generalised."""
+    folded = fold(text)
+    folded = _REPEATS.sub(r"\1", folded)
+    folded = _DIGITS.sub("0", folded)
+    return " ".join(folded.split())
+
+
+def tokenize(text: str) -> list[str]:
+    """Whitespace-and-punctuation tokens (what Rasa's WhitespaceTokenizer keeps, roughly)."""
+    return _TOKEN.findall(text)
