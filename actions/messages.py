@@ -9,11 +9,14 @@ the templates keeps its formatting; ``plain`` (console, email) escapes nothing.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined
+from markupsafe import Markup
 
 from store.errors import DeskError
 
@@ -38,12 +41,21 @@ def escape_mrkdwn(value: str) -> str:
 
 
 def _finalize_for(flavour: str):  # type: ignore[no-untyped-def]
+    """Escape every interpolated value once, for its flavour.
+
+    In mrkdwn the environment autoescapes, and this returns ``Markup`` so Jinja's HTML escaping
+    never runs: the value is escaped for Slack (three characters) instead. Macro output is
+    already ``Markup``, so a message built from smaller macros is not escaped twice.
+    """
+
     def finalize(value: Any) -> Any:
         if value is None or isinstance(value, Undefined):
             return ""
-        if isinstance(value, Safe) or flavour == "plain":
+        if flavour == "plain" or isinstance(value, Markup):
             return value
-        return escape_mrkdwn(str(value))
+        if isinstance(value, Safe):
+            return Markup(str(value))
+        return Markup(escape_mrkdwn(str(value)))
 
     return finalize
 
@@ -57,7 +69,7 @@ class Messages:
         self.flavour = flavour
         self.env = Environment(
             loader=FileSystemLoader(str(directory)),
-            autoescape=False,
+            autoescape=flavour == "mrkdwn",
             finalize=_finalize_for(flavour),
             undefined=StrictUndefined,
             trim_blocks=True,
@@ -67,6 +79,7 @@ class Messages:
         self.env.filters["status"] = self._status_label
         self.env.filters["mention"] = self._mention
         self.env.filters["quote"] = self._quote
+        self.env.filters["when"] = self._when
 
     @staticmethod
     def language(lang: str | None) -> str:
@@ -110,6 +123,19 @@ class Messages:
         if self.flavour == "mrkdwn" and slack_id and slack_id.isalnum():
             return Safe(f"<@{slack_id}>")
         return fallback
+
+    @staticmethod
+    def _when(value: datetime | str | None, tz: str | None = "UTC") -> str:
+        """A UTC instant shown in the reader's time zone (``2026-11-25 14:05 CST``)."""
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        try:
+            zone = ZoneInfo(tz or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo("UTC")
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
     def _quote(self, text: str) -> str:
         body = escape_mrkdwn(text) if self.flavour == "mrkdwn" else text

@@ -7,6 +7,7 @@ race have exactly one winner and gives each ticket a gap-free event sequence.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,13 @@ from store.models import (
     Watcher,
 )
 from store.types import utcnow
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: how people type names in chat."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
 
 KEY_PREFIX = {"incident": "INC", "request": "REQ", "security": "SEC"}
 
@@ -79,8 +87,21 @@ class PersonRepository:
         if person is None and "@" in ref:
             person = self.by_email(ref)
         if person is None:
+            person = self._by_first_name(ref)
+        if person is None:
             raise NotFound("person_not_found", ref=ref)
         return person
+
+    def _by_first_name(self, ref: str) -> Person | None:
+        """``luis`` -> Luis Pérez, when exactly one active person's name starts that way."""
+        wanted = _fold(ref)
+        if not wanted:
+            return None
+        candidates = [
+            p for p in self.session.scalars(select(Person).where(Person.active.is_(True)))
+            if _fold(p.name).split(" ")[0] == wanted or _fold(p.name) == wanted
+        ]
+        return candidates[0] if len(candidates) == 1 else None
 
     def list(self, role: str | None = None, team: str | None = None) -> Sequence[Person]:
         query = select(Person).order_by(Person.id)

@@ -1,0 +1,188 @@
+"""The technicians' ``/ticket`` command language, shared by Slack and the console.
+
+``run_command(services, messages, actor_id=..., text="claim INC-1", lang="es")`` parses the text
+after ``/ticket``, calls one use case and renders the answer in the caller's language and the
+channel's flavour. Spanish verbs work too (``tomar``, ``nota``, ``resolver`` ...). Errors come
+back as a polite sentence with ``ok=False``; nothing is half-done because each use case is one
+transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from actions import closure, queries, work
+from actions.messages import Messages
+from actions.services import Services
+from actions.views import TicketView
+from store.errors import DeskError, InvalidInput
+
+TEAM_CODES = ("L1", "L2", "L3")
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a channel shows after a command."""
+
+    text: str
+    ok: bool = True
+    ephemeral: bool = True  # only the caller should see it
+    ticket: TicketView | None = None
+    tickets: tuple[TicketView, ...] = field(default=())
+    name: str = ""  # the sub-command that ran (canonical English name)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A sub-command: how many words it takes before the free text, and whether text is needed."""
+
+    handler: Callable[..., Any]
+    args: int  # positional words (ticket key, team ...)
+    text: str = "none"  # none | optional | required
+    aliases: tuple[str, ...] = ()
+
+
+def _key(args: list[str]) -> str:
+    return args[0].lstrip("#")
+
+
+def _claim(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
+    return work.claim(svc.uow(), key=_key(args), actor_id=actor)
+
+
+def _reply(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
+    return work.comment(svc.uow(), key=_key(args), actor_id=actor, text=text)
+
+
+def _note(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
+    return work.note(svc.uow(), key=_key(args), actor_id=actor, text=text)
+
+
+def _transfer(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
+    target = args[1]
+    if target.upper() in TEAM_CODES:
+        return work.transfer(svc.uow(), key=_key(args), actor_id=actor, team=target.upper(),
+                             reason=text or None)
+    return work.transfer(svc.uow(), key=_key(args), actor_id=actor, person=target,
+                         reason=text or None)
+
+
+def _escalate(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
+    return work.escalate(svc.uow(), key=_key(args), actor_id=actor, reason=text or None)
+
+
+def _invite(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
+    return work.invite(svc.uow(), key=_key(args), actor_id=actor, person=args[1])
+
+
+def _pending(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
+    return work.set_pending(svc.uow(), key=_key(args), actor_id=actor, question=text)
+
+
+def _resume(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
+    return work.resume(svc.uow(), key=_key(args), actor_id=actor)
+
+
+def _resolve(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
+    return work.resolve(svc.uow(), key=_key(args), actor_id=actor, summary=text)
+
+
+def _reopen(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
+    return work.reopen(svc.uow(), key=_key(args), actor_id=actor, reason=text or None)
+
+
+def _cancel(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
+    return work.cancel(svc.uow(), key=_key(args), actor_id=actor, reason=text or None)
+
+
+def _priority(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
+    return work.set_priority(svc.uow(), svc.settings, key=_key(args), actor_id=actor,
+                             priority=args[1])
+
+
+def _confirm(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
+    return closure.confirm(svc.uow(), key=_key(args), actor_id=actor)
+
+
+def _show(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
+    return queries.show_ticket(svc.uow(), key=_key(args), actor_id=actor)
+
+
+def _mine(svc: Services, actor: int, args: list[str], text: str) -> list[TicketView]:
+    return queries.my_tickets(svc.uow(), actor_id=actor)
+
+
+def _queue(svc: Services, actor: int, args: list[str], text: str) -> list[TicketView]:
+    team = text.split()[0].upper() if text.strip() else None
+    return queries.team_queue(svc.uow(), actor_id=actor, team=team)
+
+
+COMMANDS: dict[str, Spec] = {
+    "claim": Spec(_claim, 1, aliases=("tomar", "asignarme", "take")),
+    "reply": Spec(_reply, 1, "required", aliases=("responder", "comment", "comentar")),
+    "note": Spec(_note, 1, "required", aliases=("nota",)),
+    "transfer": Spec(_transfer, 2, "optional", aliases=("transferir", "reasignar", "assign")),
+    "escalate": Spec(_escalate, 1, "optional", aliases=("escalar",)),
+    "invite": Spec(_invite, 2, aliases=("invitar",)),
+    "pending": Spec(_pending, 1, "required", aliases=("espera", "preguntar", "ask")),
+    "resume": Spec(_resume, 1, aliases=("reanudar",)),
+    "resolve": Spec(_resolve, 1, "required", aliases=("resolver", "concluir", "done")),
+    "reopen": Spec(_reopen, 1, "optional", aliases=("reabrir",)),
+    "cancel": Spec(_cancel, 1, "optional", aliases=("cancelar",)),
+    "priority": Spec(_priority, 2, aliases=("prioridad",)),
+    "confirm": Spec(_confirm, 1, aliases=("confirmar",)),
+    "show": Spec(_show, 1, aliases=("ver", "status", "estado")),
+    "mine": Spec(_mine, 0, aliases=("mios", "míos", "my")),
+    "queue": Spec(_queue, 0, "optional", aliases=("cola",)),
+}
+ALIASES = {alias: name for name, spec in COMMANDS.items() for alias in (name, *spec.aliases)}
+
+
+def parse(text: str) -> tuple[str, list[str], str]:
+    """``"transfer INC-1 L2 needs network"`` -> ``("transfer", ["INC-1", "L2"], "needs network")``.
+
+    Raises InvalidInput("unknown_command") or ("command_usage") with what was expected.
+    """
+    words = text.strip().split(None, 1)
+    if not words or words[0].lower() in ("help", "ayuda", "?"):
+        return "help", [], ""
+    name = ALIASES.get(words[0].lower())
+    if name is None:
+        raise InvalidInput("unknown_command", command=words[0][:40])
+    spec = COMMANDS[name]
+    rest = words[1] if len(words) > 1 else ""
+    parts = rest.split(None, spec.args)
+    args, free = parts[: spec.args], (parts[spec.args] if len(parts) > spec.args else "")
+    if len(args) < spec.args or (spec.text == "required" and not free.strip()):
+        raise InvalidInput("command_usage", command=name)
+    if spec.text == "none" and free.strip():
+        raise InvalidInput("command_usage", command=name)
+    return name, args, free.strip()
+
+
+def run_command(services: Services, messages: Messages, *, actor_id: int, text: str,
+                lang: str) -> CommandResult:
+    """Run one ``/ticket`` command as ``actor_id`` and render the answer."""
+    try:
+        name, args, free = parse(text)
+        if name == "help":
+            return CommandResult(messages.render("commands.help", lang), name="help")
+        result = COMMANDS[name].handler(services, actor_id, args, free)
+    except DeskError as error:
+        return CommandResult(messages.error(error, lang), ok=False)
+    viewer = _viewer(services, actor_id)
+    if isinstance(result, list):
+        body = messages.render(f"commands.{name}", lang, tickets=result, viewer=viewer)
+        return CommandResult(body, tickets=tuple(result), name=name)
+    body = messages.render(f"commands.{name}", lang, ticket=result, viewer=viewer,
+                           text=free)
+    return CommandResult(body, ticket=result, name=name)
+
+
+def _viewer(services: Services, actor_id: int) -> dict[str, Any]:
+    with services.uow() as uow:
+        person = uow.people.get(actor_id)
+        return {"id": person.id, "name": person.name, "timezone": person.timezone,
+                "role": person.role, "team": person.team_code}
