@@ -1,0 +1,102 @@
+"""Turns a question or an article phrasing into the tokens the matcher compares.
+
+Steps: fold the text, correct typos against the known vocabulary, replace lexicon phrases and
+words by concept tokens, drop stop words and singularise what is left. The same analyser reads
+the articles (without typo correction) and the questions, so both sides always agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz, process
+
+from kb.lexicon import Lexicon
+from kb.text import fold, singular
+
+MIN_CORRECTABLE = 4  # shorter words have too many one-edit neighbours to correct safely
+CACHE_LIMIT = 50_000
+
+
+def _cutoff(word: str) -> float:
+    """How similar a vocabulary word must be to replace ``word`` (rapidfuzz ratio, 0-100).
+
+    Four-letter words may only gain or lose a letter; from five letters on one substitution or
+    swap is accepted, and long words may carry two slips ("contrasela", "sincronisar").
+    """
+    if len(word) >= 8:
+        return 75.0
+    if len(word) >= 5:
+        return 80.0
+    return 86.0
+
+
+class Analyzer:
+    """Lexicon + vocabulary, built once; ``analyze`` is then pure and cached per word."""
+
+    def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str] = ()) -> None:
+        self.lexicon = lexicon
+        known = lexicon.surface_words() | {w for w in vocabulary if w}
+        self._known = frozenset(known)
+        self._choices = sorted(w for w in known if len(w) >= MIN_CORRECTABLE - 1)
+        self._corrections: dict[str, str] = {}
+        phrases = sorted(lexicon.phrases, key=len, reverse=True)
+        self._phrase_re = (
+            re.compile(r"\b(" + "|".join(re.escape(p) for p in phrases) + r")\b")
+            if phrases else None
+        )
+
+    def correct(self, word: str) -> str:
+        """The vocabulary word ``word`` was probably meant to be (itself when known)."""
+        if (
+            len(word) < MIN_CORRECTABLE
+            or word in self._known
+            or word.isdigit()
+            or self.lexicon.lookup(word) is not None
+        ):
+            return word
+        cached = self._corrections.get(word)
+        if cached is not None:
+            return cached
+        fixed = word
+        base = singular(word)
+        if base in self._known:
+            fixed = base
+        else:
+            best = process.extractOne(
+                word, self._choices, scorer=fuzz.ratio, score_cutoff=_cutoff(word)
+            )
+            if best is not None:
+                fixed = best[0]
+        if len(self._corrections) < CACHE_LIMIT:
+            self._corrections[word] = fixed
+        return fixed
+
+    def analyze(self, text: str, *, correct: bool = True) -> list[str]:
+        """Concept tokens and plain content words of ``text``, in order, stop words removed."""
+        folded = fold(text)
+        if correct:
+            folded = " ".join(self.correct(w) for w in folded.split())
+        out: list[str] = []
+        pos = 0
+        if self._phrase_re is not None:
+            for m in self._phrase_re.finditer(folded):
+                self._words(folded[pos:m.start()], out)
+                out.extend(self.lexicon.phrases[m.group(1)])
+                pos = m.end()
+        self._words(folded[pos:], out)
+        return out
+
+    def _words(self, chunk: str, out: list[str]) -> None:
+        stop = self.lexicon.stopwords
+        for word in chunk.split():
+            if word in stop:
+                continue
+            concepts = self.lexicon.lookup(word)
+            if concepts is not None:
+                out.extend(concepts)
+            elif word.isdigit() and len(word) < 3:
+                continue
+            else:
+                out.append(singular(word))

@@ -1,0 +1,176 @@
+"""Finds the articles that answer a free-text question, in either language, despite typos.
+
+Built once from the loaded articles (indices, IDF weights, typo vocabulary); ``search`` does no
+I/O. A question is analysed into concept tokens, an inverted index shortlists the articles that
+share a token with it, and each shortlisted article is scored from three signals:
+
+* phrasing recall: how much (IDF-weighted) of the article's best title/question the message
+  contains, so a long rambling message still matches a short phrasing;
+* question coverage: how much of the message the article accounts for, so an article that only
+  shares a common word ("problem", "new") scores low;
+* a rapidfuzz similarity between the analysed message and the best phrasing.
+
+The score is 0-100; below ``min_score`` the matcher honestly suggests nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from kb.analyzer import Analyzer
+from kb.article import Article
+from kb.lexicon import Lexicon
+from kb.text import words
+
+SHORTLIST = 40
+UNKNOWN_WEIGHT = 1.5  # IDF given to a message word no article knows (off-topic or filler)
+W_RECALL, W_COVERAGE, W_FUZZY = 0.50, 0.30, 0.20
+SAME_LANGUAGE_BONUS = 2.0
+
+
+@dataclass(frozen=True)
+class Match:
+    article: Article
+    score: float
+    field: str  # "title", "question" or "tags": the phrasing that matched best
+    matched: str  # that phrasing's text
+
+
+@dataclass(frozen=True)
+class _Field:
+    article: int
+    kind: str
+    text: str
+    tokens: frozenset[str]
+    weight: float
+    analysed: str
+
+
+class Matcher:
+    """Bilingual fuzzy FAQ matcher over a fixed list of articles."""
+
+    def __init__(
+        self,
+        articles: Iterable[Article],
+        *,
+        min_score: float = 62.0,
+        lexicon: Lexicon | None = None,
+    ) -> None:
+        self.articles: tuple[Article, ...] = tuple(articles)
+        self.min_score = float(min_score)
+        self.lexicon = lexicon or Lexicon.load()
+        vocabulary: set[str] = set()
+        for article in self.articles:
+            for text in (*article.phrasings, *article.tags):
+                vocabulary.update(words(text))
+        self.analyzer = Analyzer(self.lexicon, vocabulary)
+        self._build()
+
+    def _build(self) -> None:
+        raw_fields: list[tuple[int, str, str, list[str]]] = []
+        bags: list[frozenset[str]] = []
+        for index, article in enumerate(self.articles):
+            bag: set[str] = set()
+            entries = [("title", article.title)]
+            entries += [("question", q) for q in article.questions]
+            entries.append(("tags", ", ".join(article.tags)))
+            for kind, text in entries:
+                tokens = self.analyzer.analyze(text, correct=False)
+                bag.update(tokens)
+                if tokens:
+                    raw_fields.append((index, kind, text, tokens))
+            bags.append(frozenset(bag))
+        df: dict[str, int] = {}
+        for bag in bags:
+            for token in bag:
+                df[token] = df.get(token, 0) + 1
+        total = max(len(self.articles), 1)
+        self._idf = {t: 1.0 + math.log(total / n) for t, n in df.items()}
+        self._bags = bags
+        self._fields = [
+            _Field(i, kind, text, frozenset(toks), sum(self._idf[t] for t in set(toks)),
+                   " ".join(sorted(set(toks))))
+            for i, kind, text, toks in raw_fields
+        ]
+        by_article: list[list[int]] = [[] for _ in self.articles]
+        for number, field in enumerate(self._fields):
+            by_article[field.article].append(number)
+        self._article_fields = by_article
+        postings: dict[str, list[int]] = {}
+        for index, bag in enumerate(bags):
+            for token in bag:
+                postings.setdefault(token, []).append(index)
+        self._postings = {t: np.asarray(ids, dtype=np.int64) for t, ids in postings.items()}
+        self._es_words = self.lexicon_language_words("es")
+
+    @staticmethod
+    def lexicon_language_words(language: str) -> frozenset[str]:
+        """Function words that give away a message's language (for a small tie-break)."""
+        if language == "es":
+            return frozenset("el la los las de que para por con mi no es un una esta como "
+                             "se me del al y pero cuando porque puedo tengo".split())
+        return frozenset("the my is to of and for with can i it on not how in a an do".split())
+
+    def _language(self, query: str) -> str | None:
+        tokens = words(query)
+        es = sum(t in self._es_words for t in tokens)
+        en = sum(t in self.lexicon_language_words("en") for t in tokens)
+        if es == en:
+            return None
+        return "es" if es > en else "en"
+
+    def search(
+        self, query: str, top: int = 3, min_score: float | None = None
+    ) -> list[Match]:
+        """Best articles for ``query``, best first, none below the threshold."""
+        threshold = self.min_score if min_score is None else float(min_score)
+        tokens = set(self.analyzer.analyze(query))
+        known = [t for t in tokens if t in self._idf]
+        if not known or top <= 0 or not self.articles:
+            return []
+        candidates = self._shortlist(known)
+        q_weight = sum(self._idf.get(t, UNKNOWN_WEIGHT) for t in tokens)
+        field_ids = [f for a in candidates for f in self._article_fields[a]]
+        q_text = " ".join(sorted(tokens))
+        fuzzy = process.cdist(
+            [q_text], [self._fields[f].analysed for f in field_ids],
+            scorer=fuzz.token_set_ratio, workers=1,
+        )[0]
+        best: dict[int, tuple[float, int]] = {}
+        for position, f in enumerate(field_ids):
+            field = self._fields[f]
+            shared = tokens & field.tokens
+            recall = sum(self._idf[t] for t in shared) / field.weight if field.weight else 0.0
+            value = W_RECALL * recall + W_FUZZY * float(fuzzy[position]) / 100.0
+            if field.article not in best or value > best[field.article][0]:
+                best[field.article] = (value, f)
+        language = self._language(query)
+        results: list[Match] = []
+        for article_index, (value, f) in best.items():
+            bag = self._bags[article_index]
+            coverage = sum(self._idf[t] for t in tokens if t in bag) / q_weight
+            score = 100.0 * (value + W_COVERAGE * coverage)
+            article = self.articles[article_index]
+            if language is not None and article.language == language:
+                score += SAME_LANGUAGE_BONUS
+            score = round(min(score, 100.0), 1)
+            if score >= threshold:
+                field = self._fields[f]
+                results.append(Match(article, score, field.kind, field.text))
+        results.sort(key=lambda m: (-m.score, m.article.id))
+        return results[:top]
+
+    def _shortlist(self, known: Sequence[str]) -> list[int]:
+        """Articles sharing the most IDF weight with the message (inverted index)."""
+        scores = np.zeros(len(self.articles))
+        for token in known:
+            scores[self._postings[token]] += self._idf[token]
+        hits = np.flatnonzero(scores)
+        if len(hits) > SHORTLIST:
+            hits = hits[np.argpartition(-scores[hits], SHORTLIST)[:SHORTLIST]]
+        return [int(i) for i in hits]
