@@ -1,0 +1,233 @@
+"""Delivering the outbox: every message the desk sends leaves through here, at least once, and
+(with an idempotent deliverer) exactly once.
+
+Rows are written by the unit of work in the same transaction as the change that causes them
+(``actions.notify``); this worker hands them to the channel's ``Deliverer``. Several processes
+may run it against one database at the same time:
+
+* claiming is one short transaction: due rows (``pending``, or ``sending`` whose lease ran out) of
+  the channels this process can deliver are selected (``FOR UPDATE SKIP LOCKED`` on PostgreSQL;
+  SQLite's ``BEGIN IMMEDIATE`` serialises the claim) and marked ``sending`` with a lease, their
+  ``attempts`` counter incremented. The counter is the claim's token: finishing a delivery only
+  updates the row if ``status = 'sending'`` and ``attempts`` still match, so a slow process whose
+  lease expired cannot overwrite the outcome of the process that took the row over.
+* the deliverer runs *outside* any transaction (a Slack call must never hold a database lock);
+* a process killed after claiming leaves the row ``sending``; once the lease is over another run
+  claims it again. The message may therefore reach a deliverer twice when a process dies after the
+  channel accepted it but before the outcome was written: deliverers make that harmless by being
+  idempotent on ``item.key`` where the channel allows it (Slack: look for a message carrying the
+  key in its ``metadata`` before posting; email: a ``Message-ID`` derived from the key, which
+  mail clients collapse; console: print-once is not required).
+
+Outcomes: delivered; ``DeliveryError(retryable=True)`` -> pending again after exponential back-off
+with jitter, never sooner than ``retry_after`` (Slack's 429 ``Retry-After``); ``retryable=False``
+(``channel_not_found``, ``user_not_found``, a deactivated account) -> ``failed`` with
+``last_error``, shown by ``deskbot outbox list --failed`` and re-queued only by an admin's
+``deskbot outbox retry ID``; too many attempts -> ``failed``. Any other exception from a deliverer
+counts as retryable (it is most likely a connection error). Rows of channels with no deliverer in
+this process are left untouched for a process that has one.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+
+from actions.common import now as desk_now
+from store.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A plain snapshot of one outbox row, handed to a deliverer (no session, no ORM object)."""
+
+    id: int
+    key: str
+    channel: str
+    recipient: dict[str, Any]
+    template: str
+    language: str
+    context: dict[str, Any]
+    ticket_key: str | None
+    attempts: int
+
+    @classmethod
+    def of(cls, row: OutboxMessage) -> OutboxItem:
+        context = dict(row.context or {})
+        ticket_key = (context.get("ticket") or {}).get("key") or (row.recipient or {}).get("ticket")
+        return cls(id=row.id, key=row.key, channel=row.channel, recipient=dict(row.recipient or {}),
+                   template=row.template, language=row.language, context=context,
+                   ticket_key=ticket_key, attempts=row.attempts)
+
+
+class DeliveryError(Exception):
+    """Raised by a deliverer. ``retryable`` decides between trying later and giving up."""
+
+    def __init__(self, reason: str, *, retryable: bool, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class Deliverer(Protocol):
+    """Sends one message through a channel. Raises DeliveryError; returns None when delivered."""
+
+    def deliver(self, item: OutboxItem) -> None: ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Back-off: ``base * 2**(attempt-1)`` capped at ``cap`` seconds, then jittered to between
+    half and all of it (so a burst of failures does not retry in lock-step)."""
+
+    base_seconds: float = 5.0
+    cap_seconds: float = 3600.0
+    max_attempts: int = 10
+    lease_seconds: float = 300.0
+
+    def delay(self, attempts: int, retry_after: float | None = None,
+              rng: random.Random | None = None) -> float:
+        raw = min(self.cap_seconds, self.base_seconds * 2 ** max(attempts - 1, 0))
+        jittered = raw / 2 + (rng or random).uniform(0, raw / 2)
+        return max(jittered, retry_after or 0.0)
+
+
+DEFAULT_POLICY = RetryPolicy()
+
+
+@dataclass
+class DeliveryReport:
+    """What one ``deliver_due`` run did (ids per outcome, for logs and the CLI)."""
+
+    delivered: list[int] = field(default_factory=list)
+    retried: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    lost_lease: list[int] = field(default_factory=list)
+
+    @property
+    def claimed(self) -> int:
+        return len(self.delivered) + len(self.retried) + len(self.failed) + len(self.lost_lease)
+
+    def summary(self) -> str:
+        return (f"delivered {len(self.delivered)}, retried {len(self.retried)}, "
+                f"failed {len(self.failed)}")
+
+
+def deliver_due(services: Any, deliverers: Mapping[str, Deliverer], *, limit: int = 100,
+                now: datetime | None = None, policy: RetryPolicy = DEFAULT_POLICY,
+                ) -> DeliveryReport:
+    """Claim up to ``limit`` due messages of the channels in ``deliverers`` and deliver them."""
+    report = DeliveryReport()
+    if not deliverers:
+        return report
+    at = now or desk_now()
+    for item in claim(services, list(deliverers), limit=limit, now=at, policy=policy):
+        try:
+            deliverers[item.channel].deliver(item)
+        except DeliveryError as exc:
+            _record_failure(services, item, exc, now or desk_now(), policy, report)
+        except Exception as exc:  # noqa: BLE001 - a deliverer bug or a raw connection error
+            log.warning("outbox %s: deliverer raised %r", item.id, exc)
+            error = DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True)
+            _record_failure(services, item, error, now or desk_now(), policy, report)
+        else:
+            done = _finish(services, item, status=DELIVERED, delivered_at=now or desk_now(),
+                           last_error=None)
+            (report.delivered if done else report.lost_lease).append(item.id)
+    return report
+
+
+def claim(services: Any, channels: list[str], *, limit: int, now: datetime,
+          policy: RetryPolicy = DEFAULT_POLICY) -> list[OutboxItem]:
+    """Mark due rows ``sending`` under a lease and return their snapshots (one transaction)."""
+    with services.session_factory() as session, session.begin():
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status.in_((PENDING, SENDING)),
+                   OutboxMessage.next_attempt_at <= now,
+                   OutboxMessage.channel.in_(channels))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = session.scalars(query).all()
+        lease_until = now + timedelta(seconds=policy.lease_seconds)
+        items = []
+        for row in rows:
+            if row.status == SENDING:
+                log.warning("outbox %s: lease expired, delivering again", row.id)
+            row.status, row.attempts, row.next_attempt_at = SENDING, row.attempts + 1, lease_until
+            items.append(OutboxItem.of(row))
+    return items
+
+
+def _record_failure(services: Any, item: OutboxItem, error: DeliveryError, at: datetime,
+                    policy: RetryPolicy, report: DeliveryReport) -> None:
+    reason = error.reason[:2000]
+    if error.retryable and item.attempts < policy.max_attempts:
+        delay = policy.delay(item.attempts, error.retry_after)
+        done = _finish(services, item, status=PENDING, last_error=reason,
+                       next_attempt_at=at + timedelta(seconds=delay))
+        (report.retried if done else report.lost_lease).append(item.id)
+        return
+    if error.retryable:
+        reason = f"gave up after {item.attempts} attempts: {reason}"
+    log.error("outbox %s (%s) failed permanently: %s", item.id, item.key, reason)
+    done = _finish(services, item, status=FAILED, last_error=reason)
+    (report.failed if done else report.lost_lease).append(item.id)
+
+
+def _finish(services: Any, item: OutboxItem, **values: Any) -> bool:
+    """Write an outcome if this process still holds the claim (status and attempts unchanged)."""
+    with services.session_factory() as session, session.begin():
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == item.id, OutboxMessage.status == SENDING,
+                   OutboxMessage.attempts == item.attempts)
+            .values(**values)
+        )
+        return bool(result.rowcount)
+
+
+def retry(services: Any, message_id: int, *, now: datetime | None = None) -> bool:
+    """Put a failed (or waiting) message back in the queue, due now. False when there is no
+    such message, it was delivered, or a worker holds it right now (``sending``: its lease
+    decides). Attempts restart, so the back-off starts small again."""
+    with services.session_factory() as session, session.begin():
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id,
+                   OutboxMessage.status.in_((FAILED, PENDING)))
+            .values(status=PENDING, attempts=0, next_attempt_at=now or desk_now())
+        )
+        return bool(result.rowcount)
+
+
+def list_messages(services: Any, *, statuses: list[str] | None = None, limit: int = 100,
+                  ) -> list[dict[str, Any]]:
+    """Outbox rows for admins, newest first (plain dicts)."""
+    with services.session_factory() as session:
+        query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+        if statuses:
+            query = query.where(OutboxMessage.status.in_(statuses))
+        return [
+            {"id": m.id, "key": m.key, "channel": m.channel, "recipient": m.recipient,
+             "template": m.template, "language": m.language, "status": m.status,
+             "attempts": m.attempts, "next_attempt_at": m.next_attempt_at,
+             "last_error": m.last_error, "created_at": m.created_at,
+             "delivered_at": m.delivered_at,
+             "ticket": OutboxItem.of(m).ticket_key}
+            for m in session.scalars(query).all()
+        ]
