@@ -52,4 +52,4 @@ def detect_language(text: str, default: str = "es") -> str:
     if spanish >= english:
         return "es"
     # Spanglish: a Spanish function word among English IT words still means a Spanish speaker.
-    return "es" if spanish > 0 and english <= 2 * spanish - 1 else "en"
+    return "es" if spanish > 0 and english <= 2 * spanish else "en"

@@ -1,0 +1,50 @@
+"""Behavioural quality gate: messages written apart from the training data are understood.
+
+bench/data/nlu_heldout.yml is never trained on; ``python -m bench.nlu`` prints the full figures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nlu.evaluation import evaluate
+from nlu.interpreter import Interpreter
+from nlu.training_data import load_data
+
+HELDOUT = Path(__file__).resolve().parents[2] / "bench" / "data" / "nlu_heldout.yml"
+
+
+def test_heldout_messages_are_understood(interpreter: Interpreter) -> None:
+    summary = evaluate(interpreter.pipeline, load_data(HELDOUT).examples).summary()
+    assert summary["examples"] >= 150
+    assert summary["accuracy"] >= 0.85
+    assert summary["macro_f1"] >= 0.85
+    worst = min(row["recall"] for row in summary["per_intent"].values())
+    assert worst >= 0.6, summary["per_intent"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("como instalo la impresora", "ask_howto"),
+        ("how do I set up email on my phone", "ask_howto"),
+        ("no me funciona el correo", "report_problem"),
+        ("the vpn doesn't connect", "report_problem"),
+        ("necesito acceso a la carpeta de finanzas", "request_service"),
+        ("I need a new monitor", "request_service"),
+        ("how is my ticket INC-12", "ask_status"),
+        ("alguna novedad de mi ticket?", "ask_status"),
+        ("I clicked a phishing link", "security_incident"),
+        ("me robaron la laptop", "security_incident"),
+        ("someone is using my account", "security_incident"),
+        ("quiero hablar con una persona", "talk_to_human"),
+        ("what's for lunch", "out_of_scope"),
+        ("cuéntame un chiste", "out_of_scope"),
+    ],
+)
+def test_the_distinctions_the_desk_depends_on(
+    interpreter: Interpreter, text: str, intent: str
+) -> None:
+    assert interpreter.parse(text)["intent"]["name"] == intent
