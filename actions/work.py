@@ -149,9 +149,10 @@ def escalate(uow: UnitOfWork, *, key: str, actor_id: int | None, reason: str | N
     """Move a ticket one level up (L1 -> L2 -> L3), keeping its history."""
     with uow:
         ticket = uow.tickets.get(key)
-        target = ESCALATION.get(ticket.team_code or "")
+        current, canonical = ticket.team_code or "", ticket.key
+    target = ESCALATION.get(current)
     if target is None:
-        raise Conflict("top_level", key=key.upper(), team=ticket.team_code)
+        raise Conflict("top_level", key=canonical, team=current)
     return transfer(uow, key=key, actor_id=actor_id, team=target, reason=reason,
                     event_type="escalated")
 
@@ -195,7 +196,7 @@ def set_pending(uow: UnitOfWork, *, key: str, actor_id: int, question: str) -> T
 
 def _resume(uow: UnitOfWork, ticket: Ticket, actor: Person | None, at) -> None:  # type: ignore[no-untyped-def]
     ticket.status = check_transition(ticket.status, Status.IN_PROGRESS, key=ticket.key).value
-    sla_clock.resume(ticket, at)
+    sla_clock.resume(ticket, at, sla_clock.calendar_of(uow))
     uow.events.append(ticket, "resumed", actor=actor, at=at, payload={"status": ticket.status})
 
 
@@ -221,7 +222,7 @@ def resolve(uow: UnitOfWork, *, key: str, actor_id: int, summary: str) -> Ticket
         if ticket.assignee_id is None:
             ticket.assignee_id = actor.id
         _first_response(ticket, actor, at)
-        sla_clock.resume(ticket, at)
+        sla_clock.resume(ticket, at, sla_clock.calendar_of(uow))
         ticket.resolved_at, ticket.resolution = at, body
         uow.events.append(ticket, "resolved", actor=actor, at=at,
                           payload={"summary": body, "status": ticket.status})
@@ -242,6 +243,7 @@ def reopen(uow: UnitOfWork, *, key: str, actor_id: int, reason: str | None = Non
         ticket.status = check_transition(ticket.status, Status.IN_PROGRESS, key=ticket.key).value
         at = now()
         ticket.resolved_at = None
+        sla_clock.rearm(ticket, at)
         uow.events.append(ticket, "reopened", actor=actor, at=at,
                           payload={"reason": why, "status": ticket.status,
                                    "by_requester": actor.id == ticket.requester_id})

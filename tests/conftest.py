@@ -157,5 +157,9 @@ def add_cast(services: Services) -> Cast:
 
 
 @pytest.fixture
-def cast(services: Services) -> Cast:
-    return add_cast(services)
+def cast(request: pytest.FixtureRequest) -> Cast:
+    """The cast in whichever desk the test uses (``services``, ``pg_services`` ...)."""
+    for name in ("services", "pg_services", "sqlite_services"):
+        if name in request.fixturenames:
+            return add_cast(request.getfixturevalue(name))
+    return add_cast(request.getfixturevalue("services"))

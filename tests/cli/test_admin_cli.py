@@ -1,0 +1,90 @@
+"""The admin command line: schema, people and tickets, as an operator would type them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from actions import work
+from actions.intake import NewTicket, open_ticket
+from actions.services import build_services
+from bot.cli import main
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DESKBOT_DATABASE_URL", url)
+    return url
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_help_lists_the_command_groups(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for group in ("db", "people", "ticket", "seed"):
+        assert group in out
+
+
+def test_upgrade_seed_and_people(db, capsys):
+    code, out, _ = run(capsys, "db", "upgrade")
+    assert code == 0 and "teams: L1, L2, L3" in out
+    code, out, _ = run(capsys, "db", "check")
+    assert code == 0 and "matches the models" in out
+    code, out, _ = run(capsys, "seed")
+    assert code == 0 and "7 added" in out
+    code, out, _ = run(capsys, "seed")
+    assert "0 added, 7 already there" in out
+    code, out, _ = run(capsys, "people", "add", "--name", "Rosa Díaz", "--slack-id", "UROSA",
+                       "--role", "technician", "--team", "L2", "--language", "es")
+    assert code == 0 and "Rosa Díaz (technician, L2)" in out
+    code, out, _ = run(capsys, "people", "list", "--role", "technician", "--json")
+    assert {p["name"] for p in json.loads(out)} == {"Ana Torres", "Luis Pérez", "Sam Lee",
+                                                    "Rosa Díaz"}
+
+
+def test_people_add_refuses_bad_input_clearly(db, capsys):
+    run(capsys, "db", "upgrade")
+    code, _, err = run(capsys, "people", "add", "--name", "Tech", "--role", "technician")
+    assert code == 1 and "needs a team" in err
+    code, _, err = run(capsys, "people", "add", "--name", "X", "--team", "L9",
+                       "--role", "technician")
+    assert code == 1 and 'There is no team "L9"' in err
+    run(capsys, "people", "add", "--name", "A", "--email", "a@example.com")
+    code, _, err = run(capsys, "people", "add", "--name", "B", "--email", "A@example.com")
+    assert code == 1 and "already exists" in err
+
+
+def test_ticket_show_list_history(db, capsys, settings):
+    run(capsys, "seed")
+    services = build_services(settings, database_url=db)
+    with services.uow() as uow:
+        carlos, ana = uow.people.find("Carlos Gómez").id, uow.people.find("Ana Torres").id
+    key = open_ticket(services.uow(), settings, NewTicket(
+        requester_id=carlos, description="La impresora no imprime", category="hardware")).key
+    work.claim(services.uow(), key=key, actor_id=ana)
+    work.note(services.uow(), key=key, actor_id=ana, text="Revisar el fusor")
+    services.close()
+
+    code, out, _ = run(capsys, "ticket", "show", key.lower(), "--json")
+    data = json.loads(out)
+    assert code == 0 and data["key"] == "INC-1" and data["status"] == "in_progress"
+    assert data["assignee"]["name"] == "Ana Torres" and data["team"] == "L1"
+    code, out, _ = run(capsys, "ticket", "show", key)
+    assert "EN CURSO" in out and "Ana Torres" in out
+    code, out, _ = run(capsys, "ticket", "list", "--status", "in_progress")
+    assert "INC-1" in out and "Ana Torres" in out
+    code, out, _ = run(capsys, "ticket", "list", "--status", "closed")
+    assert "no tickets match" in out
+    code, out, _ = run(capsys, "ticket", "history", key)
+    assert "noted" in out and "[internal]" in out and "Revisar el fusor" in out
+    code, _, err = run(capsys, "ticket", "show", "INC-77")
+    assert code == 1 and "can't find ticket *INC-77*" in err
