@@ -15,13 +15,15 @@ import statistics
 import time
 from pathlib import Path
 
+from rapidfuzz import fuzz, process
 from sklearn.model_selection import train_test_split
 
 from nlu.config import DEFAULT_DATA_DIR, load_nlu_config
 from nlu.evaluation import Evaluation, evaluate, format_summary
 from nlu.interpreter import Interpreter
 from nlu.pipeline import Pipeline
-from nlu.training_data import load_data
+from nlu.text import normalise
+from nlu.training_data import Message, load_data
 
 HELDOUT = Path(__file__).resolve().parent / "data" / "nlu_heldout.yml"
 
@@ -35,6 +37,14 @@ def _row(name: str, ev: Evaluation) -> str:
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def _novel(messages: list[Message], training: list[Message], cutoff: float) -> list[Message]:
+    """Held-out messages with no training example at least ``cutoff`` similar (0-100): the
+    figure that says how the engine does on phrasing it has never seen anything close to."""
+    known = [normalise(m.text) for m in training]
+    return [m for m in messages
+            if process.extractOne(normalise(m.text), known, scorer=fuzz.ratio)[1] < cutoff]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     full_model = Pipeline(config.pipeline).train(data)
     train_seconds = time.perf_counter() - started
     heldout_eval = evaluate(full_model, heldout.examples)
+    novel = _novel(heldout.examples, examples, cutoff=80)
+    novel_eval = evaluate(full_model, novel)
 
     interpreter = Interpreter(full_model, language=config.language)
     texts = [m.text for m in heldout.examples] * 5
@@ -79,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{'acc no-fb':>11}{'fallback':>10}")
     print(_row(f"split {1 - args.test_size:.0%}/{args.test_size:.0%} of nlu/data", split_eval))
     print(_row("bench/data/nlu_heldout.yml", heldout_eval))
+    print(_row("  of which unlike any training ex.", novel_eval))
+    print("  (unlike: no training example with similarity >= 80/100, rapidfuzz ratio)")
     print()
     print(f"training time (all data): {train_seconds:.2f} s")
     print(f"parse latency over {len(latencies)} parses: p50 {_percentile(latencies, .5):.2f} ms, "
