@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from kb.lexicon import Lexicon
 from kb.text import fold, singular
@@ -19,17 +20,13 @@ MIN_CORRECTABLE = 4  # shorter words have too many one-edit neighbours to correc
 CACHE_LIMIT = 50_000
 
 
-def _cutoff(word: str) -> float:
-    """How similar a vocabulary word must be to replace ``word`` (rapidfuzz ratio, 0-100).
+def _max_edits(word: str) -> int:
+    """How many typing slips (insert, delete, replace, swap) a correction may undo.
 
-    Four-letter words may only gain or lose a letter; from five letters on one substitution or
-    swap is accepted, and long words may carry two slips ("contrasela", "sincronisar").
+    One slip for short words, two from eight letters on ("contrasela", "sincronisar"). More
+    than that turns unrelated words into vocabulary ("contar" is not "conectar").
     """
-    if len(word) >= 8:
-        return 75.0
-    if len(word) >= 5:
-        return 80.0
-    return 86.0
+    return 2 if len(word) >= 8 else 1
 
 
 class Analyzer:
@@ -39,7 +36,12 @@ class Analyzer:
         self.lexicon = lexicon
         known = lexicon.surface_words() | {w for w in vocabulary if w}
         self._known = frozenset(known)
-        self._choices = sorted(w for w in known if len(w) >= MIN_CORRECTABLE - 1)
+        # Typos almost never hit the first letter: looking only at words that start like the
+        # typed one avoids silly corrections and makes each look-up several times cheaper.
+        self._choices: dict[str, list[str]] = {}
+        for w in sorted(known):
+            if len(w) >= MIN_CORRECTABLE - 1:
+                self._choices.setdefault(w[0], []).append(w)
         self._corrections: dict[str, str] = {}
         phrases = sorted(lexicon.phrases, key=len, reverse=True)
         self._phrase_re = (
@@ -65,7 +67,8 @@ class Analyzer:
             fixed = base
         else:
             best = process.extractOne(
-                word, self._choices, scorer=fuzz.ratio, score_cutoff=_cutoff(word)
+                word, self._choices.get(word[0], ()), scorer=OSA.distance,
+                score_cutoff=_max_edits(word),
             )
             if best is not None:
                 fixed = best[0]
@@ -96,7 +99,7 @@ class Analyzer:
             concepts = self.lexicon.lookup(word)
             if concepts is not None:
                 out.extend(concepts)
-            elif word.isdigit() and len(word) < 3:
+            elif len(word) == 1 or (word.isdigit() and len(word) < 3):
                 continue
             else:
                 out.append(singular(word))

@@ -31,6 +31,7 @@ SHORTLIST = 40
 UNKNOWN_WEIGHT = 1.5  # IDF given to a message word no article knows (off-topic or filler)
 W_RECALL, W_COVERAGE, W_FUZZY = 0.50, 0.30, 0.20
 SAME_LANGUAGE_BONUS = 2.0
+BODY_FACTOR = 0.5  # a message word found only in an article's body counts half
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Matcher:
     def _build(self) -> None:
         raw_fields: list[tuple[int, str, str, list[str]]] = []
         bags: list[frozenset[str]] = []
+        bodies: list[frozenset[str]] = []
         for index, article in enumerate(self.articles):
             bag: set[str] = set()
             entries = [("title", article.title)]
@@ -85,12 +87,11 @@ class Matcher:
                 if tokens:
                     raw_fields.append((index, kind, text, tokens))
             bags.append(frozenset(bag))
-        df: dict[str, int] = {}
-        for bag in bags:
-            for token in bag:
-                df[token] = df.get(token, 0) + 1
+            bodies.append(frozenset(self.analyzer.analyze(article.body, correct=False)) - bag)
         total = max(len(self.articles), 1)
-        self._idf = {t: 1.0 + math.log(total / n) for t, n in df.items()}
+        self._idf = self._weights(bags, total)
+        self._body_idf = self._weights(bodies, total)
+        self._bodies = bodies
         self._bags = bags
         self._fields = [
             _Field(i, kind, text, frozenset(toks), sum(self._idf[t] for t in set(toks)),
@@ -106,7 +107,23 @@ class Matcher:
             for token in bag:
                 postings.setdefault(token, []).append(index)
         self._postings = {t: np.asarray(ids, dtype=np.int64) for t, ids in postings.items()}
+        body_postings: dict[str, list[int]] = {}
+        for index, body in enumerate(bodies):
+            for token in body:
+                body_postings.setdefault(token, []).append(index)
+        self._body_postings = {
+            t: np.asarray(ids, dtype=np.int64) for t, ids in body_postings.items()
+        }
         self._es_words = self.lexicon_language_words("es")
+
+    @staticmethod
+    def _weights(bags: Sequence[frozenset[str]], total: int) -> dict[str, float]:
+        """IDF of every token over ``bags`` (one set of tokens per article)."""
+        df: dict[str, int] = {}
+        for bag in bags:
+            for token in bag:
+                df[token] = df.get(token, 0) + 1
+        return {t: 1.0 + math.log(total / n) for t, n in df.items()}
 
     @staticmethod
     def lexicon_language_words(language: str) -> frozenset[str]:
@@ -133,8 +150,8 @@ class Matcher:
         known = [t for t in tokens if t in self._idf]
         if not known or top <= 0 or not self.articles:
             return []
-        candidates = self._shortlist(known)
-        q_weight = sum(self._idf.get(t, UNKNOWN_WEIGHT) for t in tokens)
+        candidates = self._shortlist(tokens)
+        q_weight = sum(self._token_weight(t) for t in tokens)
         field_ids = [f for a in candidates for f in self._article_fields[a]]
         q_text = " ".join(sorted(tokens))
         fuzzy = process.cdist(
@@ -152,8 +169,11 @@ class Matcher:
         language = self._language(query)
         results: list[Match] = []
         for article_index, (value, f) in best.items():
-            bag = self._bags[article_index]
-            coverage = sum(self._idf[t] for t in tokens if t in bag) / q_weight
+            bag, body = self._bags[article_index], self._bodies[article_index]
+            coverage = sum(
+                self._idf[t] if t in bag else BODY_FACTOR * self._token_weight(t)
+                for t in tokens if t in bag or t in body
+            ) / q_weight
             score = 100.0 * (value + W_COVERAGE * coverage)
             article = self.articles[article_index]
             if language is not None and article.language == language:
@@ -165,11 +185,17 @@ class Matcher:
         results.sort(key=lambda m: (-m.score, m.article.id))
         return results[:top]
 
-    def _shortlist(self, known: Sequence[str]) -> list[int]:
+    def _token_weight(self, token: str) -> float:
+        return self._idf.get(token) or self._body_idf.get(token) or UNKNOWN_WEIGHT
+
+    def _shortlist(self, tokens: Iterable[str]) -> list[int]:
         """Articles sharing the most IDF weight with the message (inverted index)."""
         scores = np.zeros(len(self.articles))
-        for token in known:
-            scores[self._postings[token]] += self._idf[token]
+        for token in tokens:
+            if token in self._postings:
+                scores[self._postings[token]] += self._idf[token]
+            if token in self._body_postings:
+                scores[self._body_postings[token]] += BODY_FACTOR * self._token_weight(token)
         hits = np.flatnonzero(scores)
         if len(hits) > SHORTLIST:
             hits = hits[np.argpartition(-scores[hits], SHORTLIST)[:SHORTLIST]]
