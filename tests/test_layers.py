@@ -1,0 +1,37 @@
+"""Dependencies point down: bot -> actions -> {nlu, kb, store}; only bot/ knows about Slack."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN = {
+    "store": {"actions", "bot", "kb", "nlu", "slack_bolt", "slack_sdk"},
+    "kb": {"actions", "bot", "store", "nlu", "slack_bolt", "slack_sdk"},
+    "nlu": {"actions", "bot", "store", "kb", "slack_bolt", "slack_sdk"},
+    "actions": {"bot", "slack_bolt", "slack_sdk"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_package_does_not_import_upward(package):
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(_imports(path) & FORBIDDEN[package])
+        for path in (ROOT / package).rglob("*.py")
+        if _imports(path) & FORBIDDEN[package]
+    }
+    assert offenders == {}
