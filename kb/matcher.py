@@ -30,7 +30,6 @@ from kb.text import words
 SHORTLIST = 40
 UNKNOWN_WEIGHT = 1.5  # IDF given to a message word no article knows (off-topic or filler)
 W_RECALL, W_COVERAGE, W_FUZZY = 0.50, 0.30, 0.20
-SAME_LANGUAGE_BONUS = 2.0
 BODY_FACTOR = 0.5  # a message word found only in an article's body counts half
 
 
@@ -114,7 +113,20 @@ class Matcher:
         self._body_postings = {
             t: np.asarray(ids, dtype=np.int64) for t, ids in body_postings.items()
         }
-        self._es_words = self.lexicon_language_words("es")
+        counts: dict[str, dict[str, int]] = {}
+        totals: dict[str, int] = {}
+        for article in self.articles:
+            text = " ".join((*article.phrasings, *article.tags, article.body))
+            for word in words(text):
+                per = counts.setdefault(word, {})
+                per[article.language] = per.get(article.language, 0) + 1
+                totals[article.language] = totals.get(article.language, 0) + 1
+        # share of each language in a word's relative frequency: "no" is mostly es, "the" en
+        self._word_language: dict[str, dict[str, float]] = {}
+        for word, per in counts.items():
+            rates = {lang: n / totals[lang] for lang, n in per.items()}
+            whole = sum(rates.values())
+            self._word_language[word] = {lang: r / whole for lang, r in rates.items()}
 
     @staticmethod
     def _weights(bags: Sequence[frozenset[str]], total: int) -> dict[str, float]:
@@ -125,21 +137,19 @@ class Matcher:
                 df[token] = df.get(token, 0) + 1
         return {t: 1.0 + math.log(total / n) for t, n in df.items()}
 
-    @staticmethod
-    def lexicon_language_words(language: str) -> frozenset[str]:
-        """Function words that give away a message's language (for a small tie-break)."""
-        if language == "es":
-            return frozenset("el la los las de que para por con mi no es un una esta como "
-                             "se me del al y pero cuando porque puedo tengo".split())
-        return frozenset("the my is to of and for with can i it on not how in a an do".split())
-
     def _language(self, query: str) -> str | None:
-        tokens = words(query)
-        es = sum(t in self._es_words for t in tokens)
-        en = sum(t in self.lexicon_language_words("en") for t in tokens)
-        if es == en:
+        """The language a message is probably written in (None when unclear), from how often
+        each of its words appears in each language's articles. Only breaks ties in ranking."""
+        votes: dict[str, float] = {}
+        for word in words(query):
+            for language, share in self._word_language.get(word, {}).items():
+                votes[language] = votes.get(language, 0.0) + share
+        if not votes:
             return None
-        return "es" if es > en else "en"
+        ranked = sorted(votes.items(), key=lambda kv: -kv[1])
+        if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < 0.5:
+            return None
+        return ranked[0][0]
 
     def search(
         self, query: str, top: int = 3, min_score: float | None = None
@@ -174,15 +184,12 @@ class Matcher:
                 self._idf[t] if t in bag else BODY_FACTOR * self._token_weight(t)
                 for t in tokens if t in bag or t in body
             ) / q_weight
-            score = 100.0 * (value + W_COVERAGE * coverage)
-            article = self.articles[article_index]
-            if language is not None and article.language == language:
-                score += SAME_LANGUAGE_BONUS
-            score = round(min(score, 100.0), 1)
+            score = round(min(100.0 * (value + W_COVERAGE * coverage), 100.0), 1)
             if score >= threshold:
                 field = self._fields[f]
-                results.append(Match(article, score, field.kind, field.text))
-        results.sort(key=lambda m: (-m.score, m.article.id))
+                results.append(Match(self.articles[article_index], score, field.kind, field.text))
+        # On equal scores the article in the asker's language goes first.
+        results.sort(key=lambda m: (-m.score, m.article.language != language, m.article.id))
         return results[:top]
 
     def _token_weight(self, token: str) -> float:

@@ -1,0 +1,113 @@
+"""``deskbot kb``: validate the knowledge base and try the FAQ matcher from a shell.
+
+``kb check`` prints one ``path:line: message`` per problem (and exits 1), so it can gate CI.
+``kb search --stdin`` answers one JSON line per input line, flushed at once, so another program
+can keep one process open and feed it questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("kb", help="check the knowledge base and search it")
+    kb_sub = parser.add_subparsers(dest="kb_command", metavar="ACTION")
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--kb", default=None, metavar="DIR",
+                        help="folder of articles (default: faq.articles_dir in config.yml)")
+
+    check = kb_sub.add_parser("check", parents=[common], help="validate every article file")
+    check.set_defaults(func=_check)
+
+    search = kb_sub.add_parser("search", parents=[common], help="suggest articles for a question")
+    search.add_argument("text", nargs="?", help="the question (omit with --stdin)")
+    search.add_argument("--top", type=int, default=None,
+                        help="how many suggestions (default: faq.max_suggestions)")
+    search.add_argument("--min-score", type=float, default=None,
+                        help="threshold 0-100 (default: faq.min_score)")
+    search.add_argument("--json", action="store_true", help="print a JSON list")
+    search.add_argument("--stdin", action="store_true",
+                        help="one question per input line, one JSON list per output line")
+    search.set_defaults(func=_search)
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from actions.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(args.config)
+    except SettingsError as exc:
+        print(f"deskbot: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from kb.loader import check_articles
+
+    settings = _settings(args)
+    root = Path(args.kb) if args.kb else settings.faq.articles_dir
+    articles, errors = check_articles(root, categories=tuple(settings.categories))
+    for error in errors:
+        print(f"{_shown(error.path)}:{error.line}: {error.message}")
+    if errors:
+        files = len({e.path for e in errors})
+        print(f"{len(errors)} error(s) in {files} file(s); {len(articles)} valid article(s)",
+              file=sys.stderr)
+        return 1
+    languages = Counter(a.language for a in articles)
+    per_language = ", ".join(f"{n} {lang}" for lang, n in sorted(languages.items()))
+    categories = len({a.category for a in articles})
+    print(f"ok: {len(articles)} articles ({per_language or 'none'}) in {categories} categories"
+          f" under {_shown(root)}")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from kb.loader import check_articles
+    from kb.matcher import Matcher
+
+    if args.stdin == bool(args.text):
+        print("deskbot kb search: give a question or --stdin (not both)", file=sys.stderr)
+        return 2
+    settings = _settings(args)
+    root = Path(args.kb) if args.kb else settings.faq.articles_dir
+    articles, errors = check_articles(root, categories=tuple(settings.categories))
+    if errors:
+        print(f"deskbot: {len(errors)} problem(s) in {_shown(root)}, invalid articles skipped;"
+              " run 'deskbot kb check'", file=sys.stderr)
+    matcher = Matcher(articles, min_score=settings.faq.min_score)
+    top = settings.faq.max_suggestions if args.top is None else args.top
+
+    def answer(text: str) -> list[dict[str, Any]]:
+        found = matcher.search(text, top=top, min_score=args.min_score)
+        return [{"id": m.article.id, "title": m.article.title, "score": m.score} for m in found]
+
+    if args.stdin:
+        for line in sys.stdin:
+            print(json.dumps(answer(line.rstrip("\r\n")), ensure_ascii=False), flush=True)
+        return 0
+    results = answer(args.text)
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False))
+    elif not results:
+        threshold = settings.faq.min_score if args.min_score is None else args.min_score
+        print(f"no suggestions (nothing scored {threshold:g} or more)")
+    else:
+        for rank, item in enumerate(results, start=1):
+            print(f"{rank}. {item['score']:5.1f}  {item['id']}  {item['title']}")
+    return 0
