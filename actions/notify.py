@@ -31,6 +31,11 @@ AUDIENCE: dict[str, tuple[str, ...]] = {
     "cancelled": ("assignee", "team"),
     "priority_changed": ("requester", "assignee"),
     "survey_answered": ("assignee",),
+    # Timed notices from the SLA sweep (actions/sla.py), actor None.
+    "sla_warning": ("assignee", "team", "leads"),
+    "sla_breach": ("assignee", "team", "leads"),
+    "pending_reminder": ("requester",),
+    "survey_reminder": ("requester",),
 }
 
 

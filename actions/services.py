@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from actions.messages import Messages
 from actions.notify import queue_notifications
 from actions.settings import Settings, load_settings
+from actions.sla_clock import calendar_for
 from store.db import make_engine, make_session_factory
 from store.uow import UnitOfWork
 
@@ -30,8 +31,10 @@ class Services:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def uow(self) -> UnitOfWork:
-        """A fresh unit of work that also queues notifications for what it commits."""
+        """A fresh unit of work that also queues notifications for what it commits, and lends
+        the use cases the SLA's working-time calendar (pause and resume count working time)."""
         uow = UnitOfWork(self.session_factory)
+        uow.working_time = calendar_for(self.settings.sla)  # type: ignore[attr-defined]
         uow.before_commit(queue_notifications)
         return uow
 

@@ -79,6 +79,8 @@ class Ticket(Base):
         Index("ix_tickets_status_team", "status", "team_code"),
         Index("ix_tickets_requester", "requester_id", "status"),
         Index("ix_tickets_assignee", "assignee_id", "status"),
+        Index("ix_tickets_status_paused", "status", "paused_at"),
+        Index("ix_tickets_status_resolved", "status", "resolved_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,6 +111,8 @@ class Ticket(Base):
     resolution_due_at: Mapped[datetime | None] = mapped_column(index=True)
     paused_at: Mapped[datetime | None] = mapped_column()
     paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    # When the SLA sweep next has something to check (a warning or a breach); NULL: nothing.
+    sla_next_at: Mapped[datetime | None] = mapped_column(index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     requester: Mapped[Person] = relationship(foreign_keys=[requester_id], lazy="joined")

@@ -1,0 +1,284 @@
+"""The desk's timed work, run by the scheduler (``bot/scheduler.py``) or ``deskbot sla sweep``:
+
+* SLA: a warning at ``sla.warn_at`` of each target and a breach notice at 100 %, to the assignee,
+  the team channel and the team leads; escalation one level up on breach when configured;
+* pending tickets: a reminder to the requester after ``pending_reminder_days``, resolved by the
+  desk after ``pending_autoresolve_days``;
+* resolved tickets: one survey reminder after ``survey_reminder_days``, closed by the desk after
+  ``desk.auto_close_days`` (the requester is told why).
+
+Every automatic change and notice is an event with actor None (the desk), so the outbox hook
+queues its messages in the same transaction. Each is done *once* however many processes sweep
+the same database: candidates come from indexed queries (``sla_next_at``, ``status`` +
+``paused_at`` / ``resolved_at``; never a scan of open tickets in Python), then each ticket is
+handled in its own short transaction that locks the row (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL: a ticket another process is handling is skipped; SQLite serialises writers), checks
+the condition again, and claims the notice by inserting its ``notices`` row (primary key: ticket
++ kind) in the same transaction as the event and the outbox rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from actions import sla_clock
+from actions.common import now as desk_now
+from actions.sla import milestones
+from actions.work import escalate
+from store.errors import DeskError
+from store.lifecycle import Status
+from store.models import Event, Notice, SurveyAnswer, Ticket
+
+log = logging.getLogger(__name__)
+
+#: A survey reminder later than this after it was due is no longer worth sending.
+SURVEY_REMINDER_WINDOW = timedelta(days=7)
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did, as ``KEY target`` strings per kind of work."""
+
+    warnings: list[str] = field(default_factory=list)
+    breaches: list[str] = field(default_factory=list)
+    escalations: list[str] = field(default_factory=list)
+    pending_reminders: list[str] = field(default_factory=list)
+    auto_resolved: list[str] = field(default_factory=list)
+    survey_reminders: list[str] = field(default_factory=list)
+    auto_closed: list[str] = field(default_factory=list)
+    checked: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @property
+    def actions(self) -> int:
+        return sum(len(v) for v in self.__dict__.values() if isinstance(v, list))
+
+
+class _Skip(Exception):
+    """Raised inside a transaction to roll it back: someone else already did this work."""
+
+
+def sweep(services: Any, *, now: datetime | None = None, limit: int = 500) -> SweepReport:
+    """Run every timed job once (at most ``limit`` tickets each)."""
+    at = now or desk_now()
+    report = SweepReport()
+    for ticket_id in _ids(services, select(Ticket.id).where(Ticket.sla_next_at <= at)
+                          .order_by(Ticket.sla_next_at).limit(limit)):
+        report.checked += 1
+        _sla_ticket(services, ticket_id, at, report)
+    _pending(services, at, limit, report)
+    _survey_reminders(services, at, limit, report)
+    _auto_close(services, at, limit, report)
+    if report.actions:
+        log.info("sweep: %s", {k: v for k, v in report.to_dict().items() if v})
+    return report
+
+
+def claim_notice(session: Session, ticket_id: int, kind: str, at: datetime) -> bool:
+    """Insert the notice row unless it exists; True when this transaction claimed it."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = session.execute(insert(Notice).values(ticket_id=ticket_id, kind=kind, sent_at=at)
+                             .on_conflict_do_nothing())
+    return result.rowcount == 1
+
+
+def _ids(services: Any, query: Any) -> list[int]:
+    with services.session_factory() as session:
+        return list(session.scalars(query).all())
+
+
+def _lock(session: Session, ticket_id: int) -> Ticket | None:
+    """The ticket under a row lock, or None when another process holds it (PostgreSQL)."""
+    query = select(Ticket).where(Ticket.id == ticket_id).with_for_update(of=Ticket)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Ticket, skip_locked=True)
+    return session.scalars(query.execution_options(populate_existing=True)).unique().one_or_none()
+
+
+def _sla_ticket(services: Any, ticket_id: int, at: datetime, report: SweepReport) -> None:
+    """Announce every warning and breach a ticket has reached, then schedule its next check."""
+    sla = services.settings.sla
+    to_escalate: list[str] = []
+    uow = services.uow()
+    with uow:
+        ticket = _lock(uow.session, ticket_id)
+        if ticket is None or ticket.sla_next_at is None or ticket.sla_next_at > at:
+            return  # another process has it, or already moved it on
+        calendar = sla_clock.calendar_of(uow)
+        upcoming = milestones(ticket, sla, calendar)
+        reached = [m for m in upcoming if m.when <= at]
+        breached = {m.target for m in reached if m.type == "sla_breach"}
+        for m in reached:
+            if not claim_notice(uow.session, ticket.id, m.kind, at):
+                continue
+            if m.type == "sla_warning" and m.target in breached:
+                continue  # a late sweep: the breach notice says it all
+            uow.events.append(ticket, m.type, actor=None, at=at, visibility="internal", payload={
+                "target": m.target, "due_at": m.due_at.isoformat(),
+                "target_minutes": m.target_minutes, "warn_at": sla.warn_at,
+                "assignee": ticket.assignee.name if ticket.assignee else None,
+            })
+            (report.breaches if m.type == "sla_breach" else report.warnings).append(
+                f"{ticket.key} {m.target}")
+        if sla.escalate_on_breach:
+            to_escalate = [t for t in sorted(breached)
+                           if uow.session.get(Notice, (ticket.id, f"sla_escalated:{t}")) is None]
+        later = [m.when for m in upcoming if m.when > at]
+        # An escalation still to do keeps the ticket due, so a crash before it is retried.
+        ticket.sla_next_at = at if to_escalate else (min(later) if later else None)
+        key = ticket.key
+        uow.commit()
+    for target in to_escalate:
+        _escalate(services, ticket_id, key, target, at, report)
+    if to_escalate:
+        _sla_ticket(services, ticket_id, at, report)
+
+
+def _escalate(services: Any, ticket_id: int, key: str, target: str, at: datetime,
+              report: SweepReport) -> None:
+    """Escalate on breach, once: the notice is claimed inside the escalation's own transaction."""
+    kind = f"sla_escalated:{target}"
+
+    def guard(uow: Any) -> None:
+        if not claim_notice(uow.session, ticket_id, kind, at):
+            raise _Skip(kind)
+
+    uow = services.uow()
+    uow.before_commit(guard)
+    try:
+        escalate(uow, key=key, actor_id=None, reason=f"SLA {target} breached")
+        report.escalations.append(f"{key} {target}")
+    except _Skip:
+        return
+    except DeskError as exc:  # top level already, or no longer workable: nothing to escalate
+        log.info("sweep: %s not escalated (%s)", key, exc.code)
+        with services.session_factory() as session, session.begin():
+            claim_notice(session, ticket_id, kind, at)
+
+
+def _pending(services: Any, at: datetime, limit: int, report: SweepReport) -> None:
+    """Remind requesters who have not answered; resolve what waited too long."""
+    sla = services.settings.sla
+    resolve_before = at - timedelta(days=sla.pending_autoresolve_days)
+    remind_before = at - timedelta(days=sla.pending_reminder_days)
+    for ticket_id in _ids(services, select(Ticket.id).where(
+            Ticket.status == Status.PENDING.value, Ticket.paused_at <= resolve_before)
+            .order_by(Ticket.paused_at).limit(limit)):
+        _auto_resolve(services, ticket_id, resolve_before, at, report)
+    reminded = exists().where(Notice.ticket_id == Ticket.id,
+                              Notice.kind.like("pending_reminder:%"),
+                              Notice.sent_at >= Ticket.paused_at)
+    for ticket_id in _ids(services, select(Ticket.id).where(
+            Ticket.status == Status.PENDING.value, Ticket.paused_at <= remind_before,
+            Ticket.paused_at > resolve_before, ~reminded)
+            .order_by(Ticket.paused_at).limit(limit)):
+        _pending_reminder(services, ticket_id, remind_before, at, report)
+
+
+def _last_question(session: Session, ticket: Ticket) -> str | None:
+    event = session.scalars(select(Event).where(Event.ticket_id == ticket.id,
+                                                Event.type == "pending")
+                            .order_by(Event.seq.desc()).limit(1)).first()
+    return (event.payload or {}).get("question") if event else None
+
+
+def _pending_reminder(services: Any, ticket_id: int, before: datetime, at: datetime,
+                      report: SweepReport) -> None:
+    sla = services.settings.sla
+    uow = services.uow()
+    with uow:
+        ticket = _lock(uow.session, ticket_id)
+        if (ticket is None or ticket.status != Status.PENDING.value or ticket.paused_at is None
+                or ticket.paused_at > before):
+            return
+        kind = f"pending_reminder:{int(ticket.paused_at.timestamp())}"
+        if not claim_notice(uow.session, ticket.id, kind, at):
+            return
+        uow.events.append(ticket, "pending_reminder", actor=None, at=at, payload={
+            "question": _last_question(uow.session, ticket),
+            "since": ticket.paused_at.isoformat(),
+            "days": sla.pending_reminder_days,
+            "resolve_after_days": sla.pending_autoresolve_days,
+        })
+        report.pending_reminders.append(ticket.key)
+        uow.commit()
+
+
+def _auto_resolve(services: Any, ticket_id: int, before: datetime, at: datetime,
+                  report: SweepReport) -> None:
+    sla = services.settings.sla
+    uow = services.uow()
+    with uow:
+        ticket = _lock(uow.session, ticket_id)
+        if (ticket is None or ticket.status != Status.PENDING.value or ticket.paused_at is None
+                or ticket.paused_at > before):
+            return
+        ticket.status = Status.RESOLVED.value
+        sla_clock.resume(ticket, at, sla_clock.calendar_of(uow))
+        ticket.sla_next_at = None
+        ticket.resolved_at, ticket.updated_at = at, at
+        uow.events.append(ticket, "resolved", actor=None, at=at, payload={
+            "by": "system", "reason": "no_answer", "days": sla.pending_autoresolve_days,
+            "question": _last_question(uow.session, ticket), "status": ticket.status,
+        })
+        report.auto_resolved.append(ticket.key)
+        uow.commit()
+
+
+def _survey_reminders(services: Any, at: datetime, limit: int, report: SweepReport) -> None:
+    settings = services.settings
+    if not settings.survey_questions:
+        return
+    due = at - timedelta(days=settings.sla.survey_reminder_days)
+    answered = exists().where(SurveyAnswer.ticket_id == Ticket.id)
+    reminded = exists().where(Notice.ticket_id == Ticket.id, Notice.kind == "survey_reminder")
+    for ticket_id in _ids(services, select(Ticket.id).where(
+            Ticket.status.in_((Status.RESOLVED.value, Status.CLOSED.value)),
+            Ticket.resolved_at <= due, Ticket.resolved_at > due - SURVEY_REMINDER_WINDOW,
+            ~answered, ~reminded).order_by(Ticket.resolved_at).limit(limit)):
+        uow = services.uow()
+        with uow:
+            ticket = _lock(uow.session, ticket_id)
+            if (ticket is None or ticket.resolved_at is None or ticket.resolved_at > due
+                    or ticket.status not in (Status.RESOLVED.value, Status.CLOSED.value)
+                    or uow.surveys.answers(ticket)
+                    or not claim_notice(uow.session, ticket.id, "survey_reminder", at)):
+                continue
+            uow.events.append(ticket, "survey_reminder", actor=None, at=at, payload={
+                "question_id": settings.survey_questions[0].id,
+                "scale": settings.survey_questions[0].scale,
+            })
+            report.survey_reminders.append(ticket.key)
+            uow.commit()
+
+
+def _auto_close(services: Any, at: datetime, limit: int, report: SweepReport) -> None:
+    """Close resolved tickets the requester never confirmed (``desk.auto_close_days``)."""
+    days = services.settings.auto_close_days
+    before = at - timedelta(days=days)
+    for ticket_id in _ids(services, select(Ticket.id).where(
+            Ticket.status == Status.RESOLVED.value, Ticket.resolved_at <= before)
+            .order_by(Ticket.resolved_at).limit(limit)):
+        uow = services.uow()
+        with uow:
+            ticket = _lock(uow.session, ticket_id)
+            if (ticket is None or ticket.status != Status.RESOLVED.value
+                    or ticket.resolved_at is None or ticket.resolved_at > before):
+                continue
+            ticket.status, ticket.closed_at, ticket.updated_at = Status.CLOSED.value, at, at
+            uow.events.append(ticket, "closed", actor=None, at=at, payload={
+                "by": "system", "reason": "no_confirmation", "days": days,
+                "status": ticket.status,
+            })
+            report.auto_closed.append(ticket.key)
+            uow.commit()
