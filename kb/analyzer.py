@@ -18,6 +18,7 @@ from kb.text import fold, singular
 
 MIN_CORRECTABLE = 4  # shorter words have too many one-edit neighbours to correct safely
 CACHE_LIMIT = 50_000
+LONG_WORD = 8
 
 
 def _max_edits(word: str) -> int:
@@ -26,7 +27,7 @@ def _max_edits(word: str) -> int:
     One slip for short words, two from eight letters on ("contrasela", "sincronisar"). More
     than that turns unrelated words into vocabulary ("contar" is not "conectar").
     """
-    return 2 if len(word) >= 8 else 1
+    return 2 if len(word) >= LONG_WORD else 1
 
 
 class Analyzer:
@@ -70,6 +71,11 @@ class Analyzer:
                 word, self._choices.get(word[0], ()), scorer=OSA.distance,
                 score_cutoff=_max_edits(word),
             )
+            if best is not None and best[1] > 1 and len(best[0]) < LONG_WORD:
+                # two slips only between long words: "contract" is not a typo of "contra"
+                best = process.extractOne(
+                    word, self._choices.get(word[0], ()), scorer=OSA.distance, score_cutoff=1
+                )
             if best is not None:
                 fixed = best[0]
         if len(self._corrections) < CACHE_LIMIT:
@@ -96,7 +102,7 @@ class Analyzer:
         for word in chunk.split():
             if word in stop:
                 continue
-            concepts = self.lexicon.lookup(word)
+            concepts = None if word in self.lexicon.common else self.lexicon.lookup(word)
             if concepts is not None:
                 out.extend(concepts)
             elif len(word) == 1 or (word.isdigit() and len(word) < 3):

@@ -30,10 +30,14 @@ class Lexicon:
     prefixes: Mapping[str, tuple[str, ...]]  # folded prefix ("imprim") -> concept tokens
     phrases: Mapping[str, tuple[str, ...]]  # folded phrase -> concept tokens (() = filler)
     stopwords: frozenset[str]
+    common: frozenset[str] = frozenset()  # everyday words never "corrected" into IT words
 
     @classmethod
     def from_mappings(
-        cls, concepts: Mapping[str, Iterable[str]], stopwords: Iterable[str]
+        cls,
+        concepts: Mapping[str, Iterable[str]],
+        stopwords: Iterable[str],
+        common: Iterable[str] = (),
     ) -> Lexicon:
         words: dict[str, list[str]] = {}
         prefixes: dict[str, list[str]] = {}
@@ -67,16 +71,21 @@ class Lexicon:
             prefixes={k: tuple(v) for k, v in prefixes.items()},
             phrases={k: tuple(v) for k, v in phrases.items()},
             stopwords=frozenset(stop - set(words)),
+            common=frozenset(fold(str(w)) for w in common) - set(words),
         )
 
     @classmethod
-    def load(
-        cls, lexicon_path: Path | None = None, stopwords_path: Path | None = None
-    ) -> Lexicon:
-        """Read the YAML files (the packaged ones by default)."""
-        lex = yaml.safe_load((lexicon_path or DATA_DIR / "lexicon.yml").read_text("utf-8"))
-        stop = yaml.safe_load((stopwords_path or DATA_DIR / "stopwords.yml").read_text("utf-8"))
-        return cls.from_mappings(lex.get("concepts") or {}, stop.get("words") or [])
+    def load(cls, data_dir: Path = DATA_DIR) -> Lexicon:
+        """Read ``lexicon.yml``, ``stopwords.yml`` and ``common_words.yml`` from ``data_dir``."""
+        def read(name: str) -> dict:
+            path = data_dir / name
+            return yaml.safe_load(path.read_text("utf-8")) or {} if path.exists() else {}
+
+        return cls.from_mappings(
+            read("lexicon.yml").get("concepts") or {},
+            read("stopwords.yml").get("words") or [],
+            read("common_words.yml").get("words") or [],
+        )
 
     def lookup(self, word: str) -> tuple[str, ...] | None:
         """Concepts of a folded word: exact entry first, else the longest matching prefix."""
@@ -91,7 +100,7 @@ class Lexicon:
 
     def surface_words(self) -> set[str]:
         """Every whole word the lexicon spells out (targets for typo correction)."""
-        found = set(self.words) | self.stopwords
+        found = set(self.words) | self.stopwords | self.common
         for phrase in self.phrases:
             found.update(phrase.split())
         return found
