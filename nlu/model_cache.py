@@ -1,7 +1,8 @@
 """Trained pipelines cached on disk, keyed by what they were trained from.
 
 The key hashes every training file (path relative to the data dir and contents), the pipeline
-section of config.yml and the engine's format version. Changing any of them gives a new key, so a
+section of config.yml and the engine's own source (a change to normalisation must not meet a
+model trained with the old one). Changing any of them gives a new key, so a
 stale model is never loaded and nobody has to remember to retrain. Old models are removed after a
 successful save; a pickle that fails to load is treated as absent.
 """
@@ -19,13 +20,21 @@ from nlu.config import NluConfig
 from nlu.pipeline import Pipeline
 from nlu.training_data import data_files, load_data
 
-#: Bump when a component's pickled state changes shape.
+#: Bump to invalidate every cached model regardless of source changes.
 ENGINE_VERSION = "1"
+ENGINE_DIR = Path(__file__).resolve().parent
+
+
+def _engine_digest() -> bytes:
+    digest = hashlib.sha256(ENGINE_VERSION.encode())
+    for source in sorted(ENGINE_DIR.rglob("*.py")):
+        digest.update(str(source.relative_to(ENGINE_DIR)).encode() + source.read_bytes())
+    return digest.digest()
 
 
 def fingerprint(config: NluConfig, data_dir: Path) -> str:
     digest = hashlib.sha256()
-    digest.update(ENGINE_VERSION.encode())
+    digest.update(_engine_digest())
     digest.update(json.dumps(config.pipeline, sort_keys=True, default=str).encode())
     for file in data_files(data_dir):
         rel = file.relative_to(data_dir) if data_dir.is_dir() else file.name

@@ -16,6 +16,20 @@ _REPEATS = re.compile(r"(\w)\1{2,}")
 _DIGITS = re.compile(r"\d+")
 _TOKEN = re.compile(r"[\w#@+-]+|[^\w\s]", re.UNICODE)
 
+#: Chat shorthand written out, so "xq no jala" and "porque no jala" share their word features.
+#: Only unambiguous forms: "k", "d" or "x" alone mean too many things to expand.
+ABBREVIATIONS: dict[str, str] = {
+    "q": "que", "xq": "porque", "pq": "porque", "porq": "porque", "xk": "porque",
+    "porfa": "por favor", "porfis": "por favor", "xfa": "por favor", "pf": "por favor",
+    "tb": "tambien", "tmb": "tambien", "tbn": "tambien",
+    "pls": "please", "plz": "please", "pleas": "please", "thx": "thanks", "thnx": "thanks",
+    "thanx": "thanks", "tnx": "thanks", "ty": "thank you", "tysm": "thank you so much",
+    "u": "you", "ur": "your", "asap": "as soon as possible", "idk": "i don't know",
+    "cant": "can't", "dont": "don't", "doesnt": "doesn't", "wont": "won't", "isnt": "isn't",
+    "im": "i'm",
+}
+_WORDS = re.compile(r"[a-z']+")
+
 
 @lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
@@ -37,6 +51,7 @@ def normalise(text: str) -> str:
     folded = fold(text)
     folded = _REPEATS.sub(r"\1", folded)
     folded = _DIGITS.sub("0", folded)
+    folded = _WORDS.sub(lambda m: ABBREVIATIONS.get(m.group(0), m.group(0)), folded)
     return " ".join(folded.split())
 
 
