@@ -1,0 +1,129 @@
+"""The matcher finds the right article the way employees really ask, and nothing off-topic.
+
+The questions here are not the articles' own phrasings nor the benchmark's: they check kinds of
+behaviour (other language, typos, chat abbreviations, rambling, off-topic), not scores.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.article import Article
+from kb.matcher import Matcher
+from tests.kb.conftest import THRESHOLD
+
+
+def top_ids(matcher: Matcher, query: str, top: int = 1) -> list[str]:
+    return [m.article.id for m in matcher.search(query, top=top)]
+
+
+@pytest.mark.parametrize(
+    ("query", "query_language", "expected"),
+    [
+        ("el mouse inalambrico no responde", "es", "keyboard-mouse-not-working"),
+        ("quiero compartir mi calendario con mi jefe", "es", "calendar-sharing"),
+        ("me pide la clave de bitlocker al encender", "es", "bitlocker-recovery-key"),
+        ("creo que mi compu tiene virus", "es", "suspected-malware"),
+        ("la actualizacion de windows no termina nunca", "es", "windows-updates"),
+        ("the screen went blue and the pc restarted", "en", "pantalla-azul"),
+        ("laptop battery won't charge", "en", "laptop-no-enciende"),
+        ("how do i set up work email on my cellphone", "en", "correo-en-celular"),
+        ("request read access to the sales database", "en", "acceso-base-de-datos"),
+        ("there's paper jammed in the printer", "en", "impresora-atasco-papel"),
+    ],
+)
+def test_question_finds_article_written_in_the_other_language(
+    matcher, articles, query, query_language, expected
+):
+    [article] = [a for a in articles if a.id == expected]
+    assert article.language != query_language  # the article exists in the other language only
+    assert top_ids(matcher, query) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("olvide mi contrasena", {"restablecer-contrasena", "reset-password"}),
+        ("resetear pwd xfa", {"restablecer-contrasena", "reset-password"}),
+        ("mi compu esta lentisima", {"equipo-lento", "slow-computer"}),
+        ("la impresroa no imprime", {"impresora-fuera-de-linea", "printer-offline"}),
+        ("el wify no jala", {"wifi-no-conecta", "wifi-not-connecting"}),
+        ("en teams no me escuchan el micro", {"teams-microfono-audio", "teams-audio-microphone"}),
+        ("no puedo conectarme ala vpn desd casa", {"vpn-no-conecta", "vpn-cannot-connect"}),
+        ("my acount is lokced", {"cuenta-bloqueada", "account-locked"}),
+        ("phising email", {"reportar-phishing", "report-phishing"}),
+        ("MI CONTRASEÑA CADUCÓ!!!", {"restablecer-contrasena", "reset-password"}),
+    ],
+)
+def test_typos_missing_accents_and_chat_abbreviations(matcher, query, expected):
+    assert set(top_ids(matcher, query)) <= expected
+    assert top_ids(matcher, query)
+
+
+def test_a_long_rambling_message_still_finds_its_article(matcher):
+    message = (
+        "buenas tardes, disculpen la molestia, les escribo porque desde el lunes cada vez que "
+        "intento abrir la carpeta del departamento de compras en el servidor me sale acceso "
+        "denegado y mi jefe necesita unos reportes para hoy, ya cerre sesion y nada"
+    )
+    assert top_ids(matcher, message)[0] in {"carpeta-compartida-acceso", "shared-drive-access"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "what's the lunch menu",
+        "quiero pedir vacaciones",
+        "a que hora abre el comedor",
+        "necesito mi recibo de nomina",
+        "can you recommend a good restaurant nearby",
+        "hola",
+        "gracias",
+        "!!!",
+        "",
+    ],
+)
+def test_off_topic_questions_get_no_suggestion(matcher, query):
+    assert matcher.search(query) == []
+
+
+def test_threshold_is_respected_and_can_be_overridden(matcher):
+    query = "la pc no prende"
+    loose = matcher.search(query, top=10, min_score=0)
+    assert len(loose) > 3
+    assert [m.score for m in loose] == sorted((m.score for m in loose), reverse=True)
+    default = matcher.search(query, top=10)
+    assert default and all(m.score >= THRESHOLD for m in default)
+    assert [m.article.id for m in default] == [m.article.id for m in loose[:len(default)]]
+    strict = Matcher(matcher.articles, min_score=101.0)
+    assert strict.search(query) == []
+    assert len(matcher.search(query, top=1, min_score=0)) == 1
+
+
+def test_match_carries_a_score_between_0_and_100_and_the_phrasing_that_matched(matcher):
+    [match] = matcher.search("forgot my password", top=1)
+    assert 0 <= match.score <= 100
+    assert match.field in {"title", "question", "tags"}
+    assert match.matched in (*match.article.phrasings, ", ".join(match.article.tags))
+
+
+def test_on_equal_scores_the_askers_language_comes_first(matcher):
+    english = top_ids(matcher, "the printer is offline", top=2)
+    spanish = top_ids(matcher, "la impresora esta fuera de linea", top=2)
+    assert english[0] == "printer-offline"
+    assert spanish[0] == "impresora-fuera-de-linea"
+
+
+def _article(id: str, title: str, language: str, questions: tuple[str, ...]) -> Article:
+    return Article(id=id, title=title, language=language, category="other", tags=(),
+                   questions=questions, body="Steps.")
+
+
+def test_works_on_any_small_knowledge_base():
+    matcher = Matcher([
+        _article("badge", "Lost access badge", "en", ("my badge does not open the door",)),
+        _article("impresora", "Imprimir en color", "es", ("como imprimo a color",)),
+    ])
+    assert top_ids(matcher, "how do i print in colour") == ["impresora"]
+    assert top_ids(matcher, "mi badge no abre") == ["badge"]
+    assert Matcher([]).search("anything") == []
