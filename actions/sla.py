@@ -158,3 +158,25 @@ def _iso(value: datetime | None, zone: ZoneInfo | None = None) -> str | None:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
+
+
+def ticket_sla(services: Any, key: str, now: datetime) -> SlaStatus:
+    """The SLA of one ticket, in its requester's time zone (NotFound for an unknown key)."""
+    from sqlalchemy import select
+
+    from store.models import Notice
+
+    with services.uow() as uow:
+        ticket = uow.tickets.get(key)
+        notices = frozenset(uow.session.scalars(
+            select(Notice.kind).where(Notice.ticket_id == ticket.id)).all())
+        return sla_status(ticket, services.settings.sla, sla_clock.calendar_of(uow), now,
+                          timezone=_zone_name(ticket.requester.timezone), notices=notices)
+
+
+def _zone_name(name: str | None) -> str:
+    try:
+        ZoneInfo(name or "UTC")
+    except Exception:  # noqa: BLE001 - a bad stored zone must not hide the SLA
+        return "UTC"
+    return name or "UTC"

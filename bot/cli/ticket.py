@@ -9,7 +9,7 @@ from actions.queries import list_tickets, show_ticket
 from actions.views import TicketView
 from bot.cli.common import fail, print_json, print_table, services_from
 from store.errors import DeskError
-from store.lifecycle import Status
+from store.lifecycle import FINAL, Status
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,12 +38,36 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _show_dict(services, ticket: TicketView) -> dict:  # type: ignore[no-untyped-def]
     data = ticket.to_dict()
     data.pop("history", None)
+    data["sla"] = _sla(services, ticket)
     if ticket.kind == "security":
         with services.uow() as uow:
             record = security_record(uow, uow.tickets.get(ticket.key))
         data["security_record"] = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
                                    for k, v in record.items()}
     return data
+
+
+def _sla(services, ticket: TicketView) -> dict:  # type: ignore[no-untyped-def]
+    """Where the ticket stands against its SLA right now (see ``deskbot sla show``)."""
+    from actions.common import now
+    from actions.sla import sla_status
+    from actions.sla_clock import calendar_for
+
+    return sla_status(ticket, services.settings.sla, calendar_for(services.settings.sla),
+                      now(), timezone=ticket.requester.timezone).to_dict()
+
+
+def _sla_lines(sla: dict) -> list[str]:  # type: ignore[type-arg]
+    from actions.sla import describe_left
+
+    lines = []
+    for name in ("response", "resolution"):
+        target = sla.get(name) or {}
+        if target.get("minutes_left") is not None and sla.get("status") not in FINAL:
+            paused = " (paused)" if sla.get("paused") else ""
+            flag = "  BREACHED" if target.get("breached") else ""
+            lines.append(f"  sla {name:<18} {describe_left(target['minutes_left'])}{paused}{flag}")
+    return lines
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -71,6 +95,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         value = getattr(ticket, name)
         if value is not None:
             print(f"  {name.removesuffix('_at').replace('_', ' '):<22} {value:%Y-%m-%d %H:%M} UTC")
+    for line in _sla_lines(data.get("sla") or {}):
+        print(line)
     if ticket.resolution:
         print(f"  resolution {ticket.resolution}")
     for answer in ticket.survey:

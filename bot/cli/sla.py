@@ -1,0 +1,90 @@
+"""``deskbot sla show KEY`` and ``deskbot sla sweep``: the SLA of a ticket, and the timed jobs
+run once by hand (what the scheduler of ``deskbot run`` does every minute)."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.cli.common import fail, print_json, services_from
+from store.errors import DeskError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    sla = sub.add_parser("sla", help="SLA of a ticket; run the SLA sweep once")
+    s_sub = sla.add_subparsers(dest="sla_command", metavar="ACTION", required=True)
+
+    show = s_sub.add_parser("show", help="targets, due times, time left, paused, breached")
+    show.add_argument("key", help="e.g. INC-12")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(func=cmd_show)
+
+    sweep = s_sub.add_parser("sweep", help="send due SLA warnings, breaches and reminders now")
+    sweep.add_argument("--limit", type=int, default=500, help="tickets per job (default 500)")
+    sweep.add_argument("--json", action="store_true")
+    sweep.set_defaults(func=cmd_sweep)
+
+
+def _when(value: datetime | None, zone: ZoneInfo) -> str:
+    if value is None:
+        return "-"
+    local = value.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M %Z} ({value:%Y-%m-%d %H:%M} UTC)"
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from actions.common import now
+    from actions.sla import describe_left, ticket_sla
+
+    services = services_from(args, migrate=True)
+    try:
+        status = ticket_sla(services, args.key, now())
+    except DeskError as exc:
+        return fail(exc, services)
+    if args.json:
+        print_json(status.to_dict())
+        return 0
+    zone = ZoneInfo(status.timezone)
+    label = services.plain.status(status.status, "es")
+    hours = "business hours" if status.business_hours else "24x7"
+    print(f"{status.key}  {status.priority}  {label} ({status.status})  {hours}"
+          f"  times in {status.timezone}")
+    for target in (status.response, status.resolution):
+        name = "first response" if target.target == "response" else "resolution"
+        if target.done_at is not None:
+            state = f"done {_when(target.done_at, zone)}"
+        else:
+            state = describe_left(target.minutes_left)
+        flags = [f for f, on in (("BREACHED", target.breached), ("warned", target.warned)) if on]
+        print(f"  {name:<15} target {describe_left(target.minutes).removesuffix(' left'):<9}"
+              f" due {_when(target.due_at, zone)}  {state}"
+              f"{'  [' + ', '.join(flags) + ']' if flags else ''}")
+    if status.paused_since is not None:
+        print(f"  paused          since {_when(status.paused_since, zone)}: the clock is stopped")
+    if status.paused_minutes:
+        print(f"  waited          {describe_left(status.paused_minutes).removesuffix(' left')}"
+              " on the requester in total (working time)")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from actions.sweep import sweep
+
+    services = services_from(args, migrate=True)
+    report = sweep(services, limit=args.limit)
+    if args.json:
+        print_json(report.to_dict())
+        return 0
+    labels = (("warnings", "SLA warnings"), ("breaches", "SLA breaches"),
+              ("escalations", "escalated"), ("pending_reminders", "pending reminders"),
+              ("auto_resolved", "resolved (no answer)"), ("survey_reminders", "survey reminders"),
+              ("auto_closed", "closed (not confirmed)"))
+    for attr, label in labels:
+        items = getattr(report, attr)
+        if items:
+            print(f"{label:<24} {len(items):>4}  {', '.join(items[:20])}"
+                  f"{' ...' if len(items) > 20 else ''}")
+    if not report.actions:
+        print(f"nothing due ({report.checked} tickets checked)")
+    return 0

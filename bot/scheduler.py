@@ -1,0 +1,95 @@
+"""Timed work of a running desk: the SLA sweep and the outbox worker, on APScheduler 3.
+
+``deskbot run`` calls::
+
+    scheduler = start_scheduler(services, deliverers)   # a started BackgroundScheduler
+    ...
+    scheduler.shutdown(wait=True)                        # on exit
+
+``deliverers`` maps outbox channel names to this process's ``actions.outbox.Deliverer`` objects
+(``{"slack": SlackDeliverer(...), "console": ...}``); rows of channels not in it are left for a
+process that can deliver them.
+
+Each process has its own scheduler with an in-memory job store: APScheduler job stores must never
+be shared between schedulers. Running several ``deskbot run`` processes is nevertheless safe,
+because the jobs claim their work in the database (``actions.sweep`` locks each ticket and inserts
+a ``notices`` row per notice; ``actions.outbox`` leases rows with ``FOR UPDATE SKIP LOCKED``): a
+notice is sent once whichever process fires first. Jobs have fixed ids (``replace_existing``), run
+one at a time per job (``max_instances=1``) and collapse missed runs into one (``coalesce``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from actions.common import now
+from actions.outbox import Deliverer, deliver_due
+from actions.sweep import sweep
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB = "deskbot-sla-sweep"
+OUTBOX_JOB = "deskbot-outbox"
+#: Seconds between runs; config.yml ``scheduler:`` may override them.
+DEFAULT_INTERVALS = {"sweep_seconds": 60.0, "outbox_seconds": 2.0}
+
+
+def run_sweep(services: Any) -> None:
+    """Job body: one sweep; errors are logged, never raised into the scheduler thread."""
+    try:
+        sweep(services)
+    except Exception:  # noqa: BLE001 - the next run tries again
+        log.exception("SLA sweep failed")
+
+
+def run_outbox(services: Any, deliverers: Mapping[str, Deliverer]) -> None:
+    """Job body: deliver what is due, in batches, until nothing more is due right now."""
+    try:
+        for _ in range(50):  # at most 5,000 messages per run, then let the next run continue
+            report = deliver_due(services, deliverers, limit=100)
+            if report.claimed < 100:
+                break
+    except Exception:  # noqa: BLE001 - the next run tries again
+        log.exception("outbox delivery failed")
+
+
+def intervals(services: Any) -> dict[str, float]:
+    raw = (getattr(services.settings, "raw", None) or {}).get("scheduler") or {}
+    return {name: float(raw.get(name, default)) for name, default in DEFAULT_INTERVALS.items()}
+
+
+def build_scheduler(services: Any, deliverers: Mapping[str, Deliverer]) -> BackgroundScheduler:
+    """The scheduler with both jobs added, not started (tests inspect it)."""
+    every = intervals(services)
+    scheduler = BackgroundScheduler(
+        jobstores={"default": {"type": "memory"}},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+        timezone="UTC",
+    )
+    scheduler.add_job(run_sweep, "interval", seconds=every["sweep_seconds"], args=(services,),
+                      id=SWEEP_JOB, name="SLA sweep and reminders", replace_existing=True)
+    scheduler.add_job(run_outbox, "interval", seconds=every["outbox_seconds"],
+                      args=(services, dict(deliverers)), id=OUTBOX_JOB,
+                      name="outbox delivery", replace_existing=True)
+    return scheduler
+
+
+def start_scheduler(services: Any, deliverers: Mapping[str, Deliverer]) -> BackgroundScheduler:
+    """Start the desk's timed jobs in background threads; returns the running scheduler.
+
+    Both jobs also run once right away, so a restarted process delivers what a killed one left
+    behind without waiting for the first interval.
+    """
+    scheduler = build_scheduler(services, deliverers)
+    scheduler.start()
+    for job_id in (OUTBOX_JOB, SWEEP_JOB):
+        job = scheduler.get_job(job_id)
+        if job is not None:
+            job.modify(next_run_time=now())
+    log.info("scheduler started: %s", ", ".join(j.id for j in scheduler.get_jobs()))
+    return scheduler
+
