@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import pickle
 import tempfile
@@ -19,6 +20,8 @@ from pathlib import Path
 from nlu.config import NluConfig
 from nlu.pipeline import Pipeline
 from nlu.training_data import data_files, load_data
+
+log = logging.getLogger(__name__)
 
 #: Bump to invalidate every cached model regardless of source changes.
 ENGINE_VERSION = "1"
@@ -83,5 +86,8 @@ def train_or_load(
             return cached, key, False
     pipeline = Pipeline(config.pipeline).train(load_data(data_dir))
     if cache_dir is not None:
-        save(cache_dir, key, pipeline)
+        try:
+            save(cache_dir, key, pipeline)
+        except OSError as exc:  # read-only install: serve from memory, retrain next start
+            log.warning("cannot cache the NLU model in %s: %s", cache_dir, exc)
     return pipeline, key, True

@@ -49,8 +49,9 @@ class _IntentClassifier(Component):
 
 class LogisticRegressionClassifier(_IntentClassifier):
     name = "LogisticRegressionClassifier"
-    defaults = {"max_iter": 100, "solver": "lbfgs", "tol": 1e-4, "random_state": None,
-                "C": 1.0, "class_weight": None, "ranking_length": 10}
+    # Rasa's defaults (balanced classes, fixed seed); ``C`` is read by this engine only.
+    defaults = {"max_iter": 100, "solver": "lbfgs", "tol": 1e-4, "random_state": 42,
+                "C": 1.0, "class_weight": "balanced", "ranking_length": 10}
 
     def _build(self, n_examples: int) -> Any:
         cfg = self.config
