@@ -1,0 +1,68 @@
+"""The conversation's replies (Rasa dispatcher-style dicts) as Block Kit.
+
+A reply is ``{"text", "buttons": [{"title", "payload"}], "custom": {...}}``. Its text was rendered
+from a mrkdwn template (user text already escaped). Buttons keep their Rasa payload as value, so a
+click is fed back to the conversation unchanged; closure and survey payloads get their own action
+ids because the Slack channel answers them itself (requester check, message updated in place).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_sdk.models.blocks import ActionsBlock, Block
+
+from bot.blocks import button, sections
+from bot.ids import ActionId, indexed
+
+#: Rasa intent of a button payload -> the Slack action that handles it.
+ACTION_FOR_INTENT = {
+    "confirm": ActionId.CONFIRM,
+    "reject": ActionId.REJECT,
+    "rate": ActionId.RATE,
+}
+ACTIONS_PER_BLOCK = 25
+
+
+def parse_payload(payload: str) -> tuple[str, dict[str, Any]]:
+    """``'/rate{"rating": 5}'`` -> ``("rate", {"rating": 5})``; plain text -> ``("", {})``."""
+    if not payload.startswith("/"):
+        return "", {}
+    body = payload[1:]
+    brace = body.find("{")
+    if brace == -1:
+        return body.strip(), {}
+    try:
+        entities = json.loads(body[brace:])
+    except json.JSONDecodeError:
+        entities = {}
+    return body[:brace].strip(), entities if isinstance(entities, dict) else {}
+
+
+def action_for(payload: str) -> ActionId:
+    intent, _ = parse_payload(payload)
+    return ACTION_FOR_INTENT.get(intent, ActionId.CONVERSATION)
+
+
+def reply_blocks(reply: dict[str, Any]) -> list[Block]:
+    """One reply: its text as sections, its buttons in actions blocks (25 per block)."""
+    blocks: list[Block] = []
+    text = str(reply.get("text") or "")
+    if text.strip():
+        blocks.extend(sections(text))
+    buttons = [b for b in reply.get("buttons") or [] if b.get("payload")]
+    elements = []
+    for index, item in enumerate(buttons):
+        payload = str(item["payload"])
+        style = "primary" if index == 0 and len(buttons) > 1 else None
+        elements.append(button(str(item.get("title") or payload), indexed(action_for(payload),
+                                                                          index),
+                               payload, style=style))
+    for start in range(0, len(elements), ACTIONS_PER_BLOCK):
+        blocks.append(ActionsBlock(elements=elements[start:start + ACTIONS_PER_BLOCK]))
+    return blocks
+
+
+def has_content(reply: dict[str, Any]) -> bool:
+    return bool(str(reply.get("text") or "").strip() or reply.get("buttons"))

@@ -1,0 +1,106 @@
+"""``deskbot run``: the Slack app, in Socket Mode or over HTTP, with the timed jobs.
+
+Socket Mode when ``SLACK_APP_TOKEN`` is set (no public URL needed), HTTP otherwise
+(``POST /slack/events`` on ``--port``, ``GET /healthz``). Without the credentials it says exactly
+which variable is missing and where to get it, and exits 2; ``--or-console`` starts the console
+channel instead (``make run`` does that, so the desk can be tried without a Slack workspace).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import sys
+
+from bot.cli.common import services_from
+
+HELP = {
+    "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-...): Slack app settings > OAuth & "
+                       "Permissions, after 'Install to Workspace'",
+    "SLACK_SIGNING_SECRET": "Slack app settings > Basic Information > App Credentials > "
+                            "Signing Secret (HTTP mode)",
+    "SLACK_APP_TOKEN": "an app-level token (xapp-...) with the connections:write scope: Basic "
+                       "Information > App-Level Tokens (Socket Mode only)",
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="start the Slack app (Socket Mode or HTTP) and the timers")
+    run.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    run.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
+    run.add_argument("--or-console", action="store_true",
+                     help="without Slack credentials, start the console chat instead of failing")
+    run.set_defaults(func=cmd_run)
+
+
+def missing_credentials(settings) -> list[str]:  # type: ignore[no-untyped-def]
+    """What the environment lacks for its mode (Socket Mode when an app token is set)."""
+    missing = [] if settings.slack_bot_token else ["SLACK_BOT_TOKEN"]
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        missing.append("SLACK_SIGNING_SECRET")
+    return missing
+
+
+def explain(missing: list[str]) -> str:
+    lines = ["deskbot run: Slack credentials missing: " + ", ".join(missing), ""]
+    lines += [f"  {name}: {HELP[name]}" for name in missing]
+    lines += [
+        "",
+        "Create the app in one paste from manifest.yml (https://api.slack.com/apps > Create New",
+        "App > From an app manifest), install it, then export the variables. For Socket Mode",
+        "(no public URL) also set SLACK_APP_TOKEN. Step by step: docs/slack.md (README, Slack).",
+        "To try the desk without Slack: deskbot chat, or deskbot run --or-console.",
+    ]
+    return "\n".join(lines)
+
+
+def start_timers(services, deliverers):  # type: ignore[no-untyped-def]
+    """The scheduler (outbox delivery, SLA sweep ...) when this installation has it."""
+    if importlib.util.find_spec("bot.scheduler") is None:
+        logging.getLogger(__name__).warning("bot.scheduler not found: outbox not delivered")
+        return None
+    from bot.scheduler import start_scheduler
+
+    return start_scheduler(services, deliverers)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    services = services_from(args, migrate=True)
+    settings = services.settings
+    missing = missing_credentials(settings)
+    if missing:
+        if args.or_console:
+            print(f"deskbot: no Slack credentials ({', '.join(missing)}): starting the console "
+                  "instead. See docs/slack.md to connect Slack.", file=sys.stderr)
+            from bot.console import run_console
+
+            return int(run_console(services, sys.stdin, sys.stdout) or 0)
+        print(explain(missing), file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.app import create_app
+    from bot.slack.client import make_client
+    from bot.slack.deliver import deliverers
+
+    client = make_client(settings.slack_bot_token, settings.slack_api_url)
+    socket_mode = bool(settings.slack_app_token)
+    app = create_app(services, client=client, socket_mode=socket_mode)
+    scheduler = start_timers(services, deliverers(services, client))
+    try:
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode.builtin import SocketModeHandler
+
+            print("deskbot: connected to Slack in Socket Mode", file=sys.stderr)
+            SocketModeHandler(app, settings.slack_app_token).start()
+        else:
+            from bot.http import serve
+
+            print(f"deskbot: listening on http://{args.host}:{args.port}/slack/events",
+                  file=sys.stderr)
+            serve(app, host=args.host, port=args.port)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+    return 0

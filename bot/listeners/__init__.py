@@ -1,0 +1,46 @@
+"""Bolt listeners, one package per kind of request, each exposing ``register(app)``.
+
+Every listener acknowledges first and works after (the app runs with
+``process_before_response=False``, so Bolt answers Slack as soon as ``ack()`` is called and the
+rest runs on its listener executor). Listeners declare only the arguments they need; the desk's
+``Services`` come from ``context["services"]`` (put there by the app's middleware). Errors are not
+caught here: they reach the app's single error handler.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from actions.services import Services
+from actions.views import PersonView
+from bot.slack.users import person_for
+
+
+def services_of(context: BoltContext) -> Services:
+    return context["services"]
+
+
+def person_of(context: BoltContext, client: WebClient, slack_id: str) -> PersonView:
+    """The person behind ``slack_id``, remembered in the context for the error handler."""
+    person = person_for(services_of(context), client, slack_id)
+    context["person"] = person
+    return person
+
+
+def register_all(app: App) -> None:
+    from bot.listeners import actions, commands, events, shortcuts, views
+
+    for module in (events, commands, actions, views, shortcuts):
+        module.register(app)
+
+
+def user_id_of(body: dict[str, Any]) -> str | None:
+    """The Slack user behind any request body (event, command, interaction)."""
+    event = body.get("event") or {}
+    user = body.get("user")
+    if isinstance(user, dict):
+        return user.get("id")
+    return body.get("user_id") or user or event.get("user")

@@ -1,0 +1,162 @@
+"""Buttons: suggestions, triage card (Claim / Transfer), the ticket form, closure and survey.
+
+A suggestion button's value is the conversation payload and is fed back to the conversation as
+if typed. Closure and survey buttons are answered here: the use case checks that the clicker is
+the requester and has not answered yet (a refusal reaches the error handler, which shows it only
+to the clicker), then the message is edited so its buttons disappear.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block
+
+from actions.commands import run_command
+from actions.people import list_people
+from bot.blocks import fallback_text, to_dicts
+from bot.blocks.conversation import parse_payload
+from bot.blocks.modals import comment_form, ticket_form, transfer_form
+from bot.ids import ActionId, pattern
+from bot.listeners import person_of, services_of
+from bot.slack import closure
+from bot.slack.cards import refresh_card
+from bot.slack.converse import converse
+from bot.slack.text import labels, say
+from store.errors import RoleRefused
+
+TEAMS = ("L1", "L2", "L3")
+
+
+def _where(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """(channel, message ts, thread ts) of the message holding the clicked button."""
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id")
+    ts = message.get("ts") or (body.get("container") or {}).get("message_ts")
+    return channel, ts, message.get("thread_ts") or ts
+
+
+def _ephemeral(client: WebClient, body: dict[str, Any], text: str) -> None:
+    channel, _, thread_ts = _where(body)
+    if channel:
+        client.chat_postEphemeral(channel=channel, user=body["user"]["id"],
+                                  text=fallback_text(text), thread_ts=thread_ts)
+
+
+def _without_buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [b for b in message.get("blocks") or [] if b.get("type") != "actions"]
+
+
+def on_suggestion(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                  context: BoltContext, client: WebClient) -> None:
+    ack()
+    channel, ts, thread_ts = _where(body)
+    person = person_of(context, client, body["user"]["id"])
+    if channel and ts:  # one answer per suggestion message: its buttons go away
+        message = body.get("message") or {}
+        client.chat_update(channel=channel, ts=ts, text=message.get("text") or " ",
+                           blocks=_without_buttons(message))
+    converse(services_of(context), client, person=person, channel=channel or "",
+             thread_ts=thread_ts or "", text=str(action.get("value") or ""))
+
+
+def on_claim(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
+             client: WebClient) -> None:
+    ack()
+    services = services_of(context)
+    person = person_of(context, client, body["user"]["id"])
+    key = str(action.get("value") or "")
+    result = run_command(services, services.messages, actor_id=person.id, text=f"claim {key}",
+                         lang=person.language)
+    _ephemeral(client, body, result.text)
+    if result.ok:
+        refresh_card(services, client, key)
+
+
+def on_transfer(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
+                client: WebClient) -> None:
+    ack()
+    services = services_of(context)
+    person = person_of(context, client, body["user"]["id"])
+    if not person.is_staff:
+        raise RoleRefused("staff_only", action="transfer")
+    key = str(action.get("value") or "")
+    staff = [p for role in ("technician", "lead")
+             for p in list_people(services.uow(), role=role)]
+    channel, ts, _ = _where(body)
+    view = transfer_form(labels(services, person.language), key=key, teams=TEAMS,
+                         technicians=[(str(p.id), f"{p.name} ({p.team or '-'})")
+                                      for p in staff],
+                         metadata={"key": key, "channel": channel, "ts": ts})
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def on_open_form(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient,
+                 ) -> None:
+    ack()
+    services = services_of(context)
+    person = person_of(context, client, body["user"]["id"])
+    channel, _, thread_ts = _where(body)
+    metadata = {"channel": channel, "thread_ts": thread_ts} if channel else {}
+    client.views_open(trigger_id=body["trigger_id"], view=ticket_form(
+        labels(services, person.language), list(services.settings.categories),
+        metadata=metadata))
+
+
+def _closure_answer(kind: str):  # type: ignore[no-untyped-def]
+    def listener(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
+                 client: WebClient) -> None:
+        ack()
+        services = services_of(context)
+        person = person_of(context, client, body["user"]["id"])
+        _, entities = parse_payload(str(action.get("value") or ""))
+        key = str(entities.get("ticket_key") or entities.get("key") or "")
+        lang = person.language
+        blocks: list[Block]
+        if kind == "confirm":
+            blocks = closure.confirm(services, key=key, person_id=person.id, lang=lang)
+        elif kind == "reject":
+            blocks = closure.reject(services, key=key, person_id=person.id, lang=lang)
+        else:
+            blocks = closure.rate(services, key=key, person_id=person.id,
+                                  rating=entities.get("rating"), lang=lang,
+                                  question_id=entities.get("question_id"))
+        _replace(client, body, blocks)
+
+    listener.__name__ = f"on_{kind}"
+    return listener
+
+
+def _replace(client: WebClient, body: dict[str, Any], blocks: list[Block]) -> None:
+    channel, ts, _ = _where(body)
+    text = next((b.text.text for b in blocks if getattr(b, "text", None)), " ")
+    client.chat_update(channel=channel, ts=ts, text=fallback_text(text), blocks=to_dicts(blocks))
+
+
+def on_survey_comment(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                      context: BoltContext, client: WebClient) -> None:
+    ack()
+    services = services_of(context)
+    person = person_of(context, client, body["user"]["id"])
+    key = str(action.get("value") or "")
+    if closure.requester_of(services, key) != person.id:
+        _ephemeral(client, body, say(services, "only_requester", person.language))
+        return
+    channel, ts, _ = _where(body)
+    client.views_open(trigger_id=body["trigger_id"], view=comment_form(
+        labels(services, person.language), metadata={"key": key, "channel": channel, "ts": ts}))
+
+
+def register(app: App) -> None:
+    app.action(pattern(ActionId.CONVERSATION))(on_suggestion)
+    app.action(ActionId.CLAIM.value)(on_claim)
+    app.action(ActionId.TRANSFER.value)(on_transfer)
+    app.action(pattern(ActionId.OPEN_TICKET_FORM))(on_open_form)
+    app.action(pattern(ActionId.CONFIRM))(_closure_answer("confirm"))
+    app.action(pattern(ActionId.REJECT))(_closure_answer("reject"))
+    app.action(pattern(ActionId.RATE))(_closure_answer("rate"))
+    app.action(ActionId.SURVEY_COMMENT.value)(on_survey_comment)
+

@@ -1,0 +1,38 @@
+"""``/ticket``: the technicians' command language, answered privately to the caller.
+
+The parsing, permissions and wording live in ``actions.commands`` (shared with the console); an
+employee trying a technician sub-command gets the polite refusal it renders, and nothing is
+written. A command that changed a ticket also brings its triage card up to date.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from actions.commands import run_command
+from bot.blocks import fallback_text, sections, to_dicts
+from bot.listeners import person_of, services_of
+from bot.slack.cards import refresh_card
+
+READ_ONLY = frozenset({"help", "show", "mine", "queue", ""})
+
+
+def on_ticket(ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext,
+              client: WebClient) -> None:
+    ack()
+    services = services_of(context)
+    person = person_of(context, client, command["user_id"])
+    result = run_command(services, services.messages, actor_id=person.id,
+                         text=command.get("text") or "", lang=person.language)
+    respond(text=fallback_text(result.text), blocks=to_dicts(sections(result.text)),
+            response_type="ephemeral" if result.ephemeral else "in_channel",
+            replace_original=False)
+    if result.ok and result.ticket is not None and result.name not in READ_ONLY:
+        refresh_card(services, client, result.ticket.key)
+
+
+def register(app: App) -> None:
+    app.command("/ticket")(on_ticket)

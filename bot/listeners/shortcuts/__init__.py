@@ -1,0 +1,38 @@
+"""Shortcuts: "open a ticket" and "report a security incident" (global), "ticket from this
+message" (message shortcut, the message's text pre-filled as the description)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.blocks.modals import security_form, ticket_form
+from bot.ids import CallbackId
+from bot.listeners import person_of, services_of
+from bot.slack.text import labels
+
+
+def on_open_ticket(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient,
+                   ) -> None:
+    ack()
+    services = services_of(context)
+    person = person_of(context, client, body["user"]["id"])
+    text = str((body.get("message") or {}).get("text") or "")
+    client.views_open(trigger_id=body["trigger_id"], view=ticket_form(
+        labels(services, person.language), list(services.settings.categories), description=text))
+
+
+def on_security(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    services = services_of(context)
+    person = person_of(context, client, body["user"]["id"])
+    client.views_open(trigger_id=body["trigger_id"], view=security_form(
+        labels(services, person.language), reporter=person.name))
+
+
+def register(app: App) -> None:
+    app.shortcut(CallbackId.OPEN_TICKET_SHORTCUT.value)(on_open_ticket)
+    app.shortcut(CallbackId.MESSAGE_TICKET_SHORTCUT.value)(on_open_ticket)
+    app.shortcut(CallbackId.SECURITY_SHORTCUT.value)(on_security)

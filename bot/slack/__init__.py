@@ -1,0 +1,1 @@
+"""Slack plumbing below the listeners: the Web API client, users, de-duplication, delivery."""

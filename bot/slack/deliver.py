@@ -1,0 +1,179 @@
+"""The Slack deliverer of the outbox: each notice to the right thread, DM or triage channel.
+
+* ``thread`` recipients: a reply in the ticket's own thread (``channel_ref`` = "<channel>:<ts>");
+  the "resolved" notice carries the confirm / not-solved buttons of the closure prompt.
+* ``person`` recipients: a direct message (``conversations.open`` then ``chat.postMessage``).
+* ``team`` recipients: the triage card in the team's channel, posted on "routed", edited later.
+
+Every post carries the outbox key in its message ``metadata``; when an item comes back for another
+attempt (a timeout after Slack accepted it, a process killed mid-delivery) the thread or DM is read
+first and a message already carrying the key is not posted again. Slack errors become
+``DeliveryError``: 429 with its ``Retry-After``, 5xx and connection errors retryable; a missing
+channel or user, an archived channel or a deactivated account permanent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from actions.outbox import DeliveryError, OutboxItem
+from actions.services import Services
+from bot.blocks import fallback_text, sections, to_dicts
+from bot.slack.cards import refresh_card, show_card, snapshot
+from bot.slack.closure import closure_blocks
+from bot.slack.text import split_ref
+from store.models import Person, Ticket
+
+log = logging.getLogger(__name__)
+METADATA_TYPE = "deskbot_notice"
+PERMANENT = frozenset({
+    "channel_not_found", "user_not_found", "account_inactive", "not_in_channel", "is_archived",
+    "user_disabled", "cannot_dm_bot", "invalid_blocks", "msg_too_long", "msg_blocks_too_long",
+    "no_text", "too_many_attachments", "restricted_action", "no_triage_channel",
+})
+
+
+def delivery_error(exc: Exception) -> DeliveryError:
+    """Map a failed Web API call to the outbox's retry decision."""
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        code = str(response.get("error") or f"http_{response.status_code}")
+        if response.status_code == 429 or code == "ratelimited":
+            after = (response.headers or {}).get("Retry-After") or \
+                (response.headers or {}).get("retry-after")
+            value = after[0] if isinstance(after, list) else after
+            return DeliveryError(code, retryable=True,
+                                 retry_after=float(value) if value else None)
+        if response.status_code >= 500:
+            return DeliveryError(code, retryable=True)
+        return DeliveryError(code, retryable=code not in PERMANENT)
+    if isinstance(exc, URLError | OSError | TimeoutError):
+        return DeliveryError(f"connection: {exc}", retryable=True)
+    return DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True)
+
+
+class SlackDeliverer:
+    """``Deliverer`` for the outbox's ``slack`` channel."""
+
+    def __init__(self, services: Services, client: WebClient) -> None:
+        self.services = services
+        self.client = client
+        self._dms: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def deliver(self, item: OutboxItem) -> None:
+        try:
+            kind = item.recipient.get("type")
+            if kind == "team":
+                self._team(item)
+            elif kind == "thread":
+                self._thread(item)
+            elif kind == "person":
+                self._person(item)
+            else:
+                raise DeliveryError(f"unknown recipient {kind!r}", retryable=False)
+        except DeliveryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure is classified for the outbox
+            raise delivery_error(exc) from exc
+        if item.ticket_key and item.recipient.get("type") != "team":
+            self._refresh_card(item.ticket_key)
+
+    # --- recipients ------------------------------------------------------------------------
+    def _team(self, item: OutboxItem) -> None:
+        ticket = snapshot(self.services, item.ticket_key or "") or item.context.get("ticket")
+        if not ticket:
+            raise DeliveryError("ticket_not_found", retryable=False)
+        if not show_card(self.services, self.client, ticket) and item.template == "routed":
+            raise DeliveryError("no_triage_channel", retryable=False)
+
+    def _thread(self, item: OutboxItem) -> None:
+        ref = self._ticket_ref(item.ticket_key)
+        if ref is None:  # opened elsewhere (console, CLI): tell the requester directly
+            self._person(item)
+            return
+        channel, ts = ref
+        self._post(item, channel, thread_ts=ts, closure=item.template == "resolved")
+
+    def _person(self, item: OutboxItem) -> None:
+        slack_id = self._slack_id(item.recipient.get("person_id"))
+        if not slack_id:
+            raise DeliveryError("user_not_found", retryable=False)
+        self._post(item, self._dm(slack_id))
+
+    # --- helpers ---------------------------------------------------------------------------
+    def _post(self, item: OutboxItem, channel: str, *, thread_ts: str | None = None,
+              closure: bool = False) -> None:
+        if item.attempts > 1 and self._already_posted(item.key, channel, thread_ts):
+            return
+        text = self._render(item)
+        blocks = list(sections(text))
+        if closure and item.ticket_key:
+            blocks.extend(closure_blocks(self.services, item.ticket_key, item.language))
+        self.client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=fallback_text(text),
+            blocks=to_dicts(blocks), unfurl_links=False, unfurl_media=False,
+            metadata={"event_type": METADATA_TYPE, "event_payload": {"key": item.key}})
+
+    def _render(self, item: OutboxItem) -> str:
+        context = item.context
+        return self.services.messages.render(
+            f"notify.{item.template}", item.language, ticket=context.get("ticket") or {},
+            event=context.get("event") or {}, actor=context.get("actor"),
+            recipient=item.recipient)
+
+    def _already_posted(self, key: str, channel: str, thread_ts: str | None) -> bool:
+        if thread_ts:
+            answer = self.client.conversations_replies(channel=channel, ts=thread_ts,
+                                                       include_all_metadata=True, limit=200)
+        else:
+            answer = self.client.conversations_history(channel=channel,
+                                                       include_all_metadata=True, limit=50)
+        for message in answer.get("messages") or []:
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("key") == key:
+                log.info("outbox %s already in Slack; not posting again", key)
+                return True
+        return False
+
+    def _dm(self, slack_id: str) -> str:
+        with self._lock:
+            cached = self._dms.get(slack_id)
+        if cached:
+            return cached
+        channel = self.client.conversations_open(users=slack_id)["channel"]["id"]
+        with self._lock:
+            self._dms[slack_id] = channel
+        return channel
+
+    def _ticket_ref(self, key: str | None) -> tuple[str, str] | None:
+        if not key:
+            return None
+        with self.services.session_factory() as session:
+            ticket = session.query(Ticket).filter(Ticket.key == key).one_or_none()
+            return split_ref(ticket.channel_ref) if ticket and ticket.channel == "slack" else None
+
+    def _slack_id(self, person_id: Any) -> str | None:
+        if person_id is None:
+            return None
+        with self.services.session_factory() as session:
+            person = session.get(Person, int(person_id))
+            return person.slack_id if person else None
+
+    def _refresh_card(self, key: str) -> None:
+        """Keep the triage card in step; the notice itself was delivered whatever happens."""
+        try:
+            refresh_card(self.services, self.client, key)
+        except SlackApiError as exc:
+            log.warning("card of %s not refreshed: %s", key, exc.response.get("error"))
+
+
+def deliverers(services: Services, client: WebClient) -> dict[str, SlackDeliverer]:
+    """The deliverers this process offers the outbox worker, by channel."""
+    return {"slack": SlackDeliverer(services, client)}
