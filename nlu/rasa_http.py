@@ -13,7 +13,7 @@ import urllib.request
 from typing import Any
 
 from nlu.language import detect_language
-from nlu.ticket_keys import normalise_ticket_key
+from nlu.ticket_keys import normalise_ticket_key, normalise_ticket_number
 
 
 class RasaConnectionError(RuntimeError):
@@ -56,8 +56,12 @@ class RasaHttpInterpreter:
         if not isinstance(result, dict) or "intent" not in result:
             raise RasaConnectionError(f"Rasa server at {self.endpoint} sent no parse result")
         for entity in result.get("entities") or []:
-            if entity.get("entity") == "ticket_key" and isinstance(entity.get("value"), str):
+            if not isinstance(entity.get("value"), str):
+                continue
+            if entity.get("entity") == "ticket_key":
                 entity["value"] = normalise_ticket_key(entity["value"])
+            elif entity.get("entity") == "ticket_number":
+                entity["value"] = normalise_ticket_number(entity["value"])
         result.setdefault("language", detect_language(str(result.get("text", text)),
                                                       self.language))
         return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 PREFIXES = ("INC", "REQ", "SEC")
+_NUMBER = re.compile(r"(\d+)\s*$")
 _KEY = re.compile(r"^\s*(inc|req|sec)\s*[-_#:]?\s*0*(\d+)\s*$", re.IGNORECASE)
 
 
@@ -19,3 +20,9 @@ def normalise_ticket_key(raw: str) -> str:
     if not match:
         return raw
     return f"{match.group(1).upper()}-{int(match.group(2))}"
+
+
+def normalise_ticket_number(raw: str) -> str:
+    """``"el ticket #012"`` -> ``"12"``: a ticket named by number only, prefix unknown."""
+    match = _NUMBER.search(raw)
+    return str(int(match.group(1))) if match else raw

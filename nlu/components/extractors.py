@@ -3,7 +3,8 @@
 Patterns run over accent-folded text of the same length, so ``start``/``end`` point into the
 message as typed and ``value`` is what the person wrote; the synonym mapper then turns "wifi" or
 "no puedo trabajar" into the canonical value (``network``, ``high``) and records itself in
-``processors``. Ticket keys are canonicalised (``inc 12`` -> ``INC-12``) on extraction.
+``processors``. Ticket keys are canonicalised (``inc 12`` -> ``INC-12``) on extraction, and a
+ticket named by number only (``el ticket 12``) becomes ``ticket_number`` ``12``.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import re
 from nlu.components.base import Component, ParseState, TrainState
 from nlu.patterns import compile_patterns
 from nlu.text import fold
-from nlu.ticket_keys import normalise_ticket_key
+from nlu.ticket_keys import normalise_ticket_key, normalise_ticket_number
 
 TICKET_KEY = "ticket_key"
+TICKET_NUMBER = "ticket_number"
 
 
 class RegexEntityExtractor(Component):
@@ -49,6 +51,8 @@ class RegexEntityExtractor(Component):
                 value = state.text[start:end]
                 if name == TICKET_KEY:
                     value = normalise_ticket_key(value)
+                elif name == TICKET_NUMBER:
+                    value = normalise_ticket_number(value)
                 found.append({"entity": name, "start": start, "end": end, "value": value,
                               "confidence_entity": 1.0, "extractor": self.name})
         state.entities.extend(_without_overlaps(found))

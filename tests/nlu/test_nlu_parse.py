@@ -167,3 +167,18 @@ def test_empty_message_falls_back(interpreter: Interpreter) -> None:
     result = interpreter.parse("   ")
     assert result["intent"]["name"] == "nlu_fallback"
     assert result["entities"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("el ticket 12 como va?", "12"), ("any news on case #7", "7"), ("mi caso no. 045", "45")],
+)
+def test_ticket_named_by_number_only(interpreter: Interpreter, text: str, number: str) -> None:
+    result = interpreter.parse(text)
+    assert _entities(result, "ticket_number") == [number]
+    assert _entities(result, "ticket_key") == []
+
+
+def test_english_red_is_not_the_spanish_network(interpreter: Interpreter) -> None:
+    assert "network" not in _entities(interpreter.parse("the red light keeps blinking"), "category")
+    assert "network" in _entities(interpreter.parse("no hay red en la sala"), "category")
