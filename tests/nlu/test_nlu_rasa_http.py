@@ -52,7 +52,7 @@ def rasa_url() -> Iterator[str]:
     _FakeRasa.received = []
     _FakeRasa.status = 200
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeRasa)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
