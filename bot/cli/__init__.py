@@ -24,6 +24,8 @@ GROUPS: tuple[str, ...] = (
     "bot.cli.sla",
     "bot.cli.outbox",
     "bot.cli.report",
+    "bot.cli.audit",
+    "bot.cli.email",
 )
 
 
