@@ -1,0 +1,156 @@
+"""One turn of a conversation: understand the message, pick the action, run it, keep the state.
+
+This is the in-process stand-in for Rasa Core: the NLU parse (or a button payload) goes to the
+policy, the chosen rasa-sdk action runs with a ``Tracker`` built from the stored slots and a
+``CollectingDispatcher``, and the ``SlotSet`` events it returns are saved in the
+``conversations`` table. Channels call ``handle_message`` and render the returned messages.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation.base import DeskAction
+from actions.conversation.closing import (
+    ActionAnswerSurvey,
+    ActionConfirmResolution,
+    ActionRejectResolution,
+    ActionSurveyComment,
+)
+from actions.conversation.faq import ActionFaqSolved, ActionShowArticle, ActionSuggestFaq
+from actions.conversation.payloads import parse_payload
+from actions.conversation.phrases import has_words
+from actions.conversation.policy import Situation, ThreadTicket, decide
+from actions.conversation.security import ActionSecurityIntake
+from actions.conversation.smalltalk import (
+    ActionDeclineTicket,
+    ActionGoodbye,
+    ActionGreet,
+    ActionOfferTicket,
+    ActionOutOfScope,
+    ActionThanks,
+)
+from actions.conversation.state import ConversationState, load_state, save_state
+from actions.conversation.tickets import (
+    ActionAddComment,
+    ActionHandover,
+    ActionOpenTicket,
+    ActionTicketStatus,
+    thread_ticket,
+)
+from actions.messages import Messages
+from actions.people import set_language
+from actions.services import Services
+from actions.text import MAX_TEXT
+from actions.views import PersonView
+from store.lifecycle import Status
+
+ACTION_CLASSES: tuple[type[DeskAction], ...] = (
+    ActionGreet, ActionThanks, ActionGoodbye, ActionOutOfScope, ActionOfferTicket,
+    ActionDeclineTicket, ActionSuggestFaq, ActionShowArticle, ActionFaqSolved, ActionOpenTicket,
+    ActionTicketStatus, ActionAddComment, ActionHandover, ActionConfirmResolution,
+    ActionRejectResolution, ActionAnswerSurvey, ActionSurveyComment, ActionSecurityIntake,
+)
+#: Longest message the NLU reads; what follows is still kept as the ticket's description.
+PARSE_LIMIT = 2000
+
+
+def handle_message(services: Services, *, channel: str, ref: str, person_id: int, text: str,
+                   messages: Messages, thread_ref: str | None = None) -> list[dict[str, Any]]:
+    """Answer one message: Rasa dispatcher-style ``{"text", "buttons", "custom"?}`` dicts."""
+    text = text if isinstance(text, str) else ""
+    with services.uow() as uow:
+        person = PersonView.of(uow.people.get(person_id))
+    state = load_state(services.uow(), channel=channel, ref=ref, person_id=person_id)
+    stored_language = state.slots.get("language") or person.language
+    stripped = text.strip()
+    if not stripped:
+        return [_say(messages, "empty_message", stored_language)]
+    if len(stripped) > MAX_TEXT:
+        return [_say(messages, "too_long", stored_language, length=len(stripped),
+                     limit=MAX_TEXT)]
+    parsed = parse_payload(stripped)
+    is_payload = parsed is not None
+    if parsed is None:
+        parsed = services.interpreter.parse(stripped[:PARSE_LIMIT])
+        parsed["text"] = stripped
+    language = stored_language if is_payload else _language(parsed, stripped, stored_language)
+    if language != person.language:
+        set_language(services.uow(), person_id=person_id, language=language)
+    before = copy.deepcopy(state.as_dict())
+    state.slots["language"] = language
+    intent = str((parsed.get("intent") or {}).get("name") or "nlu_fallback")
+    entities = {e.get("entity"): e.get("value") for e in reversed(parsed.get("entities") or [])}
+    thread = thread_ticket(services, channel, thread_ref)
+    decision = decide(Situation(
+        intent=intent, text=stripped, is_payload=is_payload, entities=entities,
+        slots=state.slots, resolved=_resolved(services, person_id),
+        thread=ThreadTicket(
+            key=thread.key, status=thread.status,
+            is_requester=thread.requester.id == person_id,
+            is_party=thread.requester.id == person_id or person.is_staff,
+        ) if thread is not None else None,
+    ))
+    metadata = {"channel": channel, "ref": ref, "thread_ref": thread_ref,
+                "person_id": person_id, "language": language, "flavour": messages.flavour}
+    out = _run(services, messages, decision.action, state, parsed, metadata,
+               target_key=decision.target_key)
+    if state.as_dict() != before or not state.stored:
+        save_state(services.uow(), state)
+    return out
+
+
+def _run(services: Services, messages: Messages, action_name: str, state: ConversationState,
+         parsed: dict[str, Any], metadata: dict[str, Any], *, target_key: str | None,
+         ) -> list[dict[str, Any]]:
+    action = _action_classes()[action_name](services=services, messages=messages)
+    tracker = Tracker.from_dict({
+        "sender_id": state.ref,
+        "slots": {**state.slots, "person_id": metadata["person_id"], "target_key": target_key},
+        "latest_message": {**parsed, "metadata": metadata},
+        "events": [],
+        "latest_action_name": "action_listen",
+    })
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tracker, {})
+    state.apply(events or [])
+    return [_clean(m) for m in dispatcher.messages]
+
+
+@cache
+def _action_classes() -> dict[str, type[DeskAction]]:
+    return {cls().name(): cls for cls in ACTION_CLASSES}
+
+
+def _clean(message: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": message.get("text") or "",
+                           "buttons": list(message.get("buttons") or [])}
+    if message.get("custom"):
+        out["custom"] = message["custom"]
+    return out
+
+
+def _say(messages: Messages, name: str, lang: str, **context: Any) -> dict[str, Any]:
+    return {"text": messages.render(f"conversation.{name}", lang, **context), "buttons": []}
+
+
+def _language(parsed: dict[str, Any], text: str, stored: str) -> str:
+    """The message's language when it shows one; otherwise the person's (emoji, "ok", "INC-3")."""
+    from nlu.language import detect_language
+
+    if not has_words(text) or detect_language(text, "es") != detect_language(text, "en"):
+        return stored
+    language = parsed.get("language") or detect_language(text, stored)
+    return language if language in ("es", "en") else stored
+
+
+def _resolved(services: Services, person_id: int) -> tuple[str, ...]:
+    """The person's own tickets waiting for their confirmation, newest first."""
+    with services.uow() as uow:
+        tickets = uow.tickets.list(statuses=[Status.RESOLVED.value], requester_id=person_id)
+        return tuple(t.key for t in sorted(tickets, key=lambda t: -t.id))

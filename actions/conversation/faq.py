@@ -1,0 +1,143 @@
+"""Knowledge-base answers: suggest articles, show one, and record "this solved it".
+
+A request answered by an article is a *deflected* request (a row in ``deflections``), which the
+reports count next to tickets. Suggestions prefer the person's language when the matcher scores
+two articles alike (many answers exist in both languages).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from actions.conversation.base import DeskAction, Replies, Turn, slots
+from actions.conversation.payloads import button
+from actions.services import Services
+from store.models import Deflection
+
+EXCERPT = 240
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+LANGUAGE_PREFERENCE = 2.0  # score points given to articles in the person's language
+
+
+def suggest(services: Services, text: str, language: str) -> list[Any]:
+    """Up to ``faq.max_suggestions`` matches at or above ``faq.min_score``."""
+    faq = services.settings.faq
+    matches = services.matcher.search(text, top=faq.max_suggestions * 2,
+                                      min_score=faq.min_score)
+    ranked = sorted(matches, key=lambda m: -(m.score + (
+        LANGUAGE_PREFERENCE if m.article.language == language else 0.0)))
+    return ranked[: faq.max_suggestions]
+
+
+def find_article(services: Services, article_id: str) -> Any | None:
+    return next((a for a in services.matcher.articles if a.id == article_id), None)
+
+
+def body_for(article: Any, flavour: str, *, excerpt: bool = False) -> str:
+    """The article's Markdown as the channel shows it (Slack bold is one star)."""
+    body = article.body.strip()
+    if excerpt:
+        first = body.split("\n\n")[0]
+        body = first if len(first) <= EXCERPT else first[:EXCERPT].rsplit(" ", 1)[0] + "…"
+    return _BOLD.sub(r"*\1*" if flavour == "mrkdwn" else r"\1", body)
+
+
+def _problem(turn: Turn, categories: dict[str, str]) -> dict[str, Any]:
+    category = turn.entity("category")
+    levels = ("high", "medium", "low")
+    return {
+        "text": turn.text,
+        "kind": "request" if turn.intent == "request_service" else "incident",
+        "category": category if category in categories else None,
+        "urgency": turn.entity("urgency") if turn.entity("urgency") in levels else None,
+        "impact": turn.entity("impact") if turn.entity("impact") in levels else None,
+    }
+
+
+class ActionSuggestFaq(DeskAction):
+    """Up to three articles for the problem, each with "this solved it"; then "open a ticket"."""
+
+    def name(self) -> str:
+        return "action_suggest_faq"
+
+    def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
+        matches = suggest(self.services, turn.text, turn.language)
+        fallback = turn.intent in ("nlu_fallback", "out_of_scope")
+        if not matches and fallback:
+            out.say("help", name=turn.person.name)
+            return []
+        problem = _problem(turn, self.services.settings.categories)
+        if not matches:
+            out.say("faq_none", buttons=[
+                button(out.text("open_ticket_yes_button"), "open_ticket"),
+                button(out.text("no_thanks_button"), "deny"),
+            ], custom={"kind": "faq_suggestions", "query": turn.text, "suggestions": []})
+            return slots(problem=problem, suggestions=[], deflected=[], awaiting="open_confirm")
+        flavour = out.messages.flavour
+        found = [{"article_id": m.article.id, "title": m.article.title,
+                  "category": m.article.category, "language": m.article.language,
+                  "score": m.score} for m in matches]
+        out.say("faq_intro", count=len(matches),
+                custom={"kind": "faq_suggestions", "query": turn.text, "suggestions": found})
+        for number, match in enumerate(matches, start=1):
+            article = match.article
+            buttons = [button(out.text("solved_button"), "faq_solved", article_id=article.id)]
+            if number > 1:
+                buttons.append(button(out.text("show_button"), "faq_show", article_id=article.id))
+            out.say("faq_article", number=number, title=article.title,
+                    body=body_for(article, flavour, excerpt=number > 1), excerpt=number > 1,
+                    buttons=buttons, custom={"kind": "faq_article", "article_id": article.id})
+        out.say("faq_outro", buttons=[button(out.text("open_ticket_button"), "open_ticket")])
+        return slots(problem=problem, suggestions=found, deflected=[], awaiting="faq")
+
+
+class ActionShowArticle(DeskAction):
+    def name(self) -> str:
+        return "action_show_article"
+
+    def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
+        article = find_article(self.services, str(turn.entity("article_id") or ""))
+        if article is None:
+            out.say("article_missing")
+            return []
+        out.say("faq_article", number=0, title=article.title,
+                body=body_for(article, out.messages.flavour), excerpt=False,
+                buttons=[button(out.text("solved_button"), "faq_solved", article_id=article.id),
+                         button(out.text("open_ticket_button"), "open_ticket")],
+                custom={"kind": "faq_article", "article_id": article.id})
+        return []
+
+
+class ActionFaqSolved(DeskAction):
+    """"This solved it": a deflected request, recorded once per problem and article."""
+
+    def name(self) -> str:
+        return "action_faq_solved"
+
+    def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
+        suggestions = turn.slots.get("suggestions") or []
+        article_id = turn.entity("article_id") or (
+            suggestions[0]["article_id"] if suggestions else None)
+        article = find_article(self.services, str(article_id or ""))
+        if article is None:
+            out.say("article_missing")
+            return []
+        deflected = list(turn.slots.get("deflected") or [])
+        if article.id not in deflected:
+            problem = turn.slots.get("problem") or {}
+            record_deflection(self.services, person_id=turn.person.id, article_id=article.id,
+                              query=str(problem.get("text") or article.title),
+                              language=turn.language)
+            deflected.append(article.id)
+        out.say("faq_solved", title=article.title,
+                custom={"kind": "deflected", "article_id": article.id})
+        return slots(awaiting=None, problem=None, suggestions=[], deflected=deflected)
+
+
+def record_deflection(services: Services, *, person_id: int, article_id: str, query: str,
+                      language: str) -> None:
+    with services.uow() as uow:
+        uow.session.add(Deflection(person_id=person_id, article_id=article_id,
+                                   query=query[:8000], language=language))
+        uow.commit()

@@ -1,0 +1,47 @@
+"""The few phrases the dialogue recognises by rule rather than by the NLU model.
+
+They only matter in a context the model cannot see: "still broken" right after a resolution,
+"skip" while answering the security questions. Matching is on folded text (lower case, no
+accents), so "no se resolvió" and "no se resolvio" are the same.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
+
+
+_NOT_FIXED = re.compile(
+    r"\b(no se (resolvio|soluciono|arreglo|corrigio)|no (quedo|esta) (resuelto|arreglado)"
+    r"|sigue (igual|sin|fallando|mal|roto|sin funcionar|el problema|pasando)"
+    r"|(todavia|aun) (no|falla|sigue)|no (funciono|sirvio|jalo)|volvio a (fallar|pasar)"
+    r"|still (broken|not|failing|the same|happening|doesn'?t|does not|isn'?t|down)"
+    r"|not (fixed|solved|resolved)|(didn'?t|did not) (work|help|fix)"
+    r"|(doesn'?t|does not|isn'?t|is not) (work|working|fixed)|it'?s back|happened again)\b"
+)
+_SKIP = re.compile(r"^\s*(skip|omitir|omite|saltar|salta|paso|pass|siguiente|next|no se|"
+                   r"no lo se|i don'?t know|dont know|n/?a|-)\s*[.!]*\s*$")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def says_not_fixed(text: str) -> bool:
+    """"no se resolvió", "sigue igual", "still broken", "didn't work" ..."""
+    return bool(_NOT_FIXED.search(fold(text)))
+
+
+def says_skip(text: str) -> bool:
+    return bool(_SKIP.match(fold(text)))
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def has_words(text: str) -> bool:
+    """False for emoji-only or punctuation-only messages."""
+    return any(ch.isalnum() for ch in text)

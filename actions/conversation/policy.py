@@ -1,0 +1,141 @@
+"""The dialogue policy: which action answers this message, given the conversation's state.
+
+Small and explicit on purpose. Rules are tried in order: button payloads first (they say
+exactly what the person chose), then a question the bot is waiting on (security questions,
+survey comment, the description of a ticket to open), then the ticket whose thread this is (a
+message there is a comment, "still broken" reopens), and finally the intent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from actions.conversation.phrases import has_words, says_not_fixed, word_count
+
+PAYLOAD_ACTIONS = {
+    "faq_solved": "action_faq_solved",
+    "faq_show": "action_show_article",
+    "open_ticket": "action_open_ticket",
+    "confirm": "action_confirm_resolution",
+    "reject": "action_reject_resolution",
+    "rate": "action_answer_survey",
+    "skip_comment": "action_survey_comment",
+    "help": "action_out_of_scope",
+}
+INTENT_ACTIONS = {
+    "greet": "action_greet",
+    "thanks": "action_thanks",
+    "goodbye": "action_goodbye",
+    "ask_howto": "action_suggest_faq",
+    "report_problem": "action_suggest_faq",
+    "request_service": "action_suggest_faq",
+    "ask_status": "action_ticket_status",
+    "security_incident": "action_security_intake",
+    "talk_to_human": "action_handover",
+    "out_of_scope": "action_out_of_scope",
+}
+SMALLTALK = ("greet", "thanks", "goodbye")
+SHORT = 4  # words: "gracias!", "ok thanks a lot" are not comments on the ticket
+
+
+@dataclass(frozen=True)
+class ThreadTicket:
+    """The ticket of the thread the message was written in, as the policy needs it."""
+
+    key: str
+    status: str
+    is_requester: bool
+    is_party: bool
+
+
+@dataclass(frozen=True)
+class Situation:
+    intent: str
+    text: str
+    is_payload: bool
+    entities: dict[str, Any]
+    slots: dict[str, Any]
+    thread: ThreadTicket | None = None
+    resolved: tuple[str, ...] = ()  # the person's tickets waiting for confirmation
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str
+    target_key: str | None = None  # the ticket the action is about, when the policy knows it
+
+
+def decide(s: Situation) -> Decision:
+    awaiting = s.slots.get("awaiting")
+    if s.is_payload:
+        if s.intent in PAYLOAD_ACTIONS:
+            return Decision(PAYLOAD_ACTIONS[s.intent])
+        if s.intent in ("skip", "inform"):
+            return Decision("action_security_intake" if awaiting == "security"
+                            else "action_out_of_scope")
+        if s.intent == "deny" and awaiting == "open_confirm":
+            return Decision("action_decline_ticket")
+    else:
+        if awaiting == "security":
+            return Decision("action_security_intake")
+        if awaiting == "survey_comment" and has_words(s.text):
+            return Decision("action_survey_comment")
+        if awaiting == "description" and has_words(s.text) and s.intent not in SMALLTALK:
+            return Decision("action_open_ticket")
+    if s.thread is not None and s.thread.is_party and not s.is_payload:
+        decision = _in_thread(s, s.thread)
+        if decision is not None:
+            return decision
+    if not s.is_payload and says_not_fixed(s.text):
+        key = _resolved_target(s)
+        if key:
+            return Decision("action_reject_resolution", key)
+    if awaiting == "open_confirm" and s.intent in ("affirm", "deny"):
+        return Decision("action_open_ticket" if s.intent == "affirm" else "action_decline_ticket")
+    if awaiting == "faq" and s.intent in ("affirm", "deny"):
+        return Decision("action_faq_solved" if s.intent == "affirm" else "action_offer_ticket")
+    if not has_words(s.text):
+        return Decision("action_out_of_scope")
+    if s.intent in INTENT_ACTIONS:
+        return Decision(INTENT_ACTIONS[s.intent])
+    if s.intent == "nlu_fallback" and word_count(s.text) >= 3:
+        return Decision("action_suggest_faq")  # an unclear sentence may still match an article
+    return Decision("action_out_of_scope")
+
+
+def _in_thread(s: Situation, thread: ThreadTicket) -> Decision | None:
+    """A message in a ticket's thread: a comment, unless it clearly is something else."""
+    short_smalltalk = s.intent in SMALLTALK and word_count(s.text) <= SHORT
+    if thread.status == "pending":
+        return Decision("action_add_comment", thread.key)  # the answer to the question asked
+    if thread.status in ("new", "open", "in_progress"):
+        if s.intent == "talk_to_human":
+            return Decision("action_handover", thread.key)
+        if s.intent == "ask_status" and s.entities.get("ticket_key") in (None, thread.key):
+            return Decision("action_ticket_status", thread.key)
+        if s.intent == "security_incident":
+            return None  # a new security incident is never buried in a comment
+        if short_smalltalk or not has_words(s.text):
+            return None
+        return Decision("action_add_comment", thread.key)
+    if thread.status == "resolved" and thread.is_requester:
+        if says_not_fixed(s.text) or s.intent == "deny":
+            return Decision("action_reject_resolution", thread.key)
+        if s.intent == "affirm" and word_count(s.text) <= SHORT:
+            return Decision("action_confirm_resolution", thread.key)
+        if short_smalltalk or not has_words(s.text):
+            return None
+        return Decision("action_add_comment", thread.key)
+    return None
+
+
+def _resolved_target(s: Situation) -> str | None:
+    """Which resolved ticket "still broken" is about, when that is unambiguous."""
+    named = s.entities.get("ticket_key")
+    if named and named in s.resolved:
+        return str(named)
+    last = s.slots.get("ticket_key")
+    if last in s.resolved:
+        return str(last)
+    return s.resolved[0] if len(s.resolved) == 1 else None

@@ -1,0 +1,105 @@
+"""Security incident intake: a SEC- ticket at once, then the ISO 27001 questions one at a time.
+
+The ticket is opened before any question, so the security team is alerted even if the person
+stops answering. Each answer is written to the ticket's ISO 27001 record (an internal event per
+answer); "skip" moves on. The questions: where it was discovered, when, what the person did,
+and how serious it looks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actions.common import now
+from actions.conversation.base import DeskAction, Replies, Turn, slots
+from actions.conversation.payloads import button
+from actions.conversation.phrases import fold, has_words, says_skip
+from actions.conversation.tickets import open_from_problem, ticket_facts
+from actions.conversation.when import parse_when
+from actions.intake import record_security_details
+
+#: (record field, kind) in the order they are asked.
+QUESTIONS: tuple[tuple[str, str], ...] = (
+    ("discovered_where", "text"),
+    ("discovered_at", "when"),
+    ("discoverer_action", "text"),
+    ("severity", "severity"),
+)
+SEVERITY_WORDS = {
+    "critical": ("critica", "critico", "critical", "muy grave", "gravisimo", "emergencia"),
+    "high": ("alta", "alto", "high", "grave", "serious", "severe", "urgente"),
+    "medium": ("media", "medio", "medium", "moderada", "moderado", "moderate", "normal"),
+    "low": ("baja", "bajo", "low", "leve", "minor", "poca", "poco"),
+}
+
+
+def severity_of(text: str) -> str | None:
+    folded = fold(text)
+    for level, words in SEVERITY_WORDS.items():  # most severe first: "muy grave" before "grave"
+        if any(word in folded for word in words):
+            return level
+    return None
+
+
+class ActionSecurityIntake(DeskAction):
+    def name(self) -> str:
+        return "action_security_intake"
+
+    def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
+        key = turn.slots.get("security_key")
+        if not key or turn.slots.get("awaiting") != "security":
+            return self._open(out, turn)
+        step = int(turn.slots.get("security_step") or 0)
+        if step >= len(QUESTIONS):
+            return self._done(out, key)
+        field, kind = QUESTIONS[step]
+        if not (turn.intent in ("skip",) or says_skip(turn.text)):
+            value = self._value(turn, kind)
+            if value is None:
+                self._ask(out, step, retry=True)
+                return []
+            record_security_details(self.services.uow(), key=key, actor_id=turn.person.id,
+                                    fields={field: value})
+        step += 1
+        if step >= len(QUESTIONS):
+            return self._done(out, key)
+        self._ask(out, step)
+        return slots(security_step=step)
+
+    def _open(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
+        urgency = "high" if turn.entity("urgency") == "high" else "medium"
+        ticket = open_from_problem(self.services, turn, {"text": turn.text, "kind": "security"},
+                                   kind="security", impact="high", urgency=urgency)
+        out.say("security_opened", **ticket_facts(self.services, ticket, out.language),
+                count=len(QUESTIONS), custom={
+                    "kind": "ticket_opened", "ticket_key": ticket.key, "category": "security",
+                    "priority": ticket.priority, "team": ticket.team, "status": ticket.status})
+        self._ask(out, 0)
+        return slots(security_key=ticket.key, security_step=0, awaiting="security",
+                     ticket_key=ticket.key, problem=None, suggestions=[])
+
+    def _ask(self, out: Replies, step: int, *, retry: bool = False) -> None:
+        field, kind = QUESTIONS[step]
+        buttons = []
+        if kind == "severity":
+            buttons = [button(out.text("severity_label", level=level), "inform", severity=level)
+                       for level in ("low", "medium", "high", "critical")]
+        buttons.append(button(out.text("skip_button"), "skip"))
+        out.say("security_question", field=field, number=step + 1, count=len(QUESTIONS),
+                retry=retry, buttons=buttons,
+                custom={"kind": "security_question", "field": field})
+
+    def _value(self, turn: Turn, kind: str) -> Any:
+        if kind == "severity":
+            level = turn.entity("severity")
+            return level if level in SEVERITY_WORDS else severity_of(turn.text)
+        if turn.text.startswith("/") or not has_words(turn.text):
+            return None
+        if kind == "when":
+            return parse_when(turn.text, tz=turn.person.timezone, now=now(),
+                              language=turn.language)
+        return turn.text
+
+    def _done(self, out: Replies, key: str) -> list[dict[str, Any]]:
+        out.say("security_done", key=key, custom={"kind": "security_done", "ticket_key": key})
+        return slots(security_key=None, security_step=0, awaiting=None)

@@ -1,0 +1,85 @@
+"""A conversation's state: Rasa-style slots kept in the ``conversations`` table.
+
+Every turn loads the slots, runs the actions, and saves what their ``SlotSet`` events changed, so
+a restart (or the next process behind the load balancer) continues exactly where the last one
+stopped. Channels may keep a few values of their own under ``channel`` (the console's thread
+number), next to the slots but never mixed with them.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from actions.common import now
+from store.models import Conversation
+from store.uow import UnitOfWork
+
+#: Slot names and their empty values; anything else in the stored state is ignored.
+SLOTS: dict[str, Any] = {
+    "language": None,
+    "awaiting": None,  # faq | open_confirm | description | security | survey_comment
+    "problem": None,  # {"text", "kind", "category", "urgency", "impact"}
+    "suggestions": [],  # [{"article_id", "title", "category", "language", "score"}]
+    "deflected": [],  # article ids already recorded as "this solved it" for this problem
+    "ticket_key": None,  # the last ticket this conversation opened or handled
+    "security_key": None,
+    "security_step": 0,
+    "survey_key": None,
+}
+
+
+@dataclass
+class ConversationState:
+    channel: str
+    ref: str
+    person_id: int | None
+    slots: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(SLOTS))
+    channel_data: dict[str, Any] = field(default_factory=dict)
+    stored: bool = False
+
+    def apply(self, events: list[dict[str, Any]]) -> None:
+        """Apply the ``slot`` events an action returned (others are not state)."""
+        for event in events:
+            if event.get("event") == "slot" and event.get("name") in SLOTS:
+                self.slots[event["name"]] = event.get("value")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"slots": self.slots, "channel": self.channel_data}
+
+
+def load_state(uow: UnitOfWork, *, channel: str, ref: str, person_id: int | None = None,
+               ) -> ConversationState:
+    """The stored state, or a fresh one (nothing is written until ``save_state``)."""
+    with uow:
+        row = uow.session.scalar(select(Conversation).where(
+            Conversation.channel == channel, Conversation.ref == ref))
+        state = ConversationState(channel=channel, ref=ref, person_id=person_id)
+        if row is not None:
+            stored = dict(row.state or {})
+            for name, value in (stored.get("slots") or {}).items():
+                if name in SLOTS:
+                    state.slots[name] = value
+            state.channel_data = dict(stored.get("channel") or {})
+            state.person_id = person_id if person_id is not None else row.person_id
+            state.stored = True
+        return state
+
+
+def save_state(uow: UnitOfWork, state: ConversationState) -> None:
+    """Insert or update the conversation's row in one transaction."""
+    with uow:
+        row = uow.session.scalar(select(Conversation).where(
+            Conversation.channel == state.channel, Conversation.ref == state.ref
+        ).with_for_update())
+        if row is None:
+            row = Conversation(channel=state.channel, ref=state.ref)
+            uow.session.add(row)
+        row.person_id = state.person_id
+        row.state = copy.deepcopy(state.as_dict())
+        row.updated_at = now()
+        uow.commit()
+        state.stored = True

@@ -1,0 +1,212 @@
+"""Tickets from the conversation: open one, tell its status, add the employee's comments, and
+hand over to a person.
+
+A ticket opened here stores the conversation's ``thread_ref`` as its ``channel_ref``: the outbox
+then answers in the same thread, and what the employee writes in that thread lands on the ticket.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from actions import queries, work
+from actions.access import require_party
+from actions.common import locked, now, touch, view
+from actions.conversation.base import DeskAction, Replies, Turn, slots
+from actions.conversation.prompts import closure_prompt
+from actions.intake import NewTicket, open_ticket
+from actions.services import Services
+from actions.text import clean
+from actions.views import TicketView
+from store.errors import IllegalTransition
+from store.lifecycle import ACTIVE, FINAL, Status
+from store.models import Ticket
+from store.uow import UnitOfWork
+
+
+def thread_ticket(services: Services, channel: str, thread_ref: str | None) -> TicketView | None:
+    """The newest ticket opened in this thread, if any."""
+    if not thread_ref:
+        return None
+    with services.uow() as uow:
+        ticket = uow.session.scalars(
+            select(Ticket).where(Ticket.channel == channel, Ticket.channel_ref == thread_ref)
+            .order_by(Ticket.id.desc()).limit(1)
+        ).unique().first()
+        return view(uow, ticket) if ticket is not None else None
+
+
+def target_key(services: Services, turn: Turn) -> str | None:
+    """The ticket a turn is about: named in the message, chosen by the policy, or the thread's."""
+    key = turn.entity("ticket_key") or turn.slots.get("target_key")
+    if key:
+        return str(key)
+    ticket = thread_ticket(services, turn.channel, turn.thread_ref)
+    return ticket.key if ticket else None
+
+
+def ticket_facts(services: Services, ticket: TicketView, lang: str) -> dict[str, Any]:
+    """Category label and team name for the "ticket opened" message."""
+    team = services.settings.teams.get(ticket.team or "")
+    return {"ticket": ticket, "team_name": team.name if team else (ticket.team or "")}
+
+
+def request_human(uow: UnitOfWork, *, key: str, actor_id: int, text: str) -> TicketView:
+    """The person asks for a technician: a public comment flagged ``handover`` on the ticket.
+
+    The flag lets queues and reports pick out tickets where someone asked for a person; the
+    comment itself reaches the assignee (or the team through the queue) like any other.
+    """
+    body = clean(text, field="comment")
+    with uow:
+        ticket, actor = locked(uow, key, actor_id)
+        require_party(actor, ticket, "comment")
+        if ticket.status in FINAL:
+            raise IllegalTransition("ticket_final", key=ticket.key, current=ticket.status)
+        at = now()
+        uow.events.append(ticket, "commented", actor=actor, at=at, payload={
+            "text": body, "by_requester": actor.id == ticket.requester_id, "handover": True})
+        touch(ticket, at)
+        uow.commit()
+        return view(uow, ticket)
+
+
+class ActionOpenTicket(DeskAction):
+    def name(self) -> str:
+        return "action_open_ticket"
+
+    def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
+        problem = dict(turn.slots.get("problem") or {})
+        if not problem and turn.slots.get("awaiting") == "description" \
+                and not turn.text.startswith("/"):
+            problem = {"text": turn.text, "kind": "incident"}
+        if not problem:
+            return self._nothing_to_open(out, turn)
+        ticket = open_from_problem(self.services, turn, problem)
+        self.opened(out, ticket)
+        return slots(ticket_key=ticket.key, problem=None, suggestions=[], awaiting=None)
+
+    def _nothing_to_open(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
+        key = turn.slots.get("ticket_key")
+        if key:
+            with self.services.uow() as uow:
+                ticket = view(uow, uow.tickets.get(key))
+            if ticket.status in ACTIVE:
+                out.say("ticket_exists", ticket=ticket)
+                return []
+        out.say("ask_description")
+        return slots(awaiting="description")
+
+    def opened(self, out: Replies, ticket: TicketView) -> None:
+        facts = ticket_facts(self.services, ticket, out.language)
+        out.say("ticket_opened", **facts, custom={
+            "kind": "ticket_opened", "ticket_key": ticket.key, "category": ticket.category,
+            "priority": ticket.priority, "team": ticket.team, "status": ticket.status})
+
+
+def open_from_problem(services: Services, turn: Turn, problem: dict[str, Any],
+                      *, kind: str | None = None, urgency: str | None = None,
+                      impact: str | None = None) -> TicketView:
+    """Open the ticket the conversation gathered: category from the NLU, else the best article's."""
+    suggestions = turn.slots.get("suggestions") or []
+    category = (problem.get("category") or (suggestions[0]["category"] if suggestions else None)
+                or "other")
+    if category not in services.settings.categories:
+        category = "other"
+    if kind == "security":
+        category = "security"
+    channel_ref = turn.thread_ref
+    if channel_ref and thread_ticket(services, turn.channel, channel_ref) is not None:
+        channel_ref = None  # a thread belongs to one ticket; this one is told by direct message
+    return open_ticket(services.uow(), services.settings, NewTicket(
+        requester_id=turn.person.id, description=str(problem.get("text") or turn.text),
+        kind=kind or problem.get("kind") or "incident", category=category,
+        impact=impact or problem.get("impact") or "medium",
+        urgency=urgency or problem.get("urgency") or "medium",
+        channel=turn.channel, channel_ref=channel_ref, language=turn.language))
+
+
+class ActionTicketStatus(DeskAction):
+    """A ticket's status (one's own only) or the list of one's tickets."""
+
+    def name(self) -> str:
+        return "action_ticket_status"
+
+    def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
+        key = target_key(self.services, turn)
+        viewer = {"timezone": turn.person.timezone, "name": turn.person.name}
+        if key:
+            ticket = queries.show_ticket(self.services.uow(), key=key, actor_id=turn.person.id)
+            recent = [e for e in ticket.history if e.visibility == "public"][-3:]
+            out.say("ticket_status", ticket=ticket, recent=recent, viewer=viewer,
+                    custom={"kind": "ticket_status", "ticket_key": ticket.key,
+                            "status": ticket.status})
+            return []
+        tickets = queries.my_tickets(self.services.uow(), actor_id=turn.person.id)
+        out.say("my_tickets", tickets=tickets, viewer=viewer,
+                custom={"kind": "ticket_list", "tickets": [t.key for t in tickets]})
+        return []
+
+
+class ActionAddComment(DeskAction):
+    """What the employee writes in a ticket's thread becomes a public comment on it."""
+
+    def name(self) -> str:
+        return "action_add_comment"
+
+    def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
+        key = target_key(self.services, turn)
+        if key is None:
+            out.say("help", name=turn.person.name)
+            return []
+        with self.services.uow() as uow:
+            before = uow.tickets.get(key).status
+        ticket = work.comment(self.services.uow(), key=key, actor_id=turn.person.id,
+                              text=turn.text)
+        custom = {"kind": "comment_added", "ticket_key": ticket.key, "status": ticket.status}
+        if before == Status.PENDING and ticket.status != Status.PENDING:
+            out.say("comment_resumed", ticket=ticket, custom=custom)
+        else:
+            out.say("comment_added", ticket=ticket, custom=custom)
+        if ticket.status == Status.RESOLVED and ticket.requester.id == turn.person.id:
+            out.add(closure_prompt(ticket, out.language, out.messages))
+        return slots(ticket_key=ticket.key)
+
+
+class ActionHandover(DeskAction):
+    """Talk to a human: flag the open ticket, or open one flagged, and say where they'll answer."""
+
+    def name(self) -> str:
+        return "action_handover"
+
+    def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
+        ticket = self._open_ticket_of(turn)
+        if ticket is not None:
+            ticket = request_human(self.services.uow(), key=ticket.key,
+                                   actor_id=turn.person.id, text=turn.text)
+            out.say("handover_attached", ticket=ticket,
+                    custom={"kind": "handover", "ticket_key": ticket.key})
+            return slots(ticket_key=ticket.key, awaiting=None)
+        problem = dict(turn.slots.get("problem") or {"text": turn.text, "kind": "incident"})
+        ticket = open_from_problem(self.services, turn, problem)
+        ticket = request_human(self.services.uow(), key=ticket.key, actor_id=turn.person.id,
+                               text=turn.text)
+        out.say("handover_opened", **ticket_facts(self.services, ticket, out.language),
+                custom={"kind": "ticket_opened", "ticket_key": ticket.key,
+                        "category": ticket.category, "priority": ticket.priority,
+                        "team": ticket.team, "status": ticket.status, "handover": True})
+        return slots(ticket_key=ticket.key, problem=None, suggestions=[], awaiting=None)
+
+    def _open_ticket_of(self, turn: Turn) -> TicketView | None:
+        candidates = [thread_ticket(self.services, turn.channel, turn.thread_ref)]
+        key = turn.slots.get("ticket_key")
+        if key:
+            with self.services.uow() as uow:
+                candidates.append(view(uow, uow.tickets.get(key)))
+        for ticket in candidates:
+            if ticket is not None and ticket.status in ACTIVE \
+                    and ticket.requester.id == turn.person.id:
+                return ticket
+        return None
