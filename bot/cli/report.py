@@ -1,0 +1,214 @@
+"""``deskbot report [summary|volume|sla|technicians|satisfaction|frequent]``: service metrics.
+
+Readable tables for people, ``--json`` for scripts, ``--csv`` for spreadsheets. The period is
+``[--since, --until)``; a bare ``--until`` date includes that day. Default: the last 30 days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from bot.cli.common import fail, print_json, print_table, services_from
+from bot.cli.dates import since_arg, until_arg
+
+REPORTS = ("summary", "volume", "sla", "technicians", "satisfaction", "frequent")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    report = sub.add_parser("report", help="service metrics: volume, SLA, technicians, ...",
+                            description=__doc__)
+    report.add_argument("what", nargs="?", choices=REPORTS, default="summary")
+    add_period_args(report)
+    report.add_argument("--team", help="only tickets of this team (L1, L2, L3)")
+    out = report.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="machine-readable output")
+    out.add_argument("--csv", action="store_true", help="comma-separated rows")
+    report.add_argument("--lang", choices=("es", "en"), default="en",
+                        help="language of the summary text (default en)")
+    report.add_argument("--top", type=int, default=10, help="rows of frequent problems")
+    report.set_defaults(func=cmd_report)
+
+
+def add_period_args(parser: argparse.ArgumentParser, *, default: str = "last 30 days") -> None:
+    parser.add_argument("--since", type=since_arg, metavar="DATE",
+                        help=f"ISO date or date-time, UTC unless zoned (default: {default})")
+    parser.add_argument("--until", type=until_arg, metavar="DATE",
+                        help="end of the period, exclusive; a bare date includes that day")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from actions import reports
+    from store.errors import DeskError
+
+    services = services_from(args, migrate=True)
+    try:
+        period = reports.Period.last_days(until=args.until, team=args.team)
+        if args.since:
+            period = reports.Period(args.since, period.until, period.team)
+        if args.team:
+            with services.uow() as uow:
+                uow.teams.get(args.team)
+        build: dict[str, Callable[[], Any]] = {
+            "summary": lambda: reports.summary(services.uow(), period),
+            "volume": lambda: reports.volume(services.uow(), period),
+            "sla": lambda: reports.sla(services.uow(), period),
+            "technicians": lambda: reports.technicians(services.uow(), period),
+            "satisfaction": lambda: reports.satisfaction(services.uow(), period),
+            "frequent": lambda: reports.frequent(services.uow(), period, top=args.top),
+        }
+        result = build[args.what]()
+    except DeskError as exc:
+        return fail(exc, services)
+    finally:
+        services.close()
+    if args.json:
+        print_json(reports.to_dict(result))
+    elif args.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerows(csv_rows(args.what, reports.to_dict(result)))
+    elif args.what == "summary":
+        print(services.plain.render("reports.summary", args.lang, r=reports.to_dict(result)))
+    else:
+        PRINTERS[args.what](reports.to_dict(result))
+    return 0
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    s = round(seconds)
+    if s >= 86400:
+        return f"{s // 86400}d {(s % 86400) // 3600}h"
+    if s >= 3600:
+        return f"{s // 3600}h {(s % 3600) // 60:02d}m"
+    return f"{s // 60}m" if s >= 60 else f"{s}s"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}%"
+
+
+def _heading(r: dict[str, Any], title: str) -> None:
+    p = r["period"]
+    team = f"  team {p['team']}" if p.get("team") else ""
+    print(f"{title}: {p['since'][:16].replace('T', ' ')} .. {p['until'][:16].replace('T', ' ')}"
+          f" UTC{team}")
+
+
+def _counts(title: str, rows: list[dict[str, Any]]) -> None:
+    print()
+    if not rows:
+        print(f"{title}: none")
+        return
+    print_table([[c["label"], str(c["count"])] for c in rows], [title.upper(), "TICKETS"])
+
+
+def print_volume(r: dict[str, Any]) -> None:
+    _heading(r, "Ticket volume")
+    print(f"opened {r['opened']}   resolved {r['resolved']}   closed {r['closed']}   "
+          f"cancelled {r['cancelled']}   still open {r['still_open']}")
+    for name in ("category", "priority", "channel", "day"):
+        _counts(name, r[f"by_{name}"])
+
+
+def print_sla(r: dict[str, Any]) -> None:
+    _heading(r, "SLA compliance (tickets opened in the period)")
+    rows = [*r["rows"], r["total"]] if r["rows"] else []
+    print_table([[x["priority"], str(x["tickets"]), str(x["first_response_met"]),
+                  str(x["first_response_breached"]), str(x["first_response_running"]),
+                  _pct(x["first_response_pct"]), str(x["resolution_met"]),
+                  str(x["resolution_breached"]), str(x["resolution_running"]),
+                  _pct(x["resolution_pct"])] for x in rows],
+                ["PRIO", "TICKETS", "1ST MET", "BREACHED", "RUNNING", "1ST %",
+                 "RES MET", "BREACHED", "RUNNING", "RES %"])
+    if not rows:
+        print("no tickets opened in the period")
+
+
+def print_technicians(r: dict[str, Any]) -> None:
+    _heading(r, "Technician activity")
+    print_table([[x["name"], x["team"] or "-", str(x["claimed"]), str(x["replies"]),
+                  str(x["notes"]), str(x["resolved"]), duration(x["mean_resolution_seconds"])]
+                 for x in r["rows"]],
+                ["TECHNICIAN", "TEAM", "CLAIMED", "REPLIES", "NOTES", "RESOLVED", "MEAN RES"])
+    if not r["rows"]:
+        print("no technicians")
+
+
+def print_satisfaction(r: dict[str, Any]) -> None:
+    _heading(r, "Satisfaction")
+    mean = "-" if r["mean_rating"] is None else f"{r['mean_rating']:.2f}"
+    print(f"answers {r['answers']}   rated {r['rated']}   mean {mean}   "
+          f"satisfied (>=4) {r['satisfied']} = {_pct(r['satisfied_pct'])}   "
+          f"comments {r['comments']}")
+    top = max(r["distribution"].values() or [0])
+    for rating, n in sorted(r["distribution"].items(), key=lambda kv: -int(kv[0])):
+        bar = "#" * (round(30 * n / top) if top else 0)
+        print(f"  {rating}  {n:>4}  {bar}")
+
+
+def print_frequent(r: dict[str, Any]) -> None:
+    _heading(r, "Frequent problems")
+    _counts("category", r["categories"])
+    _counts("title word", r["words"])
+    print()
+    if r["articles"]:
+        print_table([[c["label"], str(c["count"])] for c in r["articles"]],
+                    ["FAQ ARTICLE", "SOLVED"])
+    else:
+        print("FAQ article: none")
+
+
+PRINTERS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "volume": print_volume, "sla": print_sla, "technicians": print_technicians,
+    "satisfaction": print_satisfaction, "frequent": print_frequent,
+}
+
+
+def csv_rows(what: str, r: dict[str, Any]) -> list[list[Any]]:
+    """One flat table per report: what a spreadsheet can chart."""
+    if what == "sla":
+        cols = [k for k in r["total"]]
+        return [cols, *[[x[k] for k in cols] for x in [*r["rows"], r["total"]]]]
+    if what == "technicians":
+        cols = ["person_id", "name", "team", "role", "claimed", "replies", "notes", "resolved",
+                "mean_resolution_seconds"]
+        return [cols, *[[x[k] for k in cols] for x in r["rows"]]]
+    if what == "satisfaction":
+        return [["rating", "answers"], *[[k, v] for k, v in r["distribution"].items()]]
+    if what == "volume":
+        rows: list[list[Any]] = [["group", "label", "count"]]
+        rows += [["total", k, r[k]] for k in ("opened", "resolved", "closed", "cancelled",
+                                               "still_open")]
+        for name in ("category", "priority", "channel", "day"):
+            rows += [[name, c["label"], c["count"]] for c in r[f"by_{name}"]]
+        return rows
+    if what == "frequent":
+        rows = [["kind", "label", "count"]]
+        for kind in ("categories", "words", "articles"):
+            rows += [[kind, c["label"], c["count"]] for c in r[kind]]
+        return rows
+    return [["metric", "value"], *_flatten(r)]
+
+
+def _flatten(value: Any, prefix: str = "") -> list[list[Any]]:
+    """``summary`` as ``metric,value`` rows (``sla.total.resolution_pct,50.0``)."""
+    if isinstance(value, dict):
+        out: list[list[Any]] = []
+        for k, v in value.items():
+            if k != "period" or not prefix:  # each part repeats the period: once is enough
+                out += _flatten(v, f"{prefix}{k}.")
+        return out
+    if isinstance(value, list):
+        if prefix.endswith("rows.") or prefix.startswith("period"):
+            return []
+        out = []
+        for item in value:
+            if isinstance(item, dict) and "label" in item:
+                out.append([f"{prefix}{item['label']}", item["count"]])
+        return out
+    return [[prefix.rstrip("."), value]]

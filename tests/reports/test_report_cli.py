@@ -1,0 +1,65 @@
+"""``deskbot report`` as an admin runs it: tables, JSON and CSV from the same figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from bot.cli import main
+
+NOVEMBER = ["--since", "2026-11-01", "--until", "2026-11-30"]  # a bare --until includes the 30th
+
+
+@pytest.fixture
+def cli(sqlite_services, settings, monkeypatch, capsys):  # type: ignore[no-untyped-def]
+    from tests.conftest import add_cast
+    from tests.reports.month import build_month
+
+    build_month(sqlite_services, settings, add_cast(sqlite_services))
+    monkeypatch.setenv("DESKBOT_DATABASE_URL", str(sqlite_services.engine.url))
+
+    def run(*argv: str) -> str:
+        code = main(["report", *argv])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        return out
+
+    return run
+
+
+def test_json_for_scripts(cli):
+    data = json.loads(cli("sla", *NOVEMBER, "--json"))
+    assert data["period"]["until"] == "2026-12-01T00:00:00+00:00"
+    assert data["total"]["first_response_pct"] == 50.0
+    assert [r["priority"] for r in data["rows"]] == ["P1", "P3", "P4"]
+
+
+def test_tables_for_people(cli):
+    out = cli("technicians", *NOVEMBER, "--team", "L1")
+    lines = out.splitlines()
+    assert lines[1].split() == ["TECHNICIAN", "TEAM", "CLAIMED", "REPLIES", "NOTES", "RESOLVED",
+                                "MEAN", "RES"]
+    assert lines[2].split() == ["Ana", "Torres", "L1", "1", "1", "1", "2", "1h", "40m"]
+    assert "Luis" not in out
+    summary = cli("summary", *NOVEMBER, "--lang", "es")
+    assert "Tickets: 5 abiertos, 3 concluidos, 2 cerrados, 1 cancelados" in summary
+    assert "primera respuesta 50,0 %" in summary
+    assert "media 36 min, mediana 30 min" in summary
+
+
+def test_csv_for_spreadsheets(cli):
+    rows = list(csv.reader(io.StringIO(cli("volume", *NOVEMBER, "--csv"))))
+    assert rows[0] == ["group", "label", "count"]
+    assert ["total", "opened", "5"] in rows and ["channel", "email", "1"] in rows
+    summary = dict(csv.reader(io.StringIO(cli("summary", *NOVEMBER, "--csv"))))
+    assert summary["satisfaction.satisfied_pct"] == "66.7"
+    assert summary["deflection.rate_pct"] == "37.5"
+    assert "volume.period.since" not in summary  # the period appears once
+
+
+def test_unknown_team_is_a_clear_error(cli, capsys):
+    assert main(["report", "--team", "L9"]) == 1
+    assert "L9" in capsys.readouterr().err
