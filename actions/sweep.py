@@ -87,9 +87,9 @@ def sweep(services: Any, *, now: datetime | None = None, limit: int = 500) -> Sw
 def claim_notice(session: Session, ticket_id: int, kind: str, at: datetime) -> bool:
     """Insert the notice row unless it exists; True when this transaction claimed it."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = session.execute(insert(Notice).values(ticket_id=ticket_id, kind=kind, sent_at=at)
-                             .on_conflict_do_nothing())
-    return result.rowcount == 1
+    claimed = session.execute(insert(Notice).values(ticket_id=ticket_id, kind=kind, sent_at=at)
+                              .on_conflict_do_nothing().returning(Notice.ticket_id)).first()
+    return claimed is not None
 
 
 def _ids(services: Any, query: Any) -> list[int]:
