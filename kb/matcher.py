@@ -24,6 +24,7 @@ from rapidfuzz import fuzz, process
 
 from kb.analyzer import Analyzer
 from kb.article import Article
+from kb.language import LanguageGuesser
 from kb.lexicon import Lexicon
 from kb.text import words
 
@@ -113,20 +114,7 @@ class Matcher:
         self._body_postings = {
             t: np.asarray(ids, dtype=np.int64) for t, ids in body_postings.items()
         }
-        counts: dict[str, dict[str, int]] = {}
-        totals: dict[str, int] = {}
-        for article in self.articles:
-            text = " ".join((*article.phrasings, *article.tags, article.body))
-            for word in words(text):
-                per = counts.setdefault(word, {})
-                per[article.language] = per.get(article.language, 0) + 1
-                totals[article.language] = totals.get(article.language, 0) + 1
-        # share of each language in a word's relative frequency: "no" is mostly es, "the" en
-        self._word_language: dict[str, dict[str, float]] = {}
-        for word, per in counts.items():
-            rates = {lang: n / totals[lang] for lang, n in per.items()}
-            whole = sum(rates.values())
-            self._word_language[word] = {lang: r / whole for lang, r in rates.items()}
+        self._languages = LanguageGuesser(self.articles)
 
     @staticmethod
     def _weights(bags: Sequence[frozenset[str]], total: int) -> dict[str, float]:
@@ -136,20 +124,6 @@ class Matcher:
             for token in bag:
                 df[token] = df.get(token, 0) + 1
         return {t: 1.0 + math.log(total / n) for t, n in df.items()}
-
-    def _language(self, query: str) -> str | None:
-        """The language a message is probably written in (None when unclear), from how often
-        each of its words appears in each language's articles. Only breaks ties in ranking."""
-        votes: dict[str, float] = {}
-        for word in words(query):
-            for language, share in self._word_language.get(word, {}).items():
-                votes[language] = votes.get(language, 0.0) + share
-        if not votes:
-            return None
-        ranked = sorted(votes.items(), key=lambda kv: -kv[1])
-        if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < 0.5:
-            return None
-        return ranked[0][0]
 
     def search(
         self, query: str, top: int = 3, min_score: float | None = None
@@ -176,7 +150,7 @@ class Matcher:
             value = W_RECALL * recall + W_FUZZY * float(fuzzy[position]) / 100.0
             if field.article not in best or value > best[field.article][0]:
                 best[field.article] = (value, f)
-        language = self._language(query)
+        language = self._languages.guess(query)
         results: list[Match] = []
         for article_index, (value, f) in best.items():
             bag, body = self._bags[article_index], self._bodies[article_index]

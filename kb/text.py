@@ -15,9 +15,11 @@ _STRETCHED = re.compile(r"([a-z])\1{2,}")
 
 def fold(text: str) -> str:
     """Lower case, no accents (ñ -> n), letters and digits only, single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    plain = _NON_WORD.sub(" ", plain)
+    lowered = text.lower()
+    if not lowered.isascii():
+        # decompose "ñ" into "n" + tilde, then drop what is not ASCII (the accents)
+        lowered = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
+    plain = _NON_WORD.sub(" ", lowered)
     plain = _STRETCHED.sub(r"\1\1", plain)  # "holaaaa" -> "holaa": one fuzzy edit from "hola"
     return " ".join(plain.split())
 
