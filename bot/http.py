@@ -31,7 +31,9 @@ def asgi_app(bolt: App) -> Starlette:
             return Response(status_code=413)
         try:
             bolt_request = to_bolt_request(request, body)
-        except UnicodeDecodeError:
+        except (ValueError, AttributeError, TypeError):  # not JSON, a broken payload=, a list
+            return Response(status_code=400)
+        if not isinstance(bolt_request.body, dict):
             return Response(status_code=400)
         response = await run_in_threadpool(bolt.dispatch, bolt_request)
         return to_starlette_response(response)

@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block
 
-from bot.blocks import button, sections
+from bot.blocks import MESSAGE_BLOCKS, button, sections
 from bot.ids import ActionId, indexed
 
 #: Rasa intent of a button payload -> the Slack action that handles it.
@@ -45,8 +45,12 @@ def action_for(payload: str) -> ActionId:
     return ACTION_FOR_INTENT.get(intent, ActionId.CONVERSATION)
 
 
-def reply_blocks(reply: dict[str, Any]) -> list[Block]:
-    """One reply: its text as sections, its buttons in actions blocks (25 per block)."""
+def reply_blocks(reply: dict[str, Any], first: int = 0) -> list[Block]:
+    """One reply: its text as sections, its buttons in actions blocks (25 per block).
+
+    Buttons are numbered from ``first`` so that action ids stay unique in a message holding
+    several replies.
+    """
     blocks: list[Block] = []
     text = str(reply.get("text") or "")
     if text.strip():
@@ -56,9 +60,9 @@ def reply_blocks(reply: dict[str, Any]) -> list[Block]:
     for index, item in enumerate(buttons):
         payload = str(item["payload"])
         style = "primary" if index == 0 and len(buttons) > 1 else None
-        elements.append(button(str(item.get("title") or payload), indexed(action_for(payload),
-                                                                          index),
-                               payload, style=style))
+        action_id = indexed(action_for(payload), first + index)
+        elements.append(button(str(item.get("title") or payload), action_id, payload,
+                               style=style))
     for start in range(0, len(elements), ACTIONS_PER_BLOCK):
         blocks.append(ActionsBlock(elements=elements[start:start + ACTIONS_PER_BLOCK]))
     return blocks
@@ -66,3 +70,33 @@ def reply_blocks(reply: dict[str, Any]) -> list[Block]:
 
 def has_content(reply: dict[str, Any]) -> bool:
     return bool(str(reply.get("text") or "").strip() or reply.get("buttons"))
+
+
+def button_count(reply: dict[str, Any]) -> int:
+    return len([b for b in reply.get("buttons") or [] if b.get("payload")])
+
+
+def turn_messages(replies: list[dict[str, Any]], limit: int = MESSAGE_BLOCKS,
+                  ) -> list[tuple[str, list[Block]]]:
+    """A turn's replies as few Slack messages as possible: (fallback text, blocks) each.
+
+    One message per turn keeps within Slack's one-message-per-second pace; a turn too long for
+    one message's 50 blocks continues in the next.
+    """
+    out: list[tuple[str, list[Block]]] = []
+    texts: list[str] = []
+    blocks: list[Block] = []
+    numbered = 0
+    for reply in replies:
+        if not has_content(reply):
+            continue
+        more = reply_blocks(reply, numbered)
+        if blocks and len(blocks) + len(more) > limit:
+            out.append(("\n".join(texts), blocks))
+            texts, blocks = [], []
+        numbered += button_count(reply)
+        texts.append(str(reply.get("text") or ""))
+        blocks.extend(more)
+    if blocks:
+        out.append(("\n".join(texts), blocks))
+    return out

@@ -17,7 +17,7 @@ from actions.common import view
 from actions.services import Services
 from actions.views import TicketView
 from bot.blocks import button, sections
-from bot.blocks.conversation import reply_blocks
+from bot.blocks.conversation import turn_messages
 from bot.ids import ActionId
 from bot.slack.text import labels, say
 
@@ -37,7 +37,7 @@ def closure_blocks(services: Services, key: str, lang: str) -> list[Block]:
     from actions.conversation import closure_prompt
 
     replies = closure_prompt(_ticket_view(services, key), lang, services.messages)
-    return [block for reply in replies for block in reply_blocks(reply)]
+    return [block for _, blocks in turn_messages(replies) for block in blocks]
 
 
 def survey_blocks(services: Services, key: str, lang: str) -> list[Block]:
@@ -48,7 +48,7 @@ def survey_blocks(services: Services, key: str, lang: str) -> list[Block]:
 
     replies = survey_prompt(key, lang, services.messages, _scale(services),
                             settings=services.settings)
-    return [block for reply in replies for block in reply_blocks(reply)]
+    return [block for _, blocks in turn_messages(replies) for block in blocks]
 
 
 def confirm(services: Services, *, key: str, person_id: int, lang: str) -> list[Block]:

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from actions.services import Services
 from actions.views import PersonView
 from bot.blocks import fallback_text, to_dicts
-from bot.blocks.conversation import has_content, reply_blocks
+from bot.blocks.conversation import turn_messages
 
 
 def converse(services: Services, client: WebClient, *, person: PersonView, channel: str,
@@ -31,10 +31,6 @@ def converse(services: Services, client: WebClient, *, person: PersonView, chann
 
 def post_replies(client: WebClient, *, channel: str, thread_ts: str,
                  replies: list[dict[str, Any]]) -> None:
-    for reply in replies:
-        if not has_content(reply):
-            continue
-        client.chat_postMessage(channel=channel, thread_ts=thread_ts,
-                                text=fallback_text(str(reply.get("text") or "")),
-                                blocks=to_dicts(reply_blocks(reply)),
-                                unfurl_links=False, unfurl_media=False)
+    for text, blocks in turn_messages(replies):
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=fallback_text(text),
+                                blocks=to_dicts(blocks), unfurl_links=False, unfurl_media=False)
