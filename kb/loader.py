@@ -147,7 +147,7 @@ def check_articles(
     first_seen: dict[str, tuple[Path, int]] = {}
     for path in sorted(root.rglob("*.md")):
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # tolerate a BOM
         except (OSError, UnicodeDecodeError) as exc:
             errors.append(LoadError(path, 1, f"cannot read file: {exc}"))
             continue
