@@ -7,7 +7,6 @@ the articles (without typo correction) and the questions, so both sides always a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from rapidfuzz import process
@@ -44,11 +43,13 @@ class Analyzer:
             if len(w) >= MIN_CORRECTABLE - 1:
                 self._choices.setdefault(w[0], []).append(w)
         self._corrections: dict[str, str] = {}
-        phrases = sorted(lexicon.phrases, key=len, reverse=True)
-        self._phrase_re = (
-            re.compile(r"\b(" + "|".join(re.escape(p) for p in phrases) + r")\b")
-            if phrases else None
-        )
+        # Phrases indexed by their first word, longest first: most words start no phrase, so
+        # the common case costs one dictionary look-up per word.
+        starts: dict[str, list[tuple[int, str]]] = {}
+        for phrase in lexicon.phrases:
+            parts = phrase.split()
+            starts.setdefault(parts[0], []).append((len(parts), phrase))
+        self._phrase_starts = {w: sorted(c, reverse=True) for w, c in starts.items()}
 
     def correct(self, word: str) -> str:
         """The vocabulary word ``word`` was probably meant to be (itself when known)."""
@@ -84,28 +85,28 @@ class Analyzer:
 
     def analyze(self, text: str, *, correct: bool = True) -> list[str]:
         """Concept tokens and plain content words of ``text``, in order, stop words removed."""
-        folded = fold(text)
+        tokens = fold(text).split()
         if correct:
-            folded = " ".join(self.correct(w) for w in folded.split())
+            tokens = [self.correct(w) for w in tokens]
         out: list[str] = []
-        pos = 0
-        if self._phrase_re is not None:
-            for m in self._phrase_re.finditer(folded):
-                self._words(folded[pos:m.start()], out)
-                out.extend(self.lexicon.phrases[m.group(1)])
-                pos = m.end()
-        self._words(folded[pos:], out)
+        phrases, starts = self.lexicon.phrases, self._phrase_starts
+        i = 0
+        while i < len(tokens):
+            for size, phrase in starts.get(tokens[i], ()):
+                if " ".join(tokens[i:i + size]) == phrase:
+                    out.extend(phrases[phrase])
+                    i += size
+                    break
+            else:
+                self._word(tokens[i], out)
+                i += 1
         return out
 
-    def _words(self, chunk: str, out: list[str]) -> None:
-        stop = self.lexicon.stopwords
-        for word in chunk.split():
-            if word in stop:
-                continue
-            concepts = None if word in self.lexicon.common else self.lexicon.lookup(word)
-            if concepts is not None:
-                out.extend(concepts)
-            elif len(word) == 1 or (word.isdigit() and len(word) < 3):
-                continue
-            else:
-                out.append(singular(word))
+    def _word(self, word: str, out: list[str]) -> None:
+        if word in self.lexicon.stopwords:
+            return
+        concepts = None if word in self.lexicon.common else self.lexicon.lookup(word)
+        if concepts is not None:
+            out.extend(concepts)
+        elif len(word) > 1 and not (word.isdigit() and len(word) < 3):
+            out.append(singular(word))
