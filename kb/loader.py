@@ -118,7 +118,7 @@ def parse_article(
         errors.append(LoadError(path, closing_line, "the article has no body after '---'"))
     id_line = key_lines.get("id", 1)
     if errors:
-        return None, errors, id_line
+        return None, sorted(errors, key=lambda e: e.line), id_line
     article = Article(
         id=article_id,
         title=data["title"].strip(),
