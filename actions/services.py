@@ -52,7 +52,9 @@ class Services:
             from kb.loader import load_articles
             from kb.matcher import Matcher
 
-            return Matcher(load_articles(self.settings.faq.articles_dir))
+            faq = self.settings.faq
+            articles = load_articles(faq.articles_dir, categories=tuple(self.settings.categories))
+            return Matcher(articles, min_score=faq.min_score)
 
         return self._get("matcher", build)
 
