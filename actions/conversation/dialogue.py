@@ -89,6 +89,7 @@ def handle_message(services: Services, *, channel: str, ref: str, person_id: int
     thread = thread_ticket(services, channel, thread_ref)
     decision = decide(Situation(
         intent=intent, text=stripped, is_payload=is_payload, entities=entities,
+        confidence=float((parsed.get("intent") or {}).get("confidence") or 0.0),
         slots=state.slots, resolved=_resolved(services, person_id),
         thread=ThreadTicket(
             key=thread.key, status=thread.status,

@@ -68,9 +68,12 @@ class ActionSuggestFaq(DeskAction):
             out.say("help", name=turn.person.name)
             return []
         problem = _problem(turn, self.services.settings.categories)
+        maybe_security = turn.intent == "security_incident"
+        security = [button(out.text("security_button"), "security_incident")] \
+            if maybe_security else []
         if not matches:
             out.say("faq_none", buttons=[
-                button(out.text("open_ticket_yes_button"), "open_ticket"),
+                button(out.text("open_ticket_yes_button"), "open_ticket"), *security,
                 button(out.text("no_thanks_button"), "deny"),
             ], custom={"kind": "faq_suggestions", "query": turn.text, "suggestions": []})
             return slots(problem=problem, suggestions=[], deflected=[], awaiting="open_confirm")
@@ -88,7 +91,8 @@ class ActionSuggestFaq(DeskAction):
             out.say("faq_article", number=number, title=article.title,
                     body=body_for(article, flavour, excerpt=number > 1), excerpt=number > 1,
                     buttons=buttons, custom={"kind": "faq_article", "article_id": article.id})
-        out.say("faq_outro", buttons=[button(out.text("open_ticket_button"), "open_ticket")])
+        out.say("faq_outro", buttons=[button(out.text("open_ticket_button"), "open_ticket"),
+                                      *security])
         return slots(problem=problem, suggestions=found, deflected=[], awaiting="faq")
 
 

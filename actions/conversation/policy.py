@@ -37,6 +37,9 @@ INTENT_ACTIONS = {
 }
 SMALLTALK = ("greet", "thanks", "goodbye")
 SHORT = 4  # words: "gracias!", "ok thanks a lot" are not comments on the ticket
+#: A security incident opens a SEC- ticket at once, so it needs a confident prediction; below
+#: this the message gets FAQ suggestions plus a "report a security incident" button.
+SECURITY_CONFIDENCE = 0.85
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class ThreadTicket:
 class Situation:
     intent: str
     text: str
+    confidence: float
     is_payload: bool
     entities: dict[str, Any]
     slots: dict[str, Any]
@@ -97,6 +101,9 @@ def decide(s: Situation) -> Decision:
         return Decision("action_faq_solved" if s.intent == "affirm" else "action_offer_ticket")
     if not has_words(s.text):
         return Decision("action_out_of_scope")
+    if s.intent == "security_incident" and not s.is_payload \
+            and s.confidence < SECURITY_CONFIDENCE:
+        return Decision("action_suggest_faq")
     if s.intent in INTENT_ACTIONS:
         return Decision(INTENT_ACTIONS[s.intent])
     if s.intent == "nlu_fallback" and word_count(s.text) >= 3:
@@ -114,7 +121,7 @@ def _in_thread(s: Situation, thread: ThreadTicket) -> Decision | None:
             return Decision("action_handover", thread.key)
         if s.intent == "ask_status" and s.entities.get("ticket_key") in (None, thread.key):
             return Decision("action_ticket_status", thread.key)
-        if s.intent == "security_incident":
+        if s.intent == "security_incident" and s.confidence >= SECURITY_CONFIDENCE:
             return None  # a new security incident is never buried in a comment
         if short_smalltalk or not has_words(s.text):
             return None

@@ -68,7 +68,9 @@ class ActionSecurityIntake(DeskAction):
 
     def _open(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
         urgency = "high" if turn.entity("urgency") == "high" else "medium"
-        ticket = open_from_problem(self.services, turn, {"text": turn.text, "kind": "security"},
+        problem = turn.slots.get("problem") or {}
+        text = str(problem.get("text") or turn.text) if turn.text.startswith("/") else turn.text
+        ticket = open_from_problem(self.services, turn, {"text": text, "kind": "security"},
                                    kind="security", impact="high", urgency=urgency)
         out.say("security_opened", **ticket_facts(self.services, ticket, out.language),
                 count=len(QUESTIONS), custom={
