@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -72,16 +72,75 @@ def sweep(services: Any, *, now: datetime | None = None, limit: int = 500) -> Sw
     """Run every timed job once (at most ``limit`` tickets each)."""
     at = now or desk_now()
     report = SweepReport()
-    for ticket_id in _ids(services, select(Ticket.id).where(Ticket.sla_next_at <= at)
-                          .order_by(Ticket.sla_next_at).limit(limit)):
+    cut = Cutoffs.at(services.settings, at)
+    queries = candidates(services.settings, at, limit)
+    for ticket_id in _ids(services, queries["sla"]):
         report.checked += 1
         _sla_ticket(services, ticket_id, at, report)
-    _pending(services, at, limit, report)
-    _survey_reminders(services, at, limit, report)
-    _auto_close(services, at, limit, report)
+    for ticket_id in _ids(services, queries["auto_resolve"]):
+        _auto_resolve(services, ticket_id, cut.resolve_pending, at, report)
+    for ticket_id in _ids(services, queries["pending_reminder"]):
+        _pending_reminder(services, ticket_id, cut.remind_pending, at, report)
+    if "survey_reminder" in queries:
+        for ticket_id in _ids(services, queries["survey_reminder"]):
+            _survey_reminder(services, ticket_id, cut.remind_survey, at, report)
+    for ticket_id in _ids(services, queries["auto_close"]):
+        _auto_close(services, ticket_id, cut.close_resolved, at, report)
     if report.actions:
         log.info("sweep: %s", {k: v for k, v in report.to_dict().items() if v})
     return report
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """Instants before which each timed job applies (from the settings and the sweep's time)."""
+
+    resolve_pending: datetime
+    remind_pending: datetime
+    remind_survey: datetime
+    close_resolved: datetime
+
+    @classmethod
+    def at(cls, settings: Any, at: datetime) -> Cutoffs:
+        sla = settings.sla
+        return cls(at - timedelta(days=sla.pending_autoresolve_days),
+                   at - timedelta(days=sla.pending_reminder_days),
+                   at - timedelta(days=sla.survey_reminder_days),
+                   at - timedelta(days=settings.auto_close_days))
+
+
+def candidates(settings: Any, at: datetime, limit: int) -> dict[str, Select[Any]]:
+    """The queries that find each job's tickets: each is a range scan of an index
+    (``sla_next_at``; ``status`` + ``paused_at``; ``status`` + ``resolved_at``) whose cost grows
+    with the work due, not with the number of open tickets. ``bench.sla`` EXPLAINs them."""
+    cut = Cutoffs.at(settings, at)
+    pending = Status.PENDING.value
+    reminded = exists().where(Notice.ticket_id == Ticket.id,
+                              Notice.kind.like("pending_reminder:%"),
+                              Notice.sent_at >= Ticket.paused_at)
+    queries: dict[str, Select[Any]] = {
+        "sla": select(Ticket.id).where(Ticket.sla_next_at <= at)
+        .order_by(Ticket.sla_next_at).limit(limit),
+        "auto_resolve": select(Ticket.id).where(
+            Ticket.status == pending, Ticket.paused_at <= cut.resolve_pending)
+        .order_by(Ticket.paused_at).limit(limit),
+        "pending_reminder": select(Ticket.id).where(
+            Ticket.status == pending, Ticket.paused_at <= cut.remind_pending,
+            Ticket.paused_at > cut.resolve_pending, ~reminded)
+        .order_by(Ticket.paused_at).limit(limit),
+        "auto_close": select(Ticket.id).where(
+            Ticket.status == Status.RESOLVED.value, Ticket.resolved_at <= cut.close_resolved)
+        .order_by(Ticket.resolved_at).limit(limit),
+    }
+    if settings.survey_questions:
+        answered = exists().where(SurveyAnswer.ticket_id == Ticket.id)
+        surveyed = exists().where(Notice.ticket_id == Ticket.id, Notice.kind == "survey_reminder")
+        queries["survey_reminder"] = select(Ticket.id).where(
+            Ticket.status.in_((Status.RESOLVED.value, Status.CLOSED.value)),
+            Ticket.resolved_at <= cut.remind_survey,
+            Ticket.resolved_at > cut.remind_survey - SURVEY_REMINDER_WINDOW,
+            ~answered, ~surveyed).order_by(Ticket.resolved_at).limit(limit)
+    return queries
 
 
 def claim_notice(session: Session, ticket_id: int, kind: str, at: datetime) -> bool:
@@ -166,25 +225,6 @@ def _escalate(services: Any, ticket_id: int, key: str, target: str, at: datetime
             claim_notice(session, ticket_id, kind, at)
 
 
-def _pending(services: Any, at: datetime, limit: int, report: SweepReport) -> None:
-    """Remind requesters who have not answered; resolve what waited too long."""
-    sla = services.settings.sla
-    resolve_before = at - timedelta(days=sla.pending_autoresolve_days)
-    remind_before = at - timedelta(days=sla.pending_reminder_days)
-    for ticket_id in _ids(services, select(Ticket.id).where(
-            Ticket.status == Status.PENDING.value, Ticket.paused_at <= resolve_before)
-            .order_by(Ticket.paused_at).limit(limit)):
-        _auto_resolve(services, ticket_id, resolve_before, at, report)
-    reminded = exists().where(Notice.ticket_id == Ticket.id,
-                              Notice.kind.like("pending_reminder:%"),
-                              Notice.sent_at >= Ticket.paused_at)
-    for ticket_id in _ids(services, select(Ticket.id).where(
-            Ticket.status == Status.PENDING.value, Ticket.paused_at <= remind_before,
-            Ticket.paused_at > resolve_before, ~reminded)
-            .order_by(Ticket.paused_at).limit(limit)):
-        _pending_reminder(services, ticket_id, remind_before, at, report)
-
-
 def _last_question(session: Session, ticket: Ticket) -> str | None:
     event = session.scalars(select(Event).where(Event.ticket_id == ticket.id,
                                                 Event.type == "pending")
@@ -235,50 +275,37 @@ def _auto_resolve(services: Any, ticket_id: int, before: datetime, at: datetime,
         uow.commit()
 
 
-def _survey_reminders(services: Any, at: datetime, limit: int, report: SweepReport) -> None:
-    settings = services.settings
-    if not settings.survey_questions:
-        return
-    due = at - timedelta(days=settings.sla.survey_reminder_days)
-    answered = exists().where(SurveyAnswer.ticket_id == Ticket.id)
-    reminded = exists().where(Notice.ticket_id == Ticket.id, Notice.kind == "survey_reminder")
-    for ticket_id in _ids(services, select(Ticket.id).where(
-            Ticket.status.in_((Status.RESOLVED.value, Status.CLOSED.value)),
-            Ticket.resolved_at <= due, Ticket.resolved_at > due - SURVEY_REMINDER_WINDOW,
-            ~answered, ~reminded).order_by(Ticket.resolved_at).limit(limit)):
-        uow = services.uow()
-        with uow:
-            ticket = _lock(uow.session, ticket_id)
-            if (ticket is None or ticket.resolved_at is None or ticket.resolved_at > due
-                    or ticket.status not in (Status.RESOLVED.value, Status.CLOSED.value)
-                    or uow.surveys.answers(ticket)
-                    or not claim_notice(uow.session, ticket.id, "survey_reminder", at)):
-                continue
-            uow.events.append(ticket, "survey_reminder", actor=None, at=at, payload={
-                "question_id": settings.survey_questions[0].id,
-                "scale": settings.survey_questions[0].scale,
-            })
-            report.survey_reminders.append(ticket.key)
-            uow.commit()
+def _survey_reminder(services: Any, ticket_id: int, due: datetime, at: datetime,
+                     report: SweepReport) -> None:
+    """Remind the requester once of the unanswered satisfaction survey."""
+    question = services.settings.survey_questions[0]
+    uow = services.uow()
+    with uow:
+        ticket = _lock(uow.session, ticket_id)
+        if (ticket is None or ticket.resolved_at is None or ticket.resolved_at > due
+                or ticket.status not in (Status.RESOLVED.value, Status.CLOSED.value)
+                or uow.surveys.answers(ticket)
+                or not claim_notice(uow.session, ticket.id, "survey_reminder", at)):
+            return
+        uow.events.append(ticket, "survey_reminder", actor=None, at=at, payload={
+            "question_id": question.id, "scale": question.scale})
+        report.survey_reminders.append(ticket.key)
+        uow.commit()
 
 
-def _auto_close(services: Any, at: datetime, limit: int, report: SweepReport) -> None:
-    """Close resolved tickets the requester never confirmed (``desk.auto_close_days``)."""
-    days = services.settings.auto_close_days
-    before = at - timedelta(days=days)
-    for ticket_id in _ids(services, select(Ticket.id).where(
-            Ticket.status == Status.RESOLVED.value, Ticket.resolved_at <= before)
-            .order_by(Ticket.resolved_at).limit(limit)):
-        uow = services.uow()
-        with uow:
-            ticket = _lock(uow.session, ticket_id)
-            if (ticket is None or ticket.status != Status.RESOLVED.value
-                    or ticket.resolved_at is None or ticket.resolved_at > before):
-                continue
-            ticket.status, ticket.closed_at, ticket.updated_at = Status.CLOSED.value, at, at
-            uow.events.append(ticket, "closed", actor=None, at=at, payload={
-                "by": "system", "reason": "no_confirmation", "days": days,
-                "status": ticket.status,
-            })
-            report.auto_closed.append(ticket.key)
-            uow.commit()
+def _auto_close(services: Any, ticket_id: int, before: datetime, at: datetime,
+                report: SweepReport) -> None:
+    """Close a resolved ticket the requester never confirmed (``desk.auto_close_days``)."""
+    uow = services.uow()
+    with uow:
+        ticket = _lock(uow.session, ticket_id)
+        if (ticket is None or ticket.status != Status.RESOLVED.value
+                or ticket.resolved_at is None or ticket.resolved_at > before):
+            return
+        ticket.status, ticket.closed_at, ticket.updated_at = Status.CLOSED.value, at, at
+        uow.events.append(ticket, "closed", actor=None, at=at, payload={
+            "by": "system", "reason": "no_confirmation",
+            "days": services.settings.auto_close_days, "status": ticket.status,
+        })
+        report.auto_closed.append(ticket.key)
+        uow.commit()
