@@ -1,0 +1,78 @@
+"""Fixtures of the email tests: the real SMTP server of the desk, and a sink that records mail,
+both listening on a free loopback port."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import SMTP
+
+import pytest
+
+from bot.email.inbound import EmailIntake
+from bot.email.server import DeskHandler, EmailServer
+
+
+@dataclass
+class Inbox:
+    services: object
+    port: int
+
+    def send(self, msg: EmailMessage | bytes, sender: str = "someone@example.com",
+             ) -> tuple[int, str]:
+        """One SMTP session: MAIL, RCPT, DATA. Returns the reply to DATA (code, text)."""
+        data = msg if isinstance(msg, bytes) else msg.as_bytes(policy=SMTP)
+        with smtplib.SMTP("127.0.0.1", self.port, timeout=10) as smtp:
+            smtp.ehlo()
+            smtp.mail(sender)
+            smtp.rcpt("soporte@desk.example")
+            code, text = smtp.data(data)
+        return code, text.decode()
+
+
+@pytest.fixture
+def inbox(sqlite_services) -> Iterator[Inbox]:  # type: ignore[no-untyped-def]
+    intake = EmailIntake(sqlite_services, own_addresses=("soporte@desk.example",))
+    with EmailServer(DeskHandler(intake), "127.0.0.1", 0) as server:
+        yield Inbox(sqlite_services, server.port)
+
+
+def mail(subject: str, body: str, *, sender: str = "Lucía Fernández <lucia@example.com>",
+         message_id: str | None = "<m1@mail.example.com>", **headers: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "soporte@desk.example"
+    msg["Subject"] = subject
+    if message_id:
+        msg["Message-ID"] = message_id
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content(body)
+    return msg
+
+
+@dataclass
+class Sink:
+    """A mail server that keeps what it receives; ``reply`` makes it refuse at RCPT."""
+
+    messages: list[tuple[str, list[str], bytes]] = field(default_factory=list)
+    reply: str | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
+        if self.reply:
+            return self.reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def sink() -> Iterator[tuple[Sink, int]]:
+    handler = Sink()
+    with EmailServer(handler, "127.0.0.1", 0) as server:
+        yield handler, server.port

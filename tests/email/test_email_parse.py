@@ -1,0 +1,74 @@
+"""Reading mail as people write it: replies, signatures, HTML, headers that lie or are missing."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.email.ids import key_in_subject, normalise_id
+from bot.email.parse import Unreadable, html_to_text, parse_mail, strip_reply
+
+
+@pytest.mark.parametrize("text", [
+    "Sigue sin funcionar.\n\nEl lun, 23 nov 2026 a las 9:15, Soporte TI <s@x.com>\nescribió:\n"
+    "> ¿Ya reiniciaste?",
+    "Sigue sin funcionar.\nOn Mon, Nov 23, 2026 at 9:15 AM Support <s@x.com> wrote:\n> Did you?",
+    "Sigue sin funcionar.\n\nDe: Soporte TI <s@x.com>\nEnviado: lunes, 23 de noviembre\n"
+    "Para: Lucía\nAsunto: RE: [INC-4] VPN\n\nTexto anterior",
+    "Sigue sin funcionar.\n-----Original Message-----\nFrom: x",
+    "Sigue sin funcionar.\n\n-- \nLucía Fernández\nContabilidad",
+    "Sigue sin funcionar.\n\nEnviado desde mi iPhone",
+    "> cita arriba\nSigue sin funcionar.",
+])
+def test_only_the_new_text_of_a_reply_is_kept(text):
+    assert strip_reply(text) == "Sigue sin funcionar."
+
+
+def test_text_that_merely_mentions_from_is_kept():
+    text = "From: the error dialog says 'denied'.\nIt happens every morning."
+    assert strip_reply(text) == text
+
+
+def test_html_becomes_readable_text():
+    html = ('<div dir="ltr">Hola,<br>no arranca <b>Outlook</b> &lt;2016&gt;.<div><br></div>'
+            '<div class="gmail_quote">El lun escribió:<blockquote>viejo</blockquote></div></div>'
+            '<script>alert(1)</script>')
+    assert html_to_text(html) == "Hola,\nno arranca Outlook <2016>."
+
+
+def test_headers_are_read_forgivingly():
+    raw = (b"From: =?utf-8?q?Luc=C3=ADa?= <LUCIA@Example.com>\r\n"
+           b"Subject: =?iso-8859-1?q?Contrase=F1a?=\r\n"
+           b"In-Reply-To: <a@x>\r\nReferences: <root@x>\r\n <a@x>\r\n"
+           b"Content-Type: text/plain; charset=unknown-8bit-thing\r\n\r\n"
+           b"No puedo entrar\r\n")
+    mail = parse_mail(raw)
+    assert (mail.sender, mail.sender_name, mail.subject) == ("lucia@example.com", "Lucía",
+                                                            "Contraseña")
+    assert mail.message_id is None and mail.text == "No puedo entrar"
+    assert mail.in_reply_to == ("<a@x>",) and mail.references == ("<root@x>", "<a@x>")
+    assert not mail.automatic
+
+
+def test_the_envelope_sender_stands_in_for_a_missing_from():
+    assert parse_mail(b"Subject: hi\r\n\r\nbody", "bob@example.com").sender == "bob@example.com"
+    with pytest.raises(Unreadable):
+        parse_mail(b"Subject: hi\r\n\r\nbody", None)
+
+
+@pytest.mark.parametrize("headers", [
+    b"Auto-Submitted: auto-replied\r\n", b"Precedence: bulk\r\n", b"X-Autoreply: yes\r\n",
+    b"Content-Type: multipart/report; report-type=delivery-status; boundary=x\r\n",
+])
+def test_automatic_mail_is_recognised(headers):
+    raw = b"From: a@example.com\r\n" + headers + b"Subject: x\r\n\r\nbody"
+    assert parse_mail(raw, "a@example.com").automatic
+
+
+def test_keys_and_ids():
+    assert key_in_subject("RE: RV: [ inc-12 ] algo") == "INC-12"
+    assert key_in_subject("INC-12 sin corchetes") is None
+    assert normalise_id("  <abc@x>  ") == "<abc@x>"
+    assert normalise_id("abc@x") == "<abc@x>"
+    assert normalise_id("") is None
+    long = normalise_id("<" + "a" * 300 + "@x>")
+    assert long is not None and len(long) < 255 and long.endswith("@long-id.invalid>")
