@@ -8,7 +8,7 @@ from typing import Any
 from actions.services import Services
 
 
-def say(services: Services, name: str, lang: str | None, **context: Any) -> str:
+def say(services: Services, name: str, lang: str | None, /, **context: Any) -> str:
     """``slack.<name>`` as mrkdwn (interpolated values escaped for Slack)."""
     return services.messages.render(f"slack.{name}", lang, **context)
 

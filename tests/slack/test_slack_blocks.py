@@ -1,0 +1,87 @@
+"""Block Kit builders keep within Slack's limits; only bot/ imports the Slack libraries."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from bot.blocks import BUTTON_TEXT, MESSAGE_BLOCKS, SECTION_TEXT, sections, to_dicts, truncate
+from bot.blocks.conversation import parse_payload, turn_messages
+from bot.ids import ActionId
+from bot.slack.users import language_of, profile_of
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_long_text_is_split_into_sections_within_the_limit() -> None:
+    text = "\n".join(f"line {n} " + "x" * 200 for n in range(60)) + "\n" + "y" * 7000
+    blocks = to_dicts(sections(text))
+    assert all(len(b["text"]["text"]) <= SECTION_TEXT for b in blocks)
+    assert blocks[-1]["text"]["text"].endswith("…")
+    assert "line 59" in "".join(b["text"]["text"] for b in blocks)
+
+
+def test_truncation_never_cuts_an_escape_in_half() -> None:
+    cut = truncate("a" * 8 + "&amp;b", 11)
+    assert cut == "a" * 8 + "…"
+    assert truncate("short", 75) == "short"
+
+
+def test_a_turn_with_many_replies_stays_within_50_blocks_per_message_and_unique_ids() -> None:
+    replies = [{"text": f"answer {n}", "buttons": [
+        {"title": "Esto lo resolvió " + "z" * 100,
+         "payload": f'/faq_solved{{"article_id": "{n}"}}'},
+        {"title": "Abrir ticket", "payload": "/open_ticket"}]} for n in range(40)]
+    messages = turn_messages(replies)
+    assert len(messages) > 1
+    ids = []
+    for _, blocks in messages:
+        dicts = to_dicts(blocks)
+        assert len(dicts) <= MESSAGE_BLOCKS
+        for block in dicts:
+            for element in block.get("elements") or []:
+                assert len(element["text"]["text"]) <= BUTTON_TEXT
+                ids.append(element["action_id"])
+    assert len(ids) == len(set(ids)) == 80
+
+
+def test_closure_payloads_get_their_own_actions() -> None:
+    [(_, blocks)] = turn_messages([{"text": "¿Se resolvió?", "buttons": [
+        {"title": "Sí", "payload": '/confirm{"ticket_key": "INC-1"}'},
+        {"title": "No", "payload": '/reject{"ticket_key": "INC-1"}'},
+        {"title": "5", "payload": '/rate{"ticket_key": "INC-1", "rating": 5}'}]}])
+    ids = [e["action_id"] for e in to_dicts(blocks)[1]["elements"]]
+    assert [i.split(":")[0] for i in ids] == [ActionId.CONFIRM, ActionId.REJECT, ActionId.RATE]
+    assert parse_payload('/rate{"ticket_key": "INC-1", "rating": 5}') == (
+        "rate", {"ticket_key": "INC-1", "rating": 5})
+    assert parse_payload("hola") == ("", {})
+
+
+def test_slack_profile_to_person() -> None:
+    assert language_of("es-419", "en") == "es" and language_of("en-GB", "es") == "en"
+    assert language_of("fr-FR", "es") == "es" and language_of(None, "en") == "en"
+    profile = profile_of({"id": "U1", "tz": "Europe/Madrid", "locale": "es-ES",
+                          "profile": {"real_name": "Nora Vidal", "email": "n@x.com"}}, "en")
+    assert profile == {"name": "Nora Vidal", "email": "n@x.com", "timezone": "Europe/Madrid",
+                       "language": "es"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_only_bot_imports_slack_libraries() -> None:
+    """Everything outside bot/ (and the tests of the Slack adapter) stays Slack-free."""
+    skip = {".venv", "bot", "tests", "build", ".git"}
+    offenders = sorted(
+        str(path.relative_to(ROOT)) for path in ROOT.rglob("*.py")
+        if path.relative_to(ROOT).parts[0] not in skip
+        and _imports(path) & {"slack_bolt", "slack_sdk", "slack"})
+    assert offenders == []
