@@ -22,6 +22,7 @@ _AGO = re.compile(rf"\bhace {_COUNT} ?(minuto|min|hora|h|dia|semana)s?\b"
 _NOW = re.compile(r"^\s*(ahora|ahorita|justo ahora|ahora mismo|en este momento|now|just now|"
                   r"right now)\s*[.!]*\s*$")
 _TIME = re.compile(r"\b(?:a las |at |@ ?)?(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|hrs|h)?\b")
+_FUTURE = re.compile(r"(?<!esta )(?<!la )\b(manana|tomorrow|next week|la proxima semana)\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?:[ t](\d{1,2}):(\d{2}))?\b")
 _DMY = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2}))?\b")
 
@@ -61,6 +62,8 @@ def parse_when(text: str, *, tz: str = "UTC", now: datetime, language: str = "es
     local_now = now.astimezone(zone)
     folded = fold(text).strip()
     result: datetime | None = None
+    if _FUTURE.search(folded):
+        return None
     if _NOW.match(folded):
         result = local_now
     elif match := _AGO.search(folded):

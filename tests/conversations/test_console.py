@@ -1,0 +1,56 @@
+"""``run_console`` driven by a script on stdin, as ``printf ... | deskbot chat`` does."""
+
+from __future__ import annotations
+
+import io
+
+from actions.services import Services
+from bot.cli import build_parser
+from bot.console import run_console
+from tests.conftest import Cast
+
+SCRIPT = """hola
+la impresora del piso 2 no imprime
+/open_ticket
+/as Ana
+/ticket claim INC-1
+/ticket resolve INC-1 Reinicié la cola de impresión
+/as Carlos
+1
+4
+/skip_comment
+"""
+
+
+def test_scripted_session_runs_to_a_closed_ticket_and_exits_0(desk: Services,
+                                                              people: Cast) -> None:
+    out = io.StringIO()
+    assert run_console(desk, io.StringIO(SCRIPT), out,
+                       channels=("console", "email", "slack")) == 0
+    text = out.getvalue()
+    assert text.startswith("deskbot · consola de soporte. Eres Carlos Gómez (empleado).")
+    assert "Carlos Gómez> hola\n¡Hola, Carlos!" in text  # input echoed on its own line
+    assert "→ Carlos Gómez: Ana Torres está atendiendo tu ticket *INC-1*" in text
+    assert "¡Gracias por tu opinión sobre *INC-1*!" in text
+    assert "Traceback" not in text
+    with desk.uow() as uow:
+        assert uow.tickets.get("INC-1").status == "closed"
+
+
+def test_quit_and_start_as_someone(desk: Services, people: Cast) -> None:
+    out = io.StringIO()
+    assert run_console(desk, io.StringIO("/who\n/quit\nhola\n"), out, as_person="emma") == 0
+    text = out.getvalue()
+    assert "You are Emma Brown (employee, language en)." in text
+    assert text.rstrip().endswith("Bye!")  # nothing after /quit was read
+
+
+def test_empty_desk_says_how_to_add_people(desk: Services) -> None:
+    out = io.StringIO()
+    assert run_console(desk, io.StringIO("hola\n"), out) == 2
+    assert "deskbot seed" in out.getvalue()
+
+
+def test_chat_command_is_registered() -> None:
+    args = build_parser().parse_args(["chat", "--as", "Ana"])
+    assert args.as_person == "Ana" and callable(args.func)
