@@ -33,7 +33,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.email.outbound import SmtpConfig
     from bot.email.server import DeskHandler, EmailServer
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("bot.email").setLevel(logging.INFO)  # one line per message received
     services = services_from(args, migrate=True)
     outbound = SmtpConfig.from_env()
     intake = EmailIntake(services, own_addresses=(outbound.sender,) if outbound else ())

@@ -78,17 +78,25 @@ class EmailIntake:
         try:
             return self._act(mail, message_id, key)
         except IntegrityError:
-            return Outcome("duplicate")  # the same message, delivered twice at once
+            if self._seen(key):
+                return Outcome("duplicate")  # the same message, delivered twice at once
+            raise  # something else collided: 451, the sender retries
 
     def _act(self, mail: InboundMail, message_id: str, key: str) -> Outcome:
         from nlu.language import detect_language
 
         settings = self.services.settings
         text = _fit(mail.text)
-        person = ensure_person(self.services.uow(), email=mail.sender, name=mail.sender_name,
-                               language=detect_language(f"{mail.subject}\n{text}",
-                                                        settings.language),
-                               default_language=settings.language)
+        language = detect_language(f"{mail.subject}\n{text}", settings.language)
+        for attempt in (1, 2):  # a first mail from someone new may race another one
+            try:
+                person = ensure_person(self.services.uow(), email=mail.sender,
+                                       name=mail.sender_name, language=language,
+                                       default_language=settings.language)
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
         ticket_key = self._thread_of(mail)
         if ticket_key:
             if not text:

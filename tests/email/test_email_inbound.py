@@ -137,3 +137,20 @@ def test_a_reply_to_a_closed_ticket_opens_a_new_one(inbox, cast, settings):
     confirm(inbox.services.uow(), key="INC-1", actor_id=lucia)
     code, text = inbox.send(mail("Re: [INC-1] Wifi", "Otra vez sin wifi", message_id="<m9@x>"))
     assert "INC-2 opened" in text
+
+
+def test_the_same_message_arriving_on_several_connections_at_once_is_taken_once(services):
+    """Mail servers retry on a new connection while the first is still being handled (and
+    several desk processes may receive it): one ticket, on either database."""
+    from concurrent.futures import ThreadPoolExecutor
+    from email.policy import SMTP
+
+    from bot.email.inbound import EmailIntake
+
+    intake = EmailIntake(services)
+    raw = mail("Disco lleno", "El disco C: está lleno", message_id="<race@x>").as_bytes(
+        policy=SMTP)
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(lambda _: intake.receive(raw, "lucia@example.com"), range(4)))
+    assert sorted(o.action for o in outcomes) == ["duplicate"] * 3 + ["opened"]
+    assert tickets(services) == 1
