@@ -18,6 +18,7 @@ from store.models import Deflection
 EXCERPT = 240
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 LANGUAGE_PREFERENCE = 2.0  # score points given to articles in the person's language
+TRANSLATION_GAP = 5.0  # an other-language article this close to a same-category one is its twin
 
 
 def suggest(services: Services, text: str, language: str) -> list[Any]:
@@ -27,7 +28,18 @@ def suggest(services: Services, text: str, language: str) -> list[Any]:
                                       min_score=faq.min_score)
     ranked = sorted(matches, key=lambda m: -(m.score + (
         LANGUAGE_PREFERENCE if m.article.language == language else 0.0)))
-    return ranked[: faq.max_suggestions]
+    kept = [m for m in ranked if not _translated_twin(m, ranked, language)]
+    return kept[: faq.max_suggestions]
+
+
+def _translated_twin(match: Any, ranked: list[Any], language: str) -> bool:
+    """An article in the other language scoring like one in the person's language and the same
+    category is most likely the same answer translated: show it once, in their language."""
+    if match.article.language == language:
+        return False
+    return any(other.article.language == language
+               and other.article.category == match.article.category
+               and abs(other.score - match.score) <= TRANSLATION_GAP for other in ranked)
 
 
 def find_article(services: Services, article_id: str) -> Any | None:

@@ -20,7 +20,7 @@ from actions.intake import NewTicket, open_ticket
 from actions.services import Services
 from actions.text import clean
 from actions.views import TicketView
-from store.errors import IllegalTransition
+from store.errors import IllegalTransition, NotFound
 from store.lifecycle import ACTIVE, FINAL, Status
 from store.models import Ticket
 from store.uow import UnitOfWork
@@ -43,8 +43,21 @@ def target_key(services: Services, turn: Turn) -> str | None:
     key = turn.entity("ticket_key") or turn.slots.get("target_key")
     if key:
         return str(key)
+    number = turn.entity("ticket_number")
+    if number is not None:
+        return key_for_number(services, turn.person.id, str(number))
     ticket = thread_ticket(services, turn.channel, turn.thread_ref)
     return ticket.key if ticket else None
+
+
+def key_for_number(services: Services, person_id: int, number: str) -> str:
+    """"el ticket 12": the person's own ticket with that number (the newest if several kinds)."""
+    with services.uow() as uow:
+        mine = [t for t in uow.tickets.list(requester_id=person_id, limit=1000)
+                if str(t.number) == number.lstrip("#0") or str(t.number) == number]
+        if not mine:
+            raise NotFound("ticket_not_found", key=f"#{number}")
+        return max(mine, key=lambda t: t.id).key
 
 
 def ticket_facts(services: Services, ticket: TicketView, lang: str) -> dict[str, Any]:

@@ -109,3 +109,11 @@ def test_user_text_cannot_ping_or_forge_links_in_slack(desk: Services, people: C
 def test_when_the_incident_was_discovered(said: str, expected: datetime | None) -> None:
     now = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # 09:00 in Mexico City
     assert parse_when(said, tz="America/Mexico_City", now=now) == expected
+
+
+def test_a_ticket_named_by_number_only_is_one_of_mine(desk: Services, people: Cast) -> None:
+    slack(desk, people.carlos.id, "mi outlook no sincroniza", "C1:8.0")
+    slack(desk, people.carlos.id, "/open_ticket", "C1:8.0")
+    assert "*INC-1*" in texts(slack(desk, people.carlos.id, "como va el ticket 1", "C1:9.0"))
+    assert "No encuentro el ticket *#7*" in texts(
+        slack(desk, people.carlos.id, "como va el ticket 7", "C1:9.0"))
