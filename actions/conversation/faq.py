@@ -16,7 +16,7 @@ from actions.services import Services
 from store.models import Deflection
 
 EXCERPT = 240
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 LANGUAGE_PREFERENCE = 2.0  # score points given to articles in the person's language
 TRANSLATION_GAP = 5.0  # an other-language article this close to a same-category one is its twin
 
