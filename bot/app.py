@@ -20,7 +20,6 @@ from actions.services import Services
 from bot.errors import make_error_handler
 from bot.listeners import register_all
 from bot.slack.client import make_client
-from bot.slack.dedupe import dedupe_middleware
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,6 @@ def create_app(services: Services, *, client: WebClient | None = None,
         logger=logging.getLogger("bot.slack.bolt"),
     )
     app.use(services_middleware(services))
-    app.use(dedupe_middleware(services))
     register_all(app)
     app.error(make_error_handler(services))
     return app

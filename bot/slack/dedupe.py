@@ -8,10 +8,8 @@ dropped. The primary key does the arbitration, so it holds across processes and 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltRequest, BoltResponse
 from sqlalchemy.exc import IntegrityError
 
 from actions.services import Services
@@ -41,16 +39,17 @@ def event_key(body: dict[str, Any]) -> str | None:
     return None
 
 
-def dedupe_middleware(services: Services) -> Callable[..., Any]:
-    """Bolt global middleware: drop repeated deliveries of an event before any listener runs."""
+def repeated(services: Services, body: dict[str, Any], headers: dict[str, Any] | None = None,
+             ) -> bool:
+    """True when this event was handled before: the listener must then do nothing.
 
-    def middleware(body: dict[str, Any], request: BoltRequest,
-                   next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
-        key = event_key(body)
-        if key is not None and not first_delivery(services, key):
-            retry = (request.headers.get("x-slack-retry-num") or ["0"])[0]
-            log.info("duplicate delivery of %s (retry %s) acknowledged and skipped", key, retry)
-            return BoltResponse(status=200, body="")
-        return next()
-
-    return middleware
+    Called first thing by every event listener, i.e. after Bolt has acknowledged the delivery,
+    so the acknowledgement never waits on the database (a busy SQLite writer can take a moment)
+    and before any work, so a retry finds the id already recorded.
+    """
+    key = event_key(body)
+    if key is None or first_delivery(services, key):
+        return False
+    retry = ((headers or {}).get("x-slack-retry-num") or ["0"])[0]
+    log.info("repeated delivery of %s (retry %s) skipped", key, retry)
+    return True

@@ -1,8 +1,10 @@
 """Events API: direct messages, mentions, replies in the bot's threads, App Home.
 
-The bot answers every message in its thread. In channels it only listens to mentions and to
-replies in threads it already owns (a conversation or a ticket), never to other chatter. Messages
-written by bots (itself included), edits, deletions and other subtypes are ignored.
+Bolt acknowledges an event before its listener runs; each listener first records the envelope's
+``event_id`` (``bot.slack.dedupe``) and stops there when Slack is re-sending an event it already
+delivered. The bot answers every message in its thread. In channels it only listens to mentions
+and to replies in threads it already owns (a conversation or a ticket), never to other chatter.
+Messages written by bots (itself included), edits, deletions and other subtypes are ignored.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltRequest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.listeners import person_of, services_of
 from bot.slack.converse import converse
+from bot.slack.dedupe import repeated
 from bot.slack.home import publish_home
 from store.models import Conversation, Ticket
 
@@ -48,7 +51,8 @@ def known_thread(services: Any, channel: str, thread_ts: str) -> bool:
         return found is not None
 
 
-def on_message(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+def on_message(event: dict[str, Any], body: dict[str, Any], request: BoltRequest,
+               context: BoltContext, client: WebClient) -> None:
     if not written_by_person(event, context.bot_user_id):
         return
     services = services_of(context)
@@ -59,13 +63,17 @@ def on_message(event: dict[str, Any], context: BoltContext, client: WebClient) -
         if mentioned or not event.get("thread_ts") or not known_thread(services, channel,
                                                                         thread_ts):
             return  # mentions arrive as app_mention; other channel chatter is not for us
+    if repeated(services, body, request.headers):
+        return
     person = person_of(context, client, event["user"])
     converse(services, client, person=person, channel=channel, thread_ts=thread_ts,
              text=strip_mention(text, context.bot_user_id))
 
 
-def on_mention(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    if not written_by_person(event, context.bot_user_id):
+def on_mention(event: dict[str, Any], body: dict[str, Any], request: BoltRequest,
+               context: BoltContext, client: WebClient) -> None:
+    if not written_by_person(event, context.bot_user_id) or repeated(
+            services_of(context), body, request.headers):
         return
     person = person_of(context, client, event["user"])
     converse(services_of(context), client, person=person, channel=event["channel"],
@@ -73,8 +81,10 @@ def on_mention(event: dict[str, Any], context: BoltContext, client: WebClient) -
              text=strip_mention(event.get("text") or "", context.bot_user_id))
 
 
-def on_home_opened(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    if event.get("tab", "home") != "home":
+def on_home_opened(event: dict[str, Any], body: dict[str, Any], request: BoltRequest,
+                   context: BoltContext, client: WebClient) -> None:
+    if event.get("tab", "home") != "home" or repeated(services_of(context), body,
+                                                      request.headers):
         return
     person = person_of(context, client, event["user"])
     publish_home(services_of(context), client, person)

@@ -1,0 +1,179 @@
+"""Slack channel benchmark: ``python -m bench.slack [--events 300] [--senders 8] [--retries 0.2]``.
+
+The real app over real HTTP on a loopback port (uvicorn), its Web API client pointed at the
+local stand-in (tests/slack/stand_in.py), a fresh migrated SQLite desk. Correctly signed
+``message.im`` events are sent by concurrent senders; a share of them is delivered again with the
+same ``event_id`` and ``X-Slack-Retry-Num: 1``, as Slack does when it thinks an event was lost.
+
+Prints: acknowledgement latency p50/p99 (HTTP response to each delivery), event-to-reply p50/p99
+(first delivery sent -> the stand-in receives the ``chat.postMessage`` in that thread), sustained
+events per second (distinct events answered / wall time), duplicate replies and lost events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import hashlib
+import hmac
+import json
+import random
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from actions.people import NewPerson, add_person, sync_teams
+from actions.services import build_services
+from actions.settings import load_settings
+from bot.app import create_app
+from bot.http import BackgroundServer
+from bot.slack.client import make_client
+from tests.slack.stand_in import SlackStandIn, slack_user
+
+SECRET = "bench-signing-secret"
+TEXTS = [
+    "no puedo conectarme a la vpn desde casa", "my laptop does not turn on",
+    "olvidé mi contraseña de windows", "outlook no sincroniza el correo",
+    "the printer on floor 2 is jammed", "necesito instalar visual studio code",
+    "hola", "gracias", "el wifi de la sala de juntas se cae", "how do I reset my MFA",
+]
+
+
+def sign(body: str, timestamp: str) -> str:
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(SECRET.encode(), base, hashlib.sha256).hexdigest()
+
+
+def post(url: str, body: str, retry: int | None = None) -> float:
+    """Send one signed delivery; returns the acknowledgement latency in seconds."""
+    ts = str(int(time.time()))
+    headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts,
+               "X-Slack-Signature": sign(body, ts)}
+    if retry:
+        headers.update({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"})
+    start = time.perf_counter()
+    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        answer.read()
+        if answer.status != 200:
+            raise RuntimeError(f"HTTP {answer.status}")
+    return time.perf_counter() - start
+
+
+def envelope(n: int, user: str) -> tuple[str, str]:
+    ts = f"1800000000.{n:06d}"
+    event = {"type": "message", "channel": f"D{user}", "channel_type": "im", "user": user,
+             "text": TEXTS[n % len(TEXTS)], "ts": ts, "event_ts": ts}
+    body = json.dumps({"type": "event_callback", "team_id": "T0DESK", "api_app_id": "A0DESK",
+                       "event_id": f"EvB{n:08d}", "event_time": int(time.time()),
+                       "event": event})
+    return ts, body
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.slack", description=__doc__)
+    parser.add_argument("--events", type=int, default=300)
+    parser.add_argument("--senders", type=int, default=8)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--retries", type=float, default=0.2,
+                        help="share of events delivered a second time (default 0.2)")
+    parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--database-url", default=None,
+                        help="an empty database to use instead of a fresh SQLite file")
+    args = parser.parse_args(argv)
+    rng = random.Random(7)
+
+    settings = load_settings(env={})
+    teams = {c: dataclasses.replace(t, slack_channel=f"C{c}") for c, t in settings.teams.items()}
+    settings = dataclasses.replace(settings, teams=teams)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-slack-"))
+    database = args.database_url or f"sqlite:///{workdir / 'desk.db'}"
+    services = build_services(settings, database_url=database, migrate=True)
+    sync_teams(services.uow(), settings)
+    users = [f"UB{n:04d}" for n in range(args.users)]
+    for n, user in enumerate(users[: args.users // 2]):  # half known, half new (users.info)
+        add_person(services.uow(), NewPerson(name=f"Known {n}", slack_id=user))
+    api = SlackStandIn({u: slack_user(u, f"Person {u}", email=f"{u.lower()}@example.com")
+                        for u in users}).start()
+    app = create_app(services, client=make_client("xoxb-bench", api.url),
+                     signing_secret=SECRET)
+    server = BackgroundServer(app).start()
+    url = f"{server.url}/slack/events"
+
+    def replies_in(thread: str) -> list[float]:
+        return [c.at for c in api.calls_to("chat.postMessage") if c.body.get("thread_ts") == thread]
+
+    try:
+        # Warm-up: the NLU model and the knowledge base load on first use.
+        ts, body = envelope(999_999, users[0])
+        post(url, body)
+        api.wait_for(lambda: replies_in(ts), timeout=args.timeout, what="warm-up reply")
+        api.reset()
+
+        sent: dict[str, float] = {}
+        acks: list[float] = []
+        lock = threading.Lock()
+        duplicates_sent = 0
+
+        def send(n: int) -> None:
+            nonlocal duplicates_sent
+            thread, body = envelope(n, users[n % len(users)])
+            with lock:
+                sent[thread] = time.monotonic()
+            latency = post(url, body)
+            extra = []
+            if rng.random() < args.retries:
+                extra.append(post(url, body, retry=1))
+            with lock:
+                acks.append(latency)
+                acks.extend(extra)
+                duplicates_sent += len(extra)
+
+        start = time.monotonic()
+        with ThreadPoolExecutor(max_workers=args.senders) as pool:
+            list(pool.map(send, range(args.events)))
+        with contextlib.suppress(AssertionError):  # a lost event is counted, not raised
+            api.wait_for(lambda: all(replies_in(t) for t in sent), timeout=args.timeout,
+                         what="every reply")
+        answered = {t: replies_in(t) for t in sent}
+        done = [min(v) for v in answered.values() if v]
+        elapsed = (max(done) - start) if done else float("nan")
+        to_reply = [min(v) - sent[t] for t, v in answered.items() if v]
+        lost = sum(1 for v in answered.values() if not v)
+        duplicate_replies = sum(len(v) - 1 for v in answered.values() if len(v) > 1)
+    finally:
+        server.stop()
+        api.stop()
+        services.close()
+
+    rows = [
+        ("events sent (distinct)", f"{args.events}"),
+        ("retried deliveries injected", f"{duplicates_sent}"),
+        ("concurrent senders", f"{args.senders}"),
+        ("ack latency p50 / p99", f"{percentile(acks, .5) * 1000:.1f} / "
+                                  f"{percentile(acks, .99) * 1000:.1f} ms"),
+        ("ack latency max", f"{max(acks) * 1000:.1f} ms"),
+        ("event-to-reply p50 / p99", f"{percentile(to_reply, .5) * 1000:.0f} / "
+                                     f"{percentile(to_reply, .99) * 1000:.0f} ms"),
+        ("sustained throughput", f"{len(done) / elapsed:.1f} events/s" if done else "-"),
+        ("duplicate replies", f"{duplicate_replies}"),
+        ("lost events", f"{lost}"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    print(f"Slack channel over HTTP (stand-in Web API, {services.engine.dialect.name})")
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value}")
+    return 0 if lost == 0 and duplicate_replies == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
