@@ -67,6 +67,8 @@ def queue_notifications(uow: UnitOfWork) -> None:
         audience = AUDIENCE.get(event.type)
         if not audience:
             continue
+        if (event.payload or {}).get("handover"):
+            audience = (*audience, "team", "leads")  # the requester asked for a person
         ticket = uow.session.get(Ticket, event.ticket_id)
         assert ticket is not None
         uow.session.refresh(ticket)

@@ -278,3 +278,25 @@ def test_refusals_explain_and_write_nothing(services, settings, cast, call, erro
     for lang in ("es", "en"):
         sentence = services.messages.error(err.value, lang)
         assert sentence and "{{" not in sentence and code not in sentence
+
+
+def test_a_request_for_a_person_reaches_the_team_and_its_leads(services, settings, cast):
+    from sqlalchemy import select
+
+    from store.models import Event, OutboxMessage
+
+    key = new(services, settings, cast.carlos, "La impresora hace ruido", category="hardware").key
+    with services.uow() as uow:
+        ticket = uow.tickets.get(key, lock=True)
+        uow.events.append(ticket, "commented", actor=uow.people.get(cast.carlos.id),
+                          payload={"text": "Quiero hablar con alguien", "handover": True})
+        uow.commit()
+        event_id = uow.session.scalar(select(Event.id).where(Event.type == "commented"))
+        recipients = [m.recipient for m in uow.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.key.like(f"event:{event_id}:%")))]
+    assert {"type": "team", "team": "L1"} in recipients
+    assert any(r.get("person_id") == cast.marta.id for r in recipients)
+    text = services.messages.render("notify.commented", "es", ticket={"key": key, "title": "x"},
+                                    event={"payload": {"text": "hola", "handover": True}},
+                                    actor="Carlos Gómez")
+    assert "pide hablar con una persona" in text
