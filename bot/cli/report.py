@@ -44,11 +44,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     from actions import reports
     from store.errors import DeskError
 
+    period = reports.Period.last_days(until=args.until, team=args.team)
+    if args.since:
+        period = reports.Period(args.since, period.until, period.team)
+    if period.since >= period.until:
+        print(f"deskbot: --since ({period.since:%Y-%m-%d %H:%M}) must come before --until "
+              f"({period.until:%Y-%m-%d %H:%M})", file=sys.stderr)
+        return 2
     services = services_from(args, migrate=True)
     try:
-        period = reports.Period.last_days(until=args.until, team=args.team)
-        if args.since:
-            period = reports.Period(args.since, period.until, period.team)
         if args.team:
             with services.uow() as uow:
                 uow.teams.get(args.team)

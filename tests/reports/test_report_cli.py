@@ -63,3 +63,8 @@ def test_csv_for_spreadsheets(cli):
 def test_unknown_team_is_a_clear_error(cli, capsys):
     assert main(["report", "--team", "L9"]) == 1
     assert "L9" in capsys.readouterr().err
+
+
+def test_a_backwards_period_is_explained(cli, capsys):
+    assert main(["report", "--since", "2026-12-01", "--until", "2026-11-01"]) == 2
+    assert "must come before" in capsys.readouterr().err
