@@ -85,3 +85,16 @@ def test_only_bot_imports_slack_libraries() -> None:
         if path.relative_to(ROOT).parts[0] not in skip
         and _imports(path) & {"slack_bolt", "slack_sdk", "slack"})
     assert offenders == []
+
+
+def test_slack_encoded_text_is_decoded_to_plain_text() -> None:
+    from bot.slack.incoming import plain_text
+
+    assert plain_text("a &lt; b &amp;&amp; c &gt; d") == "a < b && c > d"
+    assert plain_text("hi <@U1|ana> and <@U2>") == "hi @ana and @U2"
+    assert plain_text("invite INC-1 <@U1|ana>", user_ids=True) == "invite INC-1 @U1"
+    assert plain_text("<!channel> <!here|here> <!subteam^S1|@support>") == \
+        "@channel @here @support"
+    assert plain_text("see <https://evil.example|click> or <https://ok.example>") == \
+        "see click (https://evil.example) or https://ok.example"
+    assert plain_text("in <#C1|general>") == "in #general"

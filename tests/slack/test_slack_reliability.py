@@ -67,7 +67,10 @@ def test_retried_event_creates_one_ticket_and_one_reply(slack: Harness) -> None:
 
 
 def test_hostile_text_is_shown_escaped_never_executed(slack: Harness) -> None:
-    hostile = "<!channel> <@U123> mira <https://evil.example|click aquí> mi pc no enciende"
+    # As Slack delivers it: "<!channel>" typed literally arrives entity-encoded; a real
+    # @channel, a mention and a disguised link arrive as control sequences.
+    hostile = ("&lt;!channel&gt; <!channel> <@U123> mira <https://evil.example|click aquí> "
+               "&amp; mi pc no enciende")
     slack.dm("UCARLOS", hostile)
     message = _with_button(slack, "DUCARLOS", "/open_ticket")
     _click_payload(slack, "UCARLOS", message, "DUCARLOS", "/open_ticket")
@@ -84,10 +87,13 @@ def test_hostile_text_is_shown_escaped_never_executed(slack: Harness) -> None:
                                    for m in slack.api.messages.get("DUCARLOS", [])),
                        what="reply delivered")
     shown = "\n".join(blocks_text(m) for channel in slack.api.messages.values() for m in channel)
-    for raw in ("<!channel>", "<@U123>", "<https://evil", "<!here>", "<https://x.example"):
+    for raw in ("<!channel>", "<@U123>", "<https://evil", "<!here>", "<https://x.example",
+                "<!", "&amp;lt;"):
         assert raw not in shown
-    assert "&lt;!channel&gt;" in shown and "&lt;https://evil.example|click aquí&gt;" in shown
-    assert "&lt;!here&gt;" in shown
+    assert "&lt;!channel&gt; @channel @U123 mira click aquí (https://evil.example) &amp; mi" \
+        in shown
+    assert "ok @here @UCARLOS revisa esto (https://x.example)" in shown
+    assert slack.ticket("INC-1").description.startswith("<!channel> @channel @U123 mira")
 
 
 def test_rate_limited_notice_is_retried_and_delivered_once(slack: Harness) -> None:

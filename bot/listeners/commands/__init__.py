@@ -16,6 +16,7 @@ from actions.commands import run_command
 from bot.blocks import fallback_text, sections, to_dicts
 from bot.listeners import person_of, services_of
 from bot.slack.cards import refresh_card
+from bot.slack.incoming import plain_text
 
 READ_ONLY = frozenset({"help", "show", "mine", "queue", ""})
 
@@ -26,7 +27,8 @@ def on_ticket(ack: Ack, command: dict[str, Any], respond: Respond, context: Bolt
     services = services_of(context)
     person = person_of(context, client, command["user_id"])
     result = run_command(services, services.messages, actor_id=person.id,
-                         text=command.get("text") or "", lang=person.language)
+                         text=plain_text(command.get("text"), user_ids=True),
+                         lang=person.language)
     respond(text=fallback_text(result.text), blocks=to_dicts(sections(result.text)),
             response_type="ephemeral" if result.ephemeral else "in_channel",
             replace_original=False)

@@ -20,6 +20,7 @@ from bot.listeners import person_of, services_of
 from bot.slack.converse import converse
 from bot.slack.dedupe import repeated
 from bot.slack.home import publish_home
+from bot.slack.incoming import plain_text
 from store.models import Conversation, Ticket
 
 #: Message subtypes that are still a person writing to us.
@@ -34,10 +35,10 @@ def written_by_person(event: dict[str, Any], bot_user_id: str | None) -> bool:
 
 
 def strip_mention(text: str, bot_user_id: str | None) -> str:
-    """The text without the leading ``<@BOT>`` that addressed it."""
-    if not bot_user_id:
-        return text.strip()
-    return re.sub(rf"<@{re.escape(bot_user_id)}(\|[^>]*)?>", " ", text).strip()
+    """The text without the ``<@BOT>`` that addressed it, decoded to plain text."""
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(\|[^>]*)?>", " ", text)
+    return plain_text(text).strip()
 
 
 def known_thread(services: Any, channel: str, thread_ts: str) -> bool:

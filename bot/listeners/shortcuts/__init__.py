@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.blocks.modals import security_form, ticket_form
 from bot.ids import CallbackId
 from bot.listeners import person_of, services_of
+from bot.slack.incoming import plain_text
 from bot.slack.text import labels
 
 
@@ -19,7 +20,7 @@ def on_open_ticket(ack: Ack, body: dict[str, Any], context: BoltContext, client:
     ack()
     services = services_of(context)
     person = person_of(context, client, body["user"]["id"])
-    text = str((body.get("message") or {}).get("text") or "")
+    text = plain_text((body.get("message") or {}).get("text"))
     client.views_open(trigger_id=body["trigger_id"], view=ticket_form(
         labels(services, person.language), list(services.settings.categories), description=text))
 
