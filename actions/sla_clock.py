@@ -179,7 +179,18 @@ def start(
         ticket.response_due_at = response
     ticket.resolution_due_at = resolution
     if ticket.paused_at is None:
-        ticket.sla_next_at = now  # the sweep works out the next warning from here
+        ticket.sla_next_at = _first_check(ticket, sla, calendar)
+
+
+def _first_check(ticket: TicketClock, sla: SlaSettings, calendar: WorkingTime) -> datetime:
+    """The earliest warning (or breach, when warnings are off) the sweep must look at."""
+    target = sla.targets[ticket.priority]
+    pairs = [(ticket.resolution_due_at, target.resolution_minutes)]
+    if ticket.first_response_at is None:
+        pairs.append((ticket.response_due_at, target.first_response_minutes))
+    warn = 0 < sla.warn_at < 1
+    return min(warning_at(calendar, due, minutes, sla.warn_at) if warn else due
+               for due, minutes in pairs if due is not None)
 
 
 def pause(ticket: TicketClock, now: datetime) -> None:
