@@ -30,6 +30,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.faq
 	$(BIN)/python -m bench.nlu
+	$(BIN)/python -m bench.sla
 
 clean:
 	rm -rf $(VENV) deskbot.db .pytest_cache
