@@ -48,3 +48,61 @@ def test_the_distinctions_the_desk_depends_on(
     interpreter: Interpreter, text: str, intent: str
 ) -> None:
     assert interpreter.parse(text)["intent"]["name"] == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # A forgotten, expired or locked password is a problem to fix, not a security incident.
+        ("I forgot my password", "report_problem"),
+        ("olvidé mi contraseña", "report_problem"),
+        ("olvide mi contra", "report_problem"),
+        ("my password expired", "report_problem"),
+        ("how do I reset my password", "ask_howto"),
+        # ...while someone else in the account, a clicked link or a lost device is one.
+        ("someone is using my account", "security_incident"),
+        ("perdi mi celular de la empresa", "security_incident"),
+        # "It still fails" answers "did that help?" with a no.
+        ("still broken", "deny"),
+        ("sigue igual", "deny"),
+        ("no funcionó", "deny"),
+        ("it didn't work", "deny"),
+        ("nope still not working", "deny"),
+        # Short replies to a yes/no question.
+        ("ok", "affirm"),
+        ("va", "affirm"),
+        ("sale", "affirm"),
+        ("dale", "affirm"),
+        ("si porfa", "affirm"),
+        ("yes please", "affirm"),
+        ("sure", "affirm"),
+        ("👍", "affirm"),
+        ("no gracias", "deny"),
+        ("nel", "deny"),
+        ("nah", "deny"),
+        ("ok gracias", "thanks"),
+    ],
+)
+def test_passwords_and_short_replies_reach_the_right_flow(
+    interpreter: Interpreter, text: str, intent: str
+) -> None:
+    assert interpreter.parse(text)["intent"]["name"] == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("quiero pedir vacaciones", "out_of_scope"),
+        ("where do I park", "out_of_scope"),
+        ("what's the weather tomorrow", "out_of_scope"),
+        ("the AC in the office is too cold", "out_of_scope"),
+        # IT requests that mention HR or the office are still the desk's.
+        ("no puedo entrar al sistema de nomina", "report_problem"),
+        ("necesito una compu nueva", "request_service"),
+        ("my laptop screen is broken", "report_problem"),
+    ],
+)
+def test_off_topic_requests_are_told_apart_from_it_ones(
+    interpreter: Interpreter, text: str, intent: str
+) -> None:
+    assert interpreter.parse(text)["intent"]["name"] == intent
