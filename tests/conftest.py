@@ -28,7 +28,9 @@ PG_SERVER = os.environ.get("DESKBOT_TEST_PG", "postgresql+psycopg://postgres@127
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """A name for this test process, unique across concurrent pytest runs on one server."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8] or f"p{os.getpid()}"
+    return f"{run}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +51,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
     """A migrated PostgreSQL database of this worker's own."""
     name = f"deskbot_test_{_worker()}"
     admin = create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
@@ -68,7 +70,11 @@ def postgres_url() -> str:
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    return url
+    yield url
+    admin = create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _truncate_postgres(services: Services) -> None:
