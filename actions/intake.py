@@ -72,6 +72,8 @@ def open_ticket(uow: UnitOfWork, settings: Settings, command: NewTicket) -> Tick
             command.impact, command.urgency, settings.priority_matrix,
             vip=requester.vip and settings.vip_raises_priority,
         )
+        if command.kind == "security":
+            priority = min(priority, settings.security_min_priority)  # "P1" < "P2" < ...
         ticket = uow.tickets.add(Ticket(
             key=key, kind=command.kind, number=number, title=title, description=description,
             category=category, impact=command.impact, urgency=command.urgency,

@@ -84,6 +84,7 @@ class Settings:
     teams: dict[str, TeamSettings]
     priority_matrix: dict[str, dict[str, str]]
     vip_raises_priority: bool
+    security_min_priority: str
     faq: FaqSettings
     sla: SlaSettings
     survey_questions: tuple[SurveyQuestion, ...]
@@ -105,6 +106,12 @@ def _require(mapping: dict[str, Any], key: str, where: str) -> Any:
     if key not in mapping:
         raise SettingsError(f"{where}: missing '{key}'")
     return mapping[key]
+
+
+def _priority(value: object, name: str, where: str) -> str:
+    if value not in PRIORITIES:
+        raise SettingsError(f"{where}: {name} must be one of P1..P4")
+    return str(value)
 
 
 def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
@@ -168,6 +175,8 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         teams=teams,
         priority_matrix={k: dict(v) for k, v in matrix.items()},
         vip_raises_priority=bool(raw.get("vip_raises_priority", True)),
+        security_min_priority=_priority(raw.get("security_min_priority", "P2"),
+                                        "security_min_priority", where),
         faq=FaqSettings(
             max_suggestions=int(faq_raw.get("max_suggestions", 3)),
             min_score=float(faq_raw.get("min_score", 62)),

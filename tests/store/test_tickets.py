@@ -300,3 +300,11 @@ def test_a_request_for_a_person_reaches_the_team_and_its_leads(services, setting
                                     event={"payload": {"text": "hola", "handover": True}},
                                     actor="Carlos Gómez")
     assert "pide hablar con una persona" in text
+
+
+def test_a_security_incident_is_never_less_urgent_than_configured(services, settings, cast):
+    assert settings.security_min_priority == "P2"
+    sec = new(services, settings, cast.emma, "Someone logged in as me", kind="security",
+              impact="low", urgency="low")
+    inc = new(services, settings, cast.emma, "Mouse is slow", impact="low", urgency="low")
+    assert (sec.priority, inc.priority) == ("P2", "P4")
