@@ -10,7 +10,11 @@ share a token with it, and each shortlisted article is scored from three signals
   shares a common word ("problem", "new") scores low;
 * a rapidfuzz similarity between the analysed message and the best phrasing.
 
-The score is 0-100; below ``min_score`` the matcher honestly suggests nothing.
+The score is 0-100; below ``min_score`` the matcher honestly suggests nothing. When the
+message's language is clear and an article has a twin in the other language (the same answer,
+found as each other's closest article across languages), the twin in the asker's language is
+ranked first when it trails by at most ``SAME_LANGUAGE_MARGIN`` points. Other articles are never
+reordered by language, so a better answer that only exists in the other language still leads.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ SHORTLIST = 40
 UNKNOWN_WEIGHT = 1.5  # IDF given to a message word no article knows (off-topic or filler)
 W_RECALL, W_COVERAGE, W_FUZZY = 0.50, 0.30, 0.20
 BODY_FACTOR = 0.5  # a message word found only in an article's body counts half
+SAME_LANGUAGE_MARGIN = 10.0  # points a twin in the asker's language may trail and still lead
+TWIN_SIMILARITY = 0.4  # least share of concept tokens two articles need to count as twins
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,7 @@ class Matcher:
             t: np.asarray(ids, dtype=np.int64) for t, ids in body_postings.items()
         }
         self._languages = LanguageGuesser(self.articles)
+        self._twins = _twins(self.articles, bags, self._postings)
 
     @staticmethod
     def _weights(bags: Sequence[frozenset[str]], total: int) -> dict[str, float]:
@@ -162,9 +169,29 @@ class Matcher:
             if score >= threshold:
                 field = self._fields[f]
                 results.append(Match(self.articles[article_index], score, field.kind, field.text))
-        # On equal scores the article in the asker's language goes first.
         results.sort(key=lambda m: (-m.score, m.article.language != language, m.article.id))
+        if language is not None:
+            results = self._prefer_language(results, language)
         return results[:top]
+
+    def _prefer_language(self, results: list[Match], language: str) -> list[Match]:
+        """Lift an article in ``language`` to tie with its close twin; then it wins the tie."""
+        index = {id(a): i for i, a in enumerate(self.articles)}
+        scores = {index[id(m.article)]: m.score for m in results}
+        lifted: dict[int, float] = {}
+        for m in results:
+            i = index[id(m.article)]
+            twin = self._twins.get(i)
+            if (
+                m.article.language == language
+                and twin in scores
+                and 0 < scores[twin] - m.score <= SAME_LANGUAGE_MARGIN
+            ):
+                lifted[i] = scores[twin]
+        return sorted(results, key=lambda m: (
+            -lifted.get(index[id(m.article)], m.score),
+            m.article.language != language, -m.score, m.article.id,
+        ))
 
     def _token_weight(self, token: str) -> float:
         return self._idf.get(token) or self._body_idf.get(token) or UNKNOWN_WEIGHT
@@ -181,3 +208,35 @@ class Matcher:
         if len(hits) > SHORTLIST:
             hits = hits[np.argpartition(-scores[hits], SHORTLIST)[:SHORTLIST]]
         return [int(i) for i in hits]
+
+
+
+
+def _twins(
+    articles: Sequence[Article], bags: Sequence[frozenset[str]], postings: dict[str, np.ndarray]
+) -> dict[int, int]:
+    """Pairs of articles in different languages that answer the same thing.
+
+    Two articles are twins when each is the other's most similar article in the other language
+    (Jaccard share of their title, question and tag concepts) and they share at least
+    ``TWIN_SIMILARITY`` of them; a near topic in the other language ("Teams audio" and "Zoom
+    audio") is never both articles' closest, so it is not mistaken for a translation. Shared
+    tokens are counted through the inverted index, so this stays cheap for a large base.
+    """
+    languages = np.asarray([a.language for a in articles])
+    sizes = np.asarray([len(b) for b in bags], dtype=np.float64)
+    closest: dict[int, tuple[float, int]] = {}
+    for a, bag in enumerate(bags):
+        shared = np.zeros(len(articles))
+        for token in bag:
+            shared[postings[token]] += 1
+        shared[languages == languages[a]] = 0
+        if not shared.any():
+            continue
+        similarity = shared / np.maximum(sizes + sizes[a] - shared, 1.0)
+        b = int(np.argmax(similarity))
+        closest[a] = (float(similarity[b]), b)
+    return {
+        a: b for a, (value, b) in closest.items()
+        if value >= TWIN_SIMILARITY and closest.get(b, (0.0, -1))[1] == a
+    }

@@ -127,3 +127,36 @@ def test_works_on_any_small_knowledge_base():
     assert top_ids(matcher, "how do i print in colour") == ["impresora"]
     assert top_ids(matcher, "mi badge no abre") == ["badge"]
     assert Matcher([]).search("anything") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "first", "twin"),
+    [
+        ("mi impresora no imprime", "impresora-fuera-de-linea", "printer-offline"),
+        ("se me olvido la contraseña y ya caduco", "restablecer-contrasena", "reset-password"),
+        ("la compu anda lentisima", "equipo-lento", "slow-computer"),
+        ("my printer won't print anything", "printer-offline", "impresora-fuera-de-linea"),
+        ("outlook won't open", "outlook-not-syncing", "outlook-no-sincroniza"),
+        ("the vpn doesn't connect from home", "vpn-cannot-connect", "vpn-no-conecta"),
+    ],
+)
+def test_the_twin_in_the_askers_language_comes_first(matcher, query, first, twin):
+    ids = [m.article.id for m in matcher.search(query)]
+    assert ids[0] == first
+    assert twin in ids
+
+
+def test_a_spanish_question_still_finds_an_english_only_article(matcher):
+    # No Spanish article about BitLocker or out-of-office replies: the English one must lead.
+    assert matcher.search("me pide la clave de bitlocker al prender")[0].article.id == (
+        "bitlocker-recovery-key"
+    )
+    assert matcher.search("como pongo la respuesta automatica de vacaciones")[0].article.id == (
+        "out-of-office-reply"
+    )
+
+
+def test_a_closer_article_in_the_other_language_is_not_pushed_down_by_language(matcher):
+    # Installing a printer is only answered in English; the Spanish offline article is a
+    # different answer and must not be lifted over it for being in Spanish.
+    assert matcher.search("como instalo una impresora")[0].article.id == "add-network-printer"
