@@ -122,6 +122,7 @@ class Matcher:
         }
         self._languages = LanguageGuesser(self.articles)
         self._twins = _twins(self.articles, bags, self._postings)
+        self._index = {article.id: i for i, article in enumerate(self.articles)}
 
     @staticmethod
     def _weights(bags: Sequence[frozenset[str]], total: int) -> dict[str, float]:
@@ -176,11 +177,11 @@ class Matcher:
 
     def _prefer_language(self, results: list[Match], language: str) -> list[Match]:
         """Lift an article in ``language`` to tie with its close twin; then it wins the tie."""
-        index = {id(a): i for i, a in enumerate(self.articles)}
-        scores = {index[id(m.article)]: m.score for m in results}
+        index = self._index
+        scores = {index[m.article.id]: m.score for m in results}
         lifted: dict[int, float] = {}
         for m in results:
-            i = index[id(m.article)]
+            i = index[m.article.id]
             twin = self._twins.get(i)
             if (
                 m.article.language == language
@@ -189,7 +190,7 @@ class Matcher:
             ):
                 lifted[i] = scores[twin]
         return sorted(results, key=lambda m: (
-            -lifted.get(index[id(m.article)], m.score),
+            -lifted.get(index[m.article.id], m.score),
             m.article.language != language, -m.score, m.article.id,
         ))
 
