@@ -34,7 +34,7 @@ class Services:
         """A fresh unit of work that also queues notifications for what it commits, and lends
         the use cases the SLA's working-time calendar (pause and resume count working time)."""
         uow = UnitOfWork(self.session_factory)
-        uow.working_time = calendar_for(self.settings.sla)  # type: ignore[attr-defined]
+        uow.working_time = calendar_for(self.settings.sla)
         uow.before_commit(queue_notifications)
         return uow
 

@@ -136,7 +136,7 @@ def _calendar(hours: BusinessHours) -> WorkingTime:
 def calendar_of(uow: Any) -> WorkingTime:
     """The calendar lent to a unit of work by the composition root (``Services.uow``); 24x7 for
     a bare unit of work."""
-    return getattr(uow, "working_time", None) or AllHours()
+    return uow.working_time or AllHours()
 
 
 class TicketClock(Protocol):

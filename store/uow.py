@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +29,9 @@ class UnitOfWork:
         self._factory = session_factory
         self._hooks: list[Callable[[UnitOfWork], None]] = []
         self.session: Session | None = None
+        #: The working-time calendar the SLA clock counts in, lent by the composition root
+        #: (``actions.services.Services.uow``); None means round the clock.
+        self.working_time: Any = None
 
     def before_commit(self, hook: Callable[[UnitOfWork], None]) -> None:
         """Run ``hook(uow)`` inside the transaction, just before each commit."""
