@@ -94,18 +94,19 @@ class SlackDeliverer:
             raise DeliveryError("no_triage_channel", retryable=False)
 
     def _thread(self, item: OutboxItem) -> None:
+        closure = item.template == "resolved"
         ref = self._ticket_ref(item.ticket_key)
-        if ref is None:  # opened elsewhere (console, CLI): tell the requester directly
-            self._person(item)
+        if ref is None:  # no thread known (opened by staff for them): tell them directly
+            self._person(item, closure=closure)
             return
         channel, ts = ref
-        self._post(item, channel, thread_ts=ts, closure=item.template == "resolved")
+        self._post(item, channel, thread_ts=ts, closure=closure)
 
-    def _person(self, item: OutboxItem) -> None:
+    def _person(self, item: OutboxItem, *, closure: bool = False) -> None:
         slack_id = self._slack_id(item.recipient.get("person_id"))
         if not slack_id:
             raise DeliveryError("user_not_found", retryable=False)
-        self._post(item, self._dm(slack_id))
+        self._post(item, self._dm(slack_id), closure=closure)
 
     # --- helpers ---------------------------------------------------------------------------
     def _post(self, item: OutboxItem, channel: str, *, thread_ts: str | None = None,
