@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.faq
 	$(BIN)/python -m bench.nlu
 	$(BIN)/python -m bench.sla
+	$(BIN)/python -m bench.slack
 
 clean:
 	rm -rf $(VENV) deskbot.db .pytest_cache
