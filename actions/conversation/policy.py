@@ -40,6 +40,10 @@ SHORT = 4  # words: "gracias!", "ok thanks a lot" are not comments on the ticket
 #: A security incident opens a SEC- ticket at once, so it needs a confident prediction; below
 #: this the message gets FAQ suggestions plus a "report a security incident" button.
 SECURITY_CONFIDENCE = 0.85
+#: Inside a ticket's thread people describe what they tried ("ya cerré sesión y volví a entrar"),
+#: which reads like account trouble: a new SEC- ticket there needs a near-certain prediction,
+#: anything less is a comment the assigned technician reads anyway.
+THREAD_SECURITY_CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ def _in_thread(s: Situation, thread: ThreadTicket) -> Decision | None:
             return Decision("action_handover", thread.key)
         if s.intent == "ask_status" and s.entities.get("ticket_key") in (None, thread.key):
             return Decision("action_ticket_status", thread.key)
-        if s.intent == "security_incident" and s.confidence >= SECURITY_CONFIDENCE:
+        if s.intent == "security_incident" and s.confidence >= THREAD_SECURITY_CONFIDENCE:
             return None  # a new security incident is never buried in a comment
         if short_smalltalk or not has_words(s.text):
             return None
