@@ -9,7 +9,6 @@ channel instead (``make run`` does that, so the desk can be tried without a Slac
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import logging
 import sys
 
@@ -55,14 +54,17 @@ def explain(missing: list[str]) -> str:
     return "\n".join(lines)
 
 
-def start_timers(services, deliverers):  # type: ignore[no-untyped-def]
-    """The scheduler (outbox delivery, SLA sweep ...) when this installation has it."""
-    if importlib.util.find_spec("bot.scheduler") is None:
-        logging.getLogger(__name__).warning("bot.scheduler not found: outbox not delivered")
-        return None
-    from bot.scheduler import start_scheduler
+def process_deliverers(services, client):  # type: ignore[no-untyped-def]
+    """Every channel this process delivers the outbox to: Slack, and email unless turned off
+    (``DESKBOT_SMTP_HOST=off``), so people without a Slack id are still told."""
+    from bot.email import email_deliverer_from_env
+    from bot.slack.deliver import deliverers
 
-    return start_scheduler(services, deliverers)
+    found: dict = dict(deliverers(services, client))
+    email = email_deliverer_from_env(services)
+    if email is not None:
+        found["email"] = email
+    return found
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -81,13 +83,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from bot.app import create_app
+    from bot.scheduler import start_scheduler
     from bot.slack.client import make_client
-    from bot.slack.deliver import deliverers
 
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
     socket_mode = bool(settings.slack_app_token)
     app = create_app(services, client=client, socket_mode=socket_mode)
-    scheduler = start_timers(services, deliverers(services, client))
+    scheduler = start_scheduler(services, process_deliverers(services, client))
     try:
         if socket_mode:
             from slack_bolt.adapter.socket_mode.builtin import SocketModeHandler
