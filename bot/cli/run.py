@@ -48,7 +48,7 @@ def explain(missing: list[str]) -> str:
         "",
         "Create the app in one paste from manifest.yml (https://api.slack.com/apps > Create New",
         "App > From an app manifest), install it, then export the variables. For Socket Mode",
-        "(no public URL) also set SLACK_APP_TOKEN. Step by step: docs/slack.md (README, Slack).",
+        "(no public URL) also set SLACK_APP_TOKEN. Step by step: README.md, 'Connecting Slack'.",
         "To try the desk without Slack: deskbot chat, or deskbot run --or-console.",
     ]
     return "\n".join(lines)
@@ -74,7 +74,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if missing:
         if args.or_console:
             print(f"deskbot: no Slack credentials ({', '.join(missing)}): starting the console "
-                  "instead. See docs/slack.md to connect Slack.", file=sys.stderr)
+                  "instead. See README.md, 'Connecting Slack'.", file=sys.stderr)
             from bot.console import run_console
 
             return int(run_console(services, sys.stdin, sys.stdout) or 0)

@@ -25,7 +25,7 @@ def test_run_without_credentials_says_what_is_missing_and_exits_2(
     assert main(["run"]) == 2
     err = capsys.readouterr().err
     assert "SLACK_BOT_TOKEN" in err and "SLACK_SIGNING_SECRET" in err
-    assert "manifest.yml" in err and "docs/slack.md" in err
+    assert "manifest.yml" in err and "Connecting Slack" in err
 
 
 def test_run_or_console_falls_back_to_the_console(
