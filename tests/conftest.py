@@ -169,3 +169,18 @@ def cast(request: pytest.FixtureRequest) -> Cast:
         if name in request.fixturenames:
             return add_cast(request.getfixturevalue(name))
     return add_cast(request.getfixturevalue("services"))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran against PostgreSQL, so a run that skipped them is visible."""
+    counts: dict[str, int] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") in ("call", "setup") and \
+                    "postgres" in getattr(report, "keywords", {}):
+                if outcome == "passed" and report.when != "call":
+                    continue
+                counts[outcome] = counts.get(outcome, 0) + 1
+    if counts:
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+        terminalreporter.write_line(f"PostgreSQL tests: {summary}")
