@@ -52,8 +52,12 @@ def claim(uow: UnitOfWork, *, key: str, actor_id: int) -> TicketView:
         return view(uow, ticket)
 
 
-def comment(uow: UnitOfWork, *, key: str, actor_id: int, text: str) -> TicketView:
-    """A public reply. From the requester on a pending ticket, it also restarts the work."""
+def comment(uow: UnitOfWork, *, key: str, actor_id: int, text: str, handover: bool = False,
+            ) -> TicketView:
+    """A public reply. From the requester on a pending ticket, it also restarts the work.
+
+    ``handover`` marks a requester asking for a person: the team and its leads are told too.
+    """
     body = clean(text, field="comment")
     with uow:
         ticket, actor = locked(uow, key, actor_id)
@@ -62,8 +66,10 @@ def comment(uow: UnitOfWork, *, key: str, actor_id: int, text: str) -> TicketVie
             raise IllegalTransition("ticket_final", key=ticket.key, current=ticket.status)
         at = now()
         _first_response(ticket, actor, at)
-        uow.events.append(ticket, "commented", actor=actor, at=at,
-                          payload={"text": body, "by_requester": actor.id == ticket.requester_id})
+        payload = {"text": body, "by_requester": actor.id == ticket.requester_id}
+        if handover:
+            payload["handover"] = True
+        uow.events.append(ticket, "commented", actor=actor, at=at, payload=payload)
         if ticket.status == Status.PENDING and actor.id == ticket.requester_id:
             _resume(uow, ticket, actor, at)
         touch(ticket, at)

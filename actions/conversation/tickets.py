@@ -12,16 +12,14 @@ from typing import Any
 from sqlalchemy import select
 
 from actions import queries, work
-from actions.access import require_party
-from actions.common import locked, now, touch, view
+from actions.common import view
 from actions.conversation.base import DeskAction, Replies, Turn, slots
 from actions.conversation.prompts import closure_prompt
 from actions.intake import NewTicket, open_ticket
 from actions.services import Services
-from actions.text import clean
 from actions.views import TicketView
-from store.errors import IllegalTransition, NotFound
-from store.lifecycle import ACTIVE, FINAL, Status
+from store.errors import NotFound
+from store.lifecycle import ACTIVE, Status
 from store.models import Ticket
 from store.uow import UnitOfWork
 
@@ -72,18 +70,7 @@ def request_human(uow: UnitOfWork, *, key: str, actor_id: int, text: str) -> Tic
     The flag lets queues and reports pick out tickets where someone asked for a person; the
     comment itself reaches the assignee (or the team through the queue) like any other.
     """
-    body = clean(text, field="comment")
-    with uow:
-        ticket, actor = locked(uow, key, actor_id)
-        require_party(actor, ticket, "comment")
-        if ticket.status in FINAL:
-            raise IllegalTransition("ticket_final", key=ticket.key, current=ticket.status)
-        at = now()
-        uow.events.append(ticket, "commented", actor=actor, at=at, payload={
-            "text": body, "by_requester": actor.id == ticket.requester_id, "handover": True})
-        touch(ticket, at)
-        uow.commit()
-        return view(uow, ticket)
+    return work.comment(uow, key=key, actor_id=actor_id, text=text, handover=True)
 
 
 class ActionOpenTicket(DeskAction):
