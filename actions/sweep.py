@@ -232,14 +232,23 @@ def _last_question(session: Session, ticket: Ticket) -> str | None:
     return (event.payload or {}).get("question") if event else None
 
 
+def _still_pending_since(session: Session, ticket_id: int, before: datetime) -> Ticket | None:
+    """The ticket, locked, if it has waited on its requester since ``before`` (checked again
+    under the lock: another process may have moved it since the candidates were read)."""
+    ticket = _lock(session, ticket_id)
+    if (ticket is None or ticket.status != Status.PENDING.value or ticket.paused_at is None
+            or ticket.paused_at > before):
+        return None
+    return ticket
+
+
 def _pending_reminder(services: Any, ticket_id: int, before: datetime, at: datetime,
                       report: SweepReport) -> None:
     sla = services.settings.sla
     uow = services.uow()
     with uow:
-        ticket = _lock(uow.session, ticket_id)
-        if (ticket is None or ticket.status != Status.PENDING.value or ticket.paused_at is None
-                or ticket.paused_at > before):
+        ticket = _still_pending_since(uow.session, ticket_id, before)
+        if ticket is None:
             return
         kind = f"pending_reminder:{int(ticket.paused_at.timestamp())}"
         if not claim_notice(uow.session, ticket.id, kind, at):
@@ -259,9 +268,8 @@ def _auto_resolve(services: Any, ticket_id: int, before: datetime, at: datetime,
     sla = services.settings.sla
     uow = services.uow()
     with uow:
-        ticket = _lock(uow.session, ticket_id)
-        if (ticket is None or ticket.status != Status.PENDING.value or ticket.paused_at is None
-                or ticket.paused_at > before):
+        ticket = _still_pending_since(uow.session, ticket_id, before)
+        if ticket is None:
             return
         ticket.status = Status.RESOLVED.value
         sla_clock.resume(ticket, at, sla_clock.calendar_of(uow))
