@@ -135,3 +135,38 @@ def _button_with(message: dict[str, Any], payload_start: str) -> str:
                 return element["action_id"]
     raise AssertionError(f"no button with {payload_start}")
 
+
+
+def test_dm_answer_written_outside_the_thread_continues_the_conversation(slack: Harness) -> None:
+    dm = "DUEMMA"
+    slack.dm("UEMMA", "my laptop is super slow since this morning")
+    suggestions = _stored(slack, dm, "Open a ticket")
+    thread = suggestions["thread_ts"]
+    # Emma answers in the DM itself, not in the thread: the bot still knows what she means.
+    slack.dm("UEMMA", "no, that didn't help")
+    offer = slack.api.wait_for(
+        lambda: next((b for b in _posts(slack, dm, thread) if b.get("reply_broadcast")), None),
+        what="the follow-up answered in the conversation's thread, broadcast to the DM")
+    assert offer["thread_ts"] == thread
+    slack.dm("UEMMA", "yes please")
+    opened = _wait_post(slack, dm, thread, "INC-1")
+    assert opened.get("reply_broadcast") is True
+    assert slack.ticket("INC-1").channel_ref == f"{dm}:{thread}"
+
+
+def test_a_new_dm_long_after_is_a_new_conversation(slack: Harness) -> None:
+    import time_machine
+
+    from actions.common import now
+    from bot.slack.converse import DM_FOLLOW_UP
+
+    dm = "DUEMMA"
+    slack.dm("UEMMA", "my laptop is super slow since this morning")
+    first = _stored(slack, dm, "Open a ticket")["thread_ts"]
+    with time_machine.travel(now() + DM_FOLLOW_UP * 2, tick=True):
+        slack.dm("UEMMA", "the vpn won't connect from home")
+        later = slack.api.wait_for(
+            lambda: next((b for b in _posts(slack, dm) if "VPN" in blocks_text(b)
+                          and b.get("thread_ts") != first), None),
+            what="an answer in the new message's own thread")
+    assert not later.get("reply_broadcast")

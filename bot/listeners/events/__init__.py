@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.listeners import person_of, services_of
-from bot.slack.converse import converse
+from bot.slack.converse import converse, waiting_dm_thread
 from bot.slack.dedupe import repeated
 from bot.slack.home import publish_home
 from bot.slack.incoming import plain_text
@@ -67,8 +67,13 @@ def on_message(event: dict[str, Any], body: dict[str, Any], request: BoltRequest
     if repeated(services, body, request.headers):
         return
     person = person_of(context, client, event["user"])
+    broadcast = False
+    if event.get("channel_type") == "im" and not event.get("thread_ts"):
+        waiting = waiting_dm_thread(services, channel=channel, person_id=person.id)
+        if waiting is not None:
+            thread_ts, broadcast = waiting, True
     converse(services, client, person=person, channel=channel, thread_ts=thread_ts,
-             text=strip_mention(text, context.bot_user_id))
+             text=strip_mention(text, context.bot_user_id), broadcast=broadcast)
 
 
 def on_mention(event: dict[str, Any], body: dict[str, Any], request: BoltRequest,
