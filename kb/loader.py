@@ -61,8 +61,15 @@ def parse_article(
     text: str,
     categories: Iterable[str] = DEFAULT_CATEGORIES,
     languages: Iterable[str] = DEFAULT_LANGUAGES,
+    *,
+    lenient: bool = False,
 ) -> tuple[Article | None, list[LoadError], int]:
-    """One file's article (None when invalid), its errors, and the line of its ``id``."""
+    """One file's article (None when invalid), its errors, and the line of its ``id``.
+
+    ``lenient`` still reports every error but keeps an article that only lacks optional detail
+    (tags, questions, a known category or language, a body): searching someone else's folder
+    should find what it can, while ``kb check`` stays strict.
+    """
     split = _split_front_matter(path, text)
     if isinstance(split, LoadError):
         return None, [split], 1
@@ -117,27 +124,43 @@ def parse_article(
     if not body.strip():
         errors.append(LoadError(path, closing_line, "the article has no body after '---'"))
     id_line = key_lines.get("id", 1)
-    if errors:
-        return None, sorted(errors, key=lambda e: e.line), id_line
+    errors.sort(key=lambda e: e.line)
+    usable = isinstance(article_id, str) and article_id.strip() and isinstance(
+        data.get("title"), str) and data["title"].strip()
+    if errors and not (lenient and usable):
+        return None, errors, id_line
     article = Article(
-        id=article_id,
+        id=article_id.strip(),
         title=data["title"].strip(),
-        language=language,
-        category=category,
-        tags=tuple(t.strip() for t in data["tags"]),
-        questions=tuple(q.strip() for q in data["questions"]),
+        language=language if language in allowed_languages else allowed_languages[0],
+        category=category if isinstance(category, str) and category else "other",
+        tags=_strings(data.get("tags")),
+        questions=_strings(data.get("questions")),
         body=body.strip(),
         path=path,
     )
-    return article, [], id_line
+    return article, errors, id_line
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    """The non-empty strings of a list field (a lone string counts as a list of one)."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        return ()
+    kept = (str(v).strip() for v in value if isinstance(v, str | int | float))
+    return tuple(v for v in kept if v)
 
 
 def check_articles(
     root: str | Path,
     categories: Iterable[str] = DEFAULT_CATEGORIES,
     languages: Iterable[str] = DEFAULT_LANGUAGES,
+    *,
+    lenient: bool = False,
 ) -> tuple[list[Article], list[LoadError]]:
-    """Every valid article under ``root`` (recursively, ``*.md``) and every error found."""
+    """Every valid article under ``root`` (recursively, ``*.md``) and every error found
+    (``lenient``: also the articles that only lack optional detail, see ``parse_article``)."""
     root = Path(root)
     categories, languages = tuple(categories), tuple(languages)
     if not root.is_dir():
@@ -151,7 +174,8 @@ def check_articles(
         except (OSError, UnicodeDecodeError) as exc:
             errors.append(LoadError(path, 1, f"cannot read file: {exc}"))
             continue
-        article, found, id_line = parse_article(path, text, categories, languages)
+        article, found, id_line = parse_article(path, text, categories, languages,
+                                                lenient=lenient)
         errors.extend(found)
         if article is None:
             continue

@@ -86,10 +86,10 @@ def _search(args: argparse.Namespace) -> int:
         return 2
     settings = _settings(args)
     root = Path(args.kb) if args.kb else settings.faq.articles_dir
-    articles, errors = check_articles(root, categories=tuple(settings.categories))
+    articles, errors = check_articles(root, categories=tuple(settings.categories), lenient=True)
     if errors:
-        print(f"deskbot: {len(errors)} problem(s) in {_shown(root)}, invalid articles skipped;"
-              " run 'deskbot kb check'", file=sys.stderr)
+        print(f"deskbot: {len(errors)} problem(s) in {_shown(root)}; articles without an id or a"
+              " title skipped, the rest searched; run 'deskbot kb check'", file=sys.stderr)
     matcher = Matcher(articles, min_score=settings.faq.min_score)
     top = settings.faq.max_suggestions if args.top is None else args.top
 

@@ -75,3 +75,19 @@ def test_search_stdin_in_a_real_process_flushes_each_answer(tmp_path):
     assert [r["id"] for r in answer] == ["badge"]
     proc.stdin.close()
     assert proc.wait(timeout=30) == 0
+
+
+def test_search_on_a_foreign_folder_keeps_articles_that_only_lack_detail(tmp_path, capsys):
+    (tmp_path / "a.md").write_text(
+        "---\nid: impresion-lenta\ntitle: La impresión tarda muchísimo\nlanguage: es\n"
+        "category: printing\ntags: [impresora]\n---\nReinicia la cola de impresión.\n",
+        encoding="utf-8")
+    (tmp_path / "b.md").write_text(
+        "---\ntitle: No id here\nlanguage: en\ncategory: other\ntags: []\nquestions: []\n"
+        "---\nx\n", encoding="utf-8")
+    assert main(["kb", "search", "la impresora tarda mucho en imprimir", "--kb",
+                 str(tmp_path), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert [r["id"] for r in json.loads(out)] == ["impresion-lenta"]
+    assert "3 problem(s)" in err
+    assert main(["kb", "check", "--kb", str(tmp_path)]) == 1  # check stays strict
