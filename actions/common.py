@@ -22,7 +22,7 @@ def locked(uow: UnitOfWork, key: str, actor_id: int | None) -> tuple[Ticket, Per
     """
     actor = uow.people.get(actor_id) if actor_id is not None else None
     ticket = uow.tickets.get(key, lock=True)
-    return ticket, actor  # type: ignore[return-value]
+    return ticket, actor  # type: ignore[return-value]  # None only where the caller allows it
 
 
 def touch(ticket: Ticket, at: datetime) -> None:

@@ -9,6 +9,7 @@ the templates keeps its formatting; ``plain`` (console, email) escapes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -40,7 +41,7 @@ def escape_mrkdwn(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _finalize_for(flavour: str):  # type: ignore[no-untyped-def]
+def _finalize_for(flavour: str) -> Callable[[Any], Any]:
     """Escape every interpolated value once, for its flavour.
 
     In mrkdwn the environment autoescapes, and this returns ``Markup`` so Jinja's HTML escaping

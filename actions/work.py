@@ -8,6 +8,8 @@ written.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from actions import sla_clock
 from actions.access import STAFF, is_staff, require_party, require_staff
 from actions.common import locked, now, touch, view
@@ -24,7 +26,7 @@ from store.uow import UnitOfWork
 ESCALATION = {"L1": "L2", "L2": "L3"}
 
 
-def _first_response(ticket: Ticket, actor: Person, at) -> None:  # type: ignore[no-untyped-def]
+def _first_response(ticket: Ticket, actor: Person, at: datetime) -> None:
     """The first thing staff says that the requester can see stops the first-response clock."""
     if ticket.first_response_at is None and is_staff(actor) and actor.id != ticket.requester_id:
         ticket.first_response_at = at
@@ -200,7 +202,7 @@ def set_pending(uow: UnitOfWork, *, key: str, actor_id: int, question: str) -> T
         return view(uow, ticket)
 
 
-def _resume(uow: UnitOfWork, ticket: Ticket, actor: Person | None, at) -> None:  # type: ignore[no-untyped-def]
+def _resume(uow: UnitOfWork, ticket: Ticket, actor: Person | None, at: datetime) -> None:
     ticket.status = check_transition(ticket.status, Status.IN_PROGRESS, key=ticket.key).value
     sla_clock.resume(ticket, at, sla_clock.calendar_of(uow))
     uow.events.append(ticket, "resumed", actor=actor, at=at, payload={"status": ticket.status})

@@ -11,8 +11,16 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from bot.cli.common import services_from
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from actions.outbox import Deliverer
+    from actions.services import Services
+    from actions.settings import Settings
 
 HELP = {
     "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-...): Slack app settings > OAuth & "
@@ -33,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.set_defaults(func=cmd_run)
 
 
-def missing_credentials(settings) -> list[str]:  # type: ignore[no-untyped-def]
+def missing_credentials(settings: Settings) -> list[str]:
     """What the environment lacks for its mode (Socket Mode when an app token is set)."""
     missing = [] if settings.slack_bot_token else ["SLACK_BOT_TOKEN"]
     if not settings.slack_app_token and not settings.slack_signing_secret:
@@ -54,13 +62,13 @@ def explain(missing: list[str]) -> str:
     return "\n".join(lines)
 
 
-def process_deliverers(services, client):  # type: ignore[no-untyped-def]
+def process_deliverers(services: Services, client: WebClient) -> dict[str, Deliverer]:
     """Every channel this process delivers the outbox to: Slack, and email unless turned off
     (``DESKBOT_SMTP_HOST=off``), so people without a Slack id are still told."""
     from bot.email import email_deliverer_from_env
     from bot.slack.deliver import deliverers
 
-    found: dict = dict(deliverers(services, client))
+    found: dict[str, Deliverer] = dict(deliverers(services, client))
     email = email_deliverer_from_env(services)
     if email is not None:
         found["email"] = email

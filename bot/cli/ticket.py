@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from actions.intake import security_record
 from actions.queries import list_tickets, show_ticket
+from actions.services import Services
 from actions.views import TicketView
 from bot.cli.common import fail, print_json, print_table, services_from
 from store.errors import DeskError
@@ -35,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     hist.set_defaults(func=cmd_history)
 
 
-def _show_dict(services, ticket: TicketView) -> dict:  # type: ignore[no-untyped-def]
+def _show_dict(services: Services, ticket: TicketView) -> dict[str, Any]:
     data = ticket.to_dict()
     data.pop("history", None)
     data["sla"] = _sla(services, ticket)
@@ -47,7 +49,7 @@ def _show_dict(services, ticket: TicketView) -> dict:  # type: ignore[no-untyped
     return data
 
 
-def _sla(services, ticket: TicketView) -> dict:  # type: ignore[no-untyped-def]
+def _sla(services: Services, ticket: TicketView) -> dict[str, Any]:
     """Where the ticket stands against its SLA right now (see ``deskbot sla show``)."""
     from actions.common import now
     from actions.sla import sla_status
@@ -57,7 +59,7 @@ def _sla(services, ticket: TicketView) -> dict:  # type: ignore[no-untyped-def]
                       now(), timezone=ticket.requester.timezone).to_dict()
 
 
-def _sla_lines(sla: dict) -> list[str]:  # type: ignore[type-arg]
+def _sla_lines(sla: dict[str, Any]) -> list[str]:
     from actions.sla import describe_left
 
     lines = []
