@@ -40,11 +40,19 @@ def converse(services: Services, client: WebClient, *, person: PersonView, chann
     return replies
 
 
-def waiting_dm_thread(services: Services, *, channel: str, person_id: int) -> str | None:
-    """The thread of this DM where the bot recently asked the person something still unanswered.
+#: Questions whose answer is free text: whatever the person writes next answers them.
+FREE_TEXT_ANSWERS = frozenset({"survey_comment", "security", "description"})
+#: Otherwise only a yes or a no ("sí", "no funcionó") answers the question left in the thread.
+ANSWER_INTENTS = frozenset({"affirm", "deny"})
 
-    People often answer a DM outside the thread ("sí", "2", a survey comment). Without this the
-    answer would start a new conversation that knows nothing of the question.
+
+def waiting_dm_thread(services: Services, *, channel: str, person_id: int, text: str,
+                      ) -> str | None:
+    """The thread of this DM where the bot recently asked something this message answers.
+
+    People often answer a DM outside the thread ("sí", "no funcionó", a survey comment).
+    Without this the answer would start a new conversation that knows nothing of the question.
+    A message that is not an answer (a new problem) still starts its own thread.
     """
     from actions.common import now
 
@@ -56,9 +64,14 @@ def waiting_dm_thread(services: Services, *, channel: str, person_id: int) -> st
                    Conversation.updated_at >= now() - DM_FOLLOW_UP)
             .order_by(Conversation.updated_at.desc()).limit(1)
         ).first()
-        if row is None or not ((row.state or {}).get("slots") or {}).get("awaiting"):
-            return None
-        return row.ref.split(":", 1)[1]
+        awaiting = ((row.state or {}).get("slots") or {}).get("awaiting") if row else None
+        ref = row.ref if row else ""
+    if not awaiting:
+        return None
+    if awaiting not in FREE_TEXT_ANSWERS and (
+            services.interpreter.parse(text)["intent"]["name"] not in ANSWER_INTENTS):
+        return None
+    return ref.split(":", 1)[1]
 
 
 def post_replies(client: WebClient, *, channel: str, thread_ts: str,

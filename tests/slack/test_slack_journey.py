@@ -170,3 +170,14 @@ def test_a_new_dm_long_after_is_a_new_conversation(slack: Harness) -> None:
                           and b.get("thread_ts") != first), None),
             what="an answer in the new message's own thread")
     assert not later.get("reply_broadcast")
+
+
+def test_a_new_problem_written_in_the_dm_starts_its_own_thread(slack: Harness) -> None:
+    dm = "DUEMMA"
+    slack.dm("UEMMA", "my laptop is super slow since this morning")
+    first = _stored(slack, dm, "Open a ticket")["thread_ts"]
+    slack.dm("UEMMA", "also the vpn won't connect from home")
+    vpn = slack.api.wait_for(
+        lambda: next((b for b in _posts(slack, dm) if "VPN" in blocks_text(b)), None),
+        what="suggestions for the new problem")
+    assert vpn["thread_ts"] != first and not vpn.get("reply_broadcast")

@@ -68,12 +68,13 @@ def on_message(event: dict[str, Any], body: dict[str, Any], request: BoltRequest
         return
     person = person_of(context, client, event["user"])
     broadcast = False
+    text = strip_mention(text, context.bot_user_id)
     if event.get("channel_type") == "im" and not event.get("thread_ts"):
-        waiting = waiting_dm_thread(services, channel=channel, person_id=person.id)
+        waiting = waiting_dm_thread(services, channel=channel, person_id=person.id, text=text)
         if waiting is not None:
             thread_ts, broadcast = waiting, True
     converse(services, client, person=person, channel=channel, thread_ts=thread_ts,
-             text=strip_mention(text, context.bot_user_id), broadcast=broadcast)
+             text=text, broadcast=broadcast)
 
 
 def on_mention(event: dict[str, Any], body: dict[str, Any], request: BoltRequest,
