@@ -81,6 +81,7 @@ class Messages:
         self.env.filters["mention"] = self._mention
         self.env.filters["quote"] = self._quote
         self.env.filters["when"] = self._when
+        self.env.filters["date"] = self._date
 
     @staticmethod
     def language(lang: str | None) -> str:
@@ -137,6 +138,19 @@ class Messages:
         except (ZoneInfoNotFoundError, ValueError):
             zone = ZoneInfo("UTC")
         return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+    def _date(self, value: datetime | str | None, tz: str | None = "UTC") -> str:
+        """An instant every reader sees in their own time zone: Slack's date token in mrkdwn
+        (``<!date^…|fallback>``), the ``when`` format in ``tz`` elsewhere."""
+        if value is None or value == "":
+            return ""
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        fallback = self._when(value, tz)
+        if self.flavour != "mrkdwn":
+            return fallback
+        stamp = int(value.timestamp())
+        return Safe(f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{escape_mrkdwn(fallback)}>")
 
     def _quote(self, text: str) -> str:
         body = escape_mrkdwn(text) if self.flavour == "mrkdwn" else text

@@ -8,6 +8,7 @@ acted is never told about their own action, and internal events never reach the 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from store.models import Event, OutboxMessage, Person, Ticket
@@ -57,7 +58,15 @@ def ticket_context(ticket: Ticket) -> dict[str, Any]:
         "requester": ticket.requester.name if ticket.requester else None,
         "assignee": ticket.assignee.name if ticket.assignee else None,
         "resolution": ticket.resolution,
+        "response_due_at": _iso(ticket.response_due_at),
+        "resolution_due_at": _iso(ticket.resolution_due_at),
+        "first_response_at": _iso(ticket.first_response_at),
+        "paused_at": _iso(ticket.paused_at),
     }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def queue_notifications(uow: UnitOfWork) -> None:

@@ -48,10 +48,19 @@ def _save(services: Services, key: str, state: dict[str, Any]) -> None:
 
 
 def snapshot(services: Services, key: str) -> dict[str, Any] | None:
-    """The ticket as the card shows it (same shape as an outbox context's ``ticket``)."""
+    """The ticket as the card shows it (an outbox context's ``ticket``, plus whether a target
+    is already missed, so a breach notice re-renders the card with its flag)."""
     with services.session_factory() as session:
         ticket = session.scalar(select(Ticket).where(Ticket.key == key))
-        return ticket_context(ticket) if ticket else None
+        if ticket is None:
+            return None
+        context = ticket_context(ticket)
+        now = utcnow()
+        context["sla_breached"] = ticket.paused_at is None and (
+            (ticket.first_response_at is None and ticket.response_due_at is not None
+             and ticket.response_due_at < now)
+            or (ticket.resolution_due_at is not None and ticket.resolution_due_at < now))
+        return context
 
 
 def team_channel(services: Services, team: str | None) -> str:

@@ -25,13 +25,15 @@ from slack_sdk.errors import SlackApiError
 from actions.outbox import DeliveryError, OutboxItem
 from actions.services import Services
 from bot.blocks import fallback_text, sections, to_dicts
-from bot.slack.cards import refresh_card, show_card, snapshot
+from bot.slack.cards import card_state, refresh_card, show_card, snapshot
 from bot.slack.closure import closure_blocks
 from bot.slack.text import split_ref
 from store.models import Person, Ticket
 
 log = logging.getLogger(__name__)
 METADATA_TYPE = "deskbot_notice"
+#: Team notices that the whole channel should see, not only those who follow the card's thread.
+BROADCAST = frozenset({"sla_breach", "escalated"})
 PERMANENT = frozenset({
     "channel_not_found", "user_not_found", "account_inactive", "not_in_channel", "is_archived",
     "user_disabled", "cannot_dm_bot", "invalid_blocks", "msg_too_long", "msg_blocks_too_long",
@@ -87,11 +89,20 @@ class SlackDeliverer:
 
     # --- recipients ------------------------------------------------------------------------
     def _team(self, item: OutboxItem) -> None:
+        """The card in the team's channel shows the change; anything more than a new ticket
+        (an SLA warning, a breach, a reopening ...) is also said under the card, and the
+        urgent ones are broadcast to the channel."""
         ticket = snapshot(self.services, item.ticket_key or "") or item.context.get("ticket")
         if not ticket:
             raise DeliveryError("ticket_not_found", retryable=False)
-        if not show_card(self.services, self.client, ticket) and item.template == "routed":
-            raise DeliveryError("no_triage_channel", retryable=False)
+        if not show_card(self.services, self.client, ticket):
+            if item.template == "routed":
+                raise DeliveryError("no_triage_channel", retryable=False)
+            return  # no triage channel: the assignee and the leads are told directly
+        card = card_state(self.services, ticket["key"])
+        if item.template != "routed" and card:
+            self._post(item, card["channel"], thread_ts=card["ts"],
+                       broadcast=item.template in BROADCAST)
 
     def _thread(self, item: OutboxItem) -> None:
         closure = item.template == "resolved"
@@ -110,7 +121,7 @@ class SlackDeliverer:
 
     # --- helpers ---------------------------------------------------------------------------
     def _post(self, item: OutboxItem, channel: str, *, thread_ts: str | None = None,
-              closure: bool = False) -> None:
+              closure: bool = False, broadcast: bool = False) -> None:
         if item.attempts > 1 and self._already_posted(item.key, channel, thread_ts):
             return
         text = self._render(item)
@@ -120,6 +131,7 @@ class SlackDeliverer:
         self.client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, text=fallback_text(text),
             blocks=to_dicts(blocks), unfurl_links=False, unfurl_media=False,
+            reply_broadcast=broadcast and thread_ts is not None,
             metadata={"event_type": METADATA_TYPE, "event_payload": {"key": item.key}})
 
     def _render(self, item: OutboxItem) -> str:

@@ -171,3 +171,31 @@ def test_mention_in_a_channel_is_answered_in_its_thread_and_chatter_is_ignored(
     assert all(c.body["thread_ts"] == "1800000001.000100" for c in posts)
     assert slack.ticket("INC-1").channel_ref == "CHELP:1800000001.000100"
     assert len(posts) == 2
+
+
+def test_card_shows_due_times_and_a_breach_is_said_under_it(slack: Harness) -> None:
+    import time_machine
+
+    from actions.sweep import sweep
+
+    ticket = slack.open_ticket(slack.cast.carlos, "La impresora del piso 3 no imprime",
+                               category="hardware", ref="DUCARLOS:1800000000.000001")
+    slack.deliver()
+    card = slack.api.wait_for(lambda: (slack.api.messages.get(TRIAGE["L1"]) or [None])[0],
+                              what="card")
+    text = blocks_text(card)
+    due = int(ticket.response_due_at.timestamp())
+    assert f"<!date^{due}^" in text and "Primera respuesta antes de" in text
+    assert "SLA vencido" not in text
+
+    # Nobody answered in time: the sweep sends the breach and escalates the ticket to L2.
+    with time_machine.travel(ticket.response_due_at + timedelta(minutes=1), tick=False):
+        sweep(slack.services)
+        slack.deliver()
+    l2_card = slack.api.wait_for(lambda: (slack.api.messages.get(TRIAGE["L2"]) or [None])[0],
+                                 what="the card in L2's channel")
+    assert "SLA vencido" in blocks_text(l2_card)
+    said = [c.body for c in slack.api.calls_to("chat.postMessage")
+            if c.body.get("channel") == TRIAGE["L2"] and c.body.get("thread_ts") == l2_card["ts"]]
+    assert said and all(body.get("reply_broadcast") for body in said)
+    assert any(ticket.key in blocks_text(body) for body in said)
