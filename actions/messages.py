@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, Undefined
 from markupsafe import Markup
 
 from store.errors import DeskError
@@ -103,7 +103,7 @@ class Messages:
         group, _, macro = name.partition(".")
         try:
             return hasattr(self._module(group, self.language(lang)), macro)
-        except Exception:  # noqa: BLE001 - a missing file simply means "no such message"
+        except TemplateNotFound:  # a missing file simply means "no such message"
             return False
 
     def error(self, error: DeskError, lang: str | None) -> str:

@@ -9,7 +9,7 @@ from store.errors import InvalidInput
 
 #: Longest comment, note or description kept (a pasted log fits; a flood does not).
 MAX_TEXT = 8000
-TITLE_LENGTH = 120
+TITLE_LENGTH = 80  # fits a queue line and a Slack notification preview
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
