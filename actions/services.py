@@ -6,6 +6,7 @@ action server) and handed down; nothing here runs at import time.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ class Services:
     plain: Messages = field(default_factory=lambda: Messages("plain"))
     _lazy: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _outbox_callbacks: list[Callable[[], None]] = field(default_factory=list)
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work that also queues notifications for what it commits, and lends
@@ -36,7 +38,19 @@ class Services:
         uow = UnitOfWork(self.session_factory)
         uow.working_time = calendar_for(self.settings.sla)
         uow.before_commit(queue_notifications)
+        uow.after_commit(self._wake_delivery)
         return uow
+
+    def on_outbox(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after every commit that queued outbound messages, so a delivery
+        worker can send them at once instead of at its next tick."""
+        self._outbox_callbacks.append(callback)
+
+    def _wake_delivery(self, uow: UnitOfWork) -> None:
+        if uow.outbox.queued:
+            uow.outbox.queued = 0
+            for callback in list(self._outbox_callbacks):
+                callback()
 
     def _get(self, name: str, build: Any) -> Any:
         with self._lock:

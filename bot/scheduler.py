@@ -20,7 +20,9 @@ one at a time per job (``max_instances=1``) and collapse missed runs into one (`
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,13 +48,23 @@ def run_sweep(services: Any) -> None:
         log.exception("SLA sweep failed")
 
 
-def run_outbox(services: Any, deliverers: Mapping[str, Deliverer]) -> None:
-    """Job body: deliver what is due, in batches, until nothing more is due right now."""
+def run_outbox(services: Any, deliverers: Mapping[str, Deliverer],
+               wanted: threading.Event | None = None) -> None:
+    """Job body: deliver what is due, in batches, until nothing more is due right now.
+
+    ``wanted`` is set by commits that queued messages; a commit that lands while this run is
+    under way (its wake-up is then skipped: one instance at a time) makes the run go round again.
+    """
     try:
-        for _ in range(50):  # at most 5,000 messages per run, then let the next run continue
-            report = deliver_due(services, deliverers, limit=100)
-            if report.claimed < 100:
-                break
+        while True:
+            if wanted is not None:
+                wanted.clear()
+            for _ in range(50):  # at most 5,000 messages per round, then let the next continue
+                report = deliver_due(services, deliverers, limit=100)
+                if report.claimed < 100:
+                    break
+            if wanted is None or not wanted.is_set():
+                return
     except Exception:  # noqa: BLE001 - the next run tries again
         log.exception("outbox delivery failed")
 
@@ -62,7 +74,8 @@ def intervals(services: Any) -> dict[str, float]:
     return {name: float(raw.get(name, default)) for name, default in DEFAULT_INTERVALS.items()}
 
 
-def build_scheduler(services: Any, deliverers: Mapping[str, Deliverer]) -> BackgroundScheduler:
+def build_scheduler(services: Any, deliverers: Mapping[str, Deliverer],
+                    wanted: threading.Event | None = None) -> BackgroundScheduler:
     """The scheduler with both jobs added, not started (tests inspect it)."""
     every = intervals(services)
     scheduler = BackgroundScheduler(
@@ -73,9 +86,20 @@ def build_scheduler(services: Any, deliverers: Mapping[str, Deliverer]) -> Backg
     scheduler.add_job(run_sweep, "interval", seconds=every["sweep_seconds"], args=(services,),
                       id=SWEEP_JOB, name="SLA sweep and reminders", replace_existing=True)
     scheduler.add_job(run_outbox, "interval", seconds=every["outbox_seconds"],
-                      args=(services, dict(deliverers)), id=OUTBOX_JOB,
+                      args=(services, dict(deliverers), wanted), id=OUTBOX_JOB,
                       name="outbox delivery", replace_existing=True)
     return scheduler
+
+
+def _deliver_soon(scheduler: BackgroundScheduler, wanted: threading.Event) -> None:
+    """Bring the outbox job forward: a change was just committed with messages to send."""
+    from apscheduler.jobstores.base import JobLookupError
+    from apscheduler.schedulers import SchedulerNotRunningError
+
+    wanted.set()  # seen by a run already under way
+    # Shutting down: whichever process runs next delivers it.
+    with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
+        scheduler.modify_job(OUTBOX_JOB, next_run_time=now())
 
 
 def start_scheduler(services: Any, deliverers: Mapping[str, Deliverer]) -> BackgroundScheduler:
@@ -84,12 +108,14 @@ def start_scheduler(services: Any, deliverers: Mapping[str, Deliverer]) -> Backg
     Both jobs also run once right away, so a restarted process delivers what a killed one left
     behind without waiting for the first interval.
     """
-    scheduler = build_scheduler(services, deliverers)
+    wanted = threading.Event()
+    scheduler = build_scheduler(services, deliverers, wanted)
     scheduler.start()
     for job_id in (OUTBOX_JOB, SWEEP_JOB):
         job = scheduler.get_job(job_id)
         if job is not None:
             job.modify(next_run_time=now())
+    services.on_outbox(lambda: _deliver_soon(scheduler, wanted))
     log.info("scheduler started: %s", ", ".join(j.id for j in scheduler.get_jobs()))
     return scheduler
 

@@ -290,6 +290,8 @@ class SurveyRepository:
 class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        #: Messages queued in this unit of work (after-commit hooks wake the delivery worker).
+        self.queued = 0
 
     def add(self, message: OutboxMessage) -> OutboxMessage:
         """Queue a message; a second message with the same key is ignored (idempotent)."""
@@ -300,4 +302,5 @@ class OutboxRepository:
             return existing
         self.session.add(message)
         self.session.flush()
+        self.queued += 1
         return message

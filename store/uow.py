@@ -28,6 +28,7 @@ class UnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
         self._hooks: list[Callable[[UnitOfWork], None]] = []
+        self._after: list[Callable[[UnitOfWork], None]] = []
         self.session: Session | None = None
         #: The working-time calendar the SLA clock counts in, lent by the composition root
         #: (``actions.services.Services.uow``); None means round the clock.
@@ -36,6 +37,10 @@ class UnitOfWork:
     def before_commit(self, hook: Callable[[UnitOfWork], None]) -> None:
         """Run ``hook(uow)`` inside the transaction, just before each commit."""
         self._hooks.append(hook)
+
+    def after_commit(self, hook: Callable[[UnitOfWork], None]) -> None:
+        """Run ``hook(uow)`` once a commit has succeeded (never for a rolled-back transaction)."""
+        self._after.append(hook)
 
     def __enter__(self) -> Self:
         if self.session is not None:
@@ -68,6 +73,8 @@ class UnitOfWork:
         for hook in self._hooks:
             hook(self)
         self.session.commit()
+        for hook in self._after:
+            hook(self)
 
     def rollback(self) -> None:
         assert self.session is not None

@@ -49,3 +49,25 @@ def test_a_started_desk_delivers_what_is_waiting_right_away(sqlite_services, set
         scheduler.shutdown(wait=True)
     assert slack.keys == [rows(sqlite_services)[0].key]
     assert rows(sqlite_services)[0].status == "delivered"
+
+
+def test_a_commit_with_messages_is_delivered_without_waiting_for_the_next_tick(
+        sqlite_services, settings):
+    """With an hour between ticks, only the wake-up after the commit can deliver it."""
+    from actions import work
+
+    sqlite_services.settings.raw["scheduler"] = {"outbox_seconds": 3600, "sweep_seconds": 3600}
+    cast = add_cast(sqlite_services)
+    slack = Signal()  # the team's card is Slack; the requester opened it in the console
+    scheduler = start_scheduler(sqlite_services, {"slack": slack, "console": slack})
+    try:
+        key = open_one(sqlite_services, cast, settings)  # the first tick runs at start
+        assert slack.done.wait(timeout=30)
+        slack.done.clear()
+        work.claim(sqlite_services.uow(), key=key, actor_id=cast.ana.id)
+        assert slack.done.wait(timeout=30)
+    finally:
+        scheduler.shutdown(wait=True)
+        del sqlite_services.settings.raw["scheduler"]
+    assert any(k.startswith("event:") for k in slack.keys)
+    assert {r.status for r in rows(sqlite_services)} == {"delivered"}
