@@ -29,6 +29,7 @@ class Call:
     body: dict[str, Any]
     headers: dict[str, str]
     at: float = field(default_factory=time.monotonic)
+    path: str = ""
 
 
 @dataclass
@@ -152,7 +153,7 @@ class SlackStandIn:
         else:
             method = path.split("?")[0].removeprefix("/api/")
         with self._changed:
-            self.calls.append(Call(method, body, headers))
+            self.calls.append(Call(method, body, headers, path=path))
             self._changed.notify_all()
             failure = self._next_failure(method)
         if failure is not None:
@@ -193,6 +194,8 @@ class SlackStandIn:
                        "thread_ts": body.get("thread_ts"), "metadata": body.get("metadata")}
             with self._lock:
                 stored = self.messages.setdefault(channel, [])
+                if method == "chat.update" and not any(m["ts"] == ts for m in stored):
+                    return {"ok": False, "error": "message_not_found"}  # e.g. an ephemeral one
                 if method == "chat.update":
                     stored[:] = [message if m["ts"] == ts else m for m in stored]
                 else:
