@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
@@ -31,12 +31,15 @@ TEAMS = ("L1", "L2", "L3")
 
 
 def _where(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
-    """(channel, message ts, thread ts) of the message holding the clicked button."""
+    """(channel, message ts, thread ts) of the message holding the clicked button.
+
+    A click in an ephemeral message comes without ``message``: only the container says where.
+    """
     message = body.get("message") or {}
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id")
-    ts = message.get("ts") or (body.get("container") or {}).get("message_ts")
-    return channel, ts, message.get("thread_ts") or ts
+    container = body.get("container") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+    ts = message.get("ts") or container.get("message_ts")
+    return channel, ts, message.get("thread_ts") or container.get("thread_ts") or ts
 
 
 def _ephemeral(client: WebClient, body: dict[str, Any], text: str) -> None:
@@ -51,11 +54,13 @@ def _without_buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def on_suggestion(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                  context: BoltContext, client: WebClient) -> None:
+                  context: BoltContext, client: WebClient, respond: Respond) -> None:
     ack()
     channel, ts, thread_ts = _where(body)
     person = person_of(context, client, body["user"]["id"])
-    if channel and ts:  # one answer per suggestion message: its buttons go away
+    if (body.get("container") or {}).get("is_ephemeral"):  # chat.update cannot edit those
+        respond(delete_original=True)
+    elif channel and ts:  # one answer per suggestion message: its buttons go away
         message = body.get("message") or {}
         client.chat_update(channel=channel, ts=ts, text=message.get("text") or " ",
                            blocks=_without_buttons(message))
