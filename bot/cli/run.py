@@ -90,6 +90,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # APScheduler logs every run of every job at INFO (the outbox runs every 2 s): its warnings
+    # and errors (a missed run, a failed job) are what an operator needs from it.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     from bot.app import create_app
     from bot.scheduler import start_scheduler
     from bot.slack.client import make_client
