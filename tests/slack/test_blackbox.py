@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,9 @@ from urllib.parse import urlencode
 
 import pytest
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import create_engine, text
 
+from tests.conftest import PG_SERVER, _worker
 from tests.slack.conftest import blocks_text
 from tests.slack.stand_in import BOT_ID, BOT_USER_ID, TEAM_ID, SlackStandIn, slack_user
 
@@ -281,9 +285,35 @@ def button(message: dict[str, Any], value_start: str) -> tuple[dict[str, Any], s
     raise AssertionError(f"no button {value_start!r} in {json.dumps(message)[:400]}")
 
 
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+@contextmanager
+def database(kind: str, tmp: Path) -> Iterator[str]:
+    """A new empty database: a SQLite file, or a PostgreSQL database of this test process."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp / 'desk.db'}"
+        return
+    name = f"deskbot_blackbox_{_worker()}"
+    admin = create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def desk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+         ) -> Iterator[Desk]:
     tmp = tmp_path_factory.mktemp("blackbox")
+    with database(request.param, tmp) as url:
+        yield from _running(tmp, url)
+
+
+def _running(tmp: Path, database_url: str) -> Iterator[Desk]:
     api = SlackStandIn({
         "UCARLOS": slack_user("UCARLOS", "Carlos Gómez", email="carlos@example.com",
                               tz="America/Mexico_City", locale="es-LA"),
@@ -296,7 +326,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
            if not k.startswith(("SLACK_", "DESKBOT_"))}
     env.update({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
                 "DESKBOT_SLACK_API_URL": api.url,
-                "DESKBOT_DATABASE_URL": f"sqlite:///{tmp / 'desk.db'}",
+                "DESKBOT_DATABASE_URL": database_url,
                 "DESKBOT_SMTP_HOST": "off", "PYTHONUNBUFFERED": "1"})
     running = Desk(api, env, tmp / "deskbot-run.log")
     try:
@@ -309,6 +339,11 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     finally:
         running.stop()
         api.stop()
+    # A graceful stop: uvicorn finishes, then re-raises the SIGTERM it caught (exit -15).
+    assert running.process is not None
+    assert running.process.returncode in (0, -signal.SIGTERM), running.stderr()
+    assert "Finished server process" in running.stderr()
+    assert "Traceback" not in running.stderr()
 
 
 @pytest.fixture(autouse=True)
@@ -462,8 +497,50 @@ def test_ticket_command_and_the_outbox_delivered_by_the_running_process(desk: De
     assert _respond(desk, hook, wait=True)["response_type"] == "ephemeral"
     told = desk.wait_post("DUPEDRO", thread, "modelo de impresora", timeout=10)
     assert "<!here>" not in json.dumps(told, ensure_ascii=False)
-    shown = desk.ticket(key)
-    assert shown["status"] in ("in_progress", "pending", "open")
+    # The employee answers in the thread: a comment on the ticket.
+    desk.dm("UPEDRO", "Es una HP LaserJet del segundo piso", thread_ts=thread)
+
+    def commented() -> bool:
+        history = json.loads(desk.cli("ticket", "history", key, "--json"))
+        return any("LaserJet" in json.dumps(e, ensure_ascii=False) for e in history)
+
+    _eventually(commented, "the answer recorded as a comment")
+
+
+def test_app_home_and_its_button(desk: Desk) -> None:
+    home = {"id": "VHOMECARLOS", "team_id": TEAM_ID, "type": "home", "blocks": [],
+            "private_metadata": "", "callback_id": "", "state": {"values": {}}, "hash": "1.a",
+            "title": {"type": "plain_text", "text": "View Title"}, "root_view_id": "VHOMECARLOS",
+            "app_id": APP_ID, "external_id": "", "app_installed_team_id": TEAM_ID,
+            "bot_id": BOT_ID}
+    published = len(desk.api.calls_to("views.publish"))
+    assert desk.event({"type": "app_home_opened", "user": "UCARLOS", "channel": "DUCARLOS",
+                       "tab": "messages", "event_ts": f"{time.time():.6f}"}).status == 200
+    assert desk.event({"type": "app_home_opened", "user": "UCARLOS", "channel": "DUCARLOS",
+                       "tab": "home", "view": home, "event_ts": f"{time.time():.6f}"},
+                      ).status == 200
+    view = desk.api.wait_calls("views.publish", published + 1)[-1].body
+    assert view["user_id"] == "UCARLOS"
+    assert len(desk.api.calls_to("views.publish")) == published + 1  # not for the messages tab
+    element, block_id = next((e, b.get("block_id", "")) for b in view["view"]["blocks"]
+                             for e in b.get("elements") or [] if e.get("type") == "button")
+    opened = len(desk.api.calls_to("views.open"))
+    assert desk.interact({
+        "type": "block_actions", "user": _user("UCARLOS"),
+        "container": {"type": "view", "view_id": "VHOMECARLOS"}, "view": home,
+        "state": {"values": {}},
+        "actions": [{"action_id": element["action_id"], "block_id": block_id,
+                     "text": element["text"], "value": element.get("value"), "type": "button",
+                     "action_ts": f"{time.time():.6f}"}]}).status == 200
+    assert desk.api.wait_calls("views.open", opened + 1)[-1].body["view"]["callback_id"] == \
+        "ticket_form"
+
+
+def _eventually(condition: Any, what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
 
 
 def _respond(desk: Desk, hook: str, wait: bool = False) -> dict[str, Any] | None:
@@ -557,3 +634,9 @@ def test_what_is_not_an_event_and_what_is_not_from_slack(desk: Desk) -> None:
     assert not desk.posts("DUJOE", json.loads(event)["event"]["ts"])
     with urllib.request.urlopen(f"{desk.url}/healthz", timeout=5) as answer:
         assert answer.status == 200
+
+
+def test_the_log_is_not_flooded_by_timer_ticks(desk: Desk) -> None:
+    """The outbox job runs every 2 s from startup: one log line per run would bury the rest."""
+    _eventually(lambda: "scheduler started" in desk.stderr(), "the scheduler")
+    assert "Running job" not in desk.stderr() and "executed successfully" not in desk.stderr()
