@@ -36,6 +36,21 @@ def services_middleware(services: Services) -> Callable[..., Any]:
     return middleware
 
 
+def rate_limited_middleware(body: dict[str, Any], next: Callable[[], BoltResponse],  # noqa: A002
+                            ) -> BoltResponse:
+    """``app_rate_limited``: Slack is dropping this workspace's events (over 30,000 an hour).
+
+    No listener can do anything about it, but an operator must hear of it: a warning in the log,
+    and a 200 so Slack does not count it as a failed delivery.
+    """
+    if body.get("type") == "app_rate_limited":
+        log.warning("Slack is rate limiting events to this app (team %s, since minute %s): "
+                    "events are being dropped", body.get("team_id"),
+                    body.get("minute_rate_limited"))
+        return BoltResponse(status=200, body="")
+    return next()
+
+
 def create_app(services: Services, *, client: WebClient | None = None,
                signing_secret: str | None = None, socket_mode: bool = False,
                workers: int = 16) -> App:
@@ -61,6 +76,7 @@ def create_app(services: Services, *, client: WebClient | None = None,
                                              thread_name_prefix="slack-listener"),
         logger=logging.getLogger("bot.slack.bolt"),
     )
+    app.use(rate_limited_middleware)
     app.use(services_middleware(services))
     register_all(app)
     app.error(make_error_handler(services))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from typing import Any
+
+import pytest
 
 from tests.slack.conftest import Harness, blocks_text
 
@@ -47,3 +51,13 @@ def test_button_in_an_ephemeral_message_works_in_its_thread(slack: Harness) -> N
     assert gone.get("delete_original") is True
     assert not [c for c in slack.api.calls_to("chat.update")
                 if c.body.get("ts") == "1800000999.000001"]
+
+
+def test_app_rate_limited_is_acknowledged_and_logged(slack: Harness,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.app")
+    answer = slack.post(json.dumps({"token": "legacy", "type": "app_rate_limited",
+                                    "team_id": "T0DESK", "minute_rate_limited": 1518467820,
+                                    "api_app_id": "A0DESK"}), "application/json")
+    assert answer.status == 200
+    assert "rate limiting events" in caplog.text and "T0DESK" in caplog.text
