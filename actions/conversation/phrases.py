@@ -42,6 +42,10 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+#: Emoji written as chat shortcodes (``:tada:``, ``:+1:``, ``:skin-tone-2:``).
+_SHORTCODE = re.compile(r":[a-z0-9_+\-]+:", re.IGNORECASE)
+
+
 def has_words(text: str) -> bool:
-    """False for emoji-only or punctuation-only messages."""
-    return any(ch.isalnum() for ch in text)
+    """False for emoji-only or punctuation-only messages (shortcodes like ``:tada:`` included)."""
+    return any(ch.isalnum() for ch in _SHORTCODE.sub(" ", text))

@@ -93,6 +93,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     # APScheduler logs every run of every job at INFO (the outbox runs every 2 s): its warnings
     # and errors (a missed run, a failed job) are what an operator needs from it.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Bolt logs a refused request's whole body at INFO: what employees wrote stays out of logs.
+    logging.getLogger("slack_bolt").setLevel(logging.WARNING)
     from bot.app import create_app
     from bot.scheduler import start_scheduler
     from bot.slack.client import make_client

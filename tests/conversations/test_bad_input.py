@@ -41,6 +41,8 @@ def test_emoji_only_gets_help_in_the_persons_language(desk: Services, people: Ca
     before = counts(desk)
     assert "I'm the IT support assistant" in say(desk, people.emma.id, "😀🙏🔥")
     assert "Soy el asistente de soporte de TI" in say(desk, people.carlos.id, "👍👍")
+    # Slack writes emoji as shortcodes: ":tada:" is not the word "tada", nor a goodbye.
+    assert "I'm the IT support assistant" in say(desk, people.emma.id, ":tada: 🎉 :+1:")
     after = counts(desk)
     assert {k: v for k, v in after.items() if k != "conversations"} == \
         {k: v for k, v in before.items() if k != "conversations"}
