@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -94,29 +95,39 @@ def _post(url: str, body: dict[str, Any]) -> dict[str, Any]:
         return json.loads(response.read())
 
 
-def test_rasa_sdk_action_server_serves_the_actions(desk: Services, people: Cast) -> None:
-    port = _free_port()
-    env = {**os.environ, "DESKBOT_DATABASE_URL": str(desk.engine.url),
-           "DESKBOT_CONFIG": str(ROOT / "config.yml")}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
+def _start_action_server(env: dict[str, str], log: Any) -> tuple[subprocess.Popen[bytes], int]:
+    """``python -m rasa_sdk`` on a free port, retried on another port if one was taken between
+    choosing it and binding it (tests run in parallel)."""
+    for _ in range(3):
+        port = _free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + 60
-        while True:
+        while server.poll() is None and time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
                     assert json.loads(r.read())["status"] == "ok"
-                    break
+                    return server, port
             except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("action server did not start: "
-                                + (server.stderr.read().decode()[-2000:] if server.stderr else ""))
                 time.sleep(0.2)
-        answer = _post(f"http://127.0.0.1:{port}/webhook", {
-            "next_action": "action_ticket_status", "sender_id": "UCARLOS", "domain": {},
-            "tracker": tracker(people.carlos.id, intent="ask_status", text="mis tickets")})
-        assert "No tienes tickets abiertos" in answer["responses"][0]["text"]
-    finally:
         server.terminate()
         server.wait(timeout=20)
+    log.seek(0)
+    pytest.fail("action server did not start: " + log.read().decode(errors="replace")[-2000:])
+
+
+def test_rasa_sdk_action_server_serves_the_actions(desk: Services, people: Cast,
+                                                   tmp_path: Path) -> None:
+    env = {**os.environ, "DESKBOT_DATABASE_URL": str(desk.engine.url),
+           "DESKBOT_CONFIG": str(ROOT / "config.yml")}
+    with open(tmp_path / "server.log", "w+b") as log:
+        server, port = _start_action_server(env, log)
+        try:
+            answer = _post(f"http://127.0.0.1:{port}/webhook", {
+                "next_action": "action_ticket_status", "sender_id": "UCARLOS", "domain": {},
+                "tracker": tracker(people.carlos.id, intent="ask_status", text="mis tickets")})
+            assert "No tienes tickets abiertos" in answer["responses"][0]["text"]
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
