@@ -99,6 +99,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.scheduler import start_scheduler
     from bot.slack.client import make_client
 
+    without = sorted(code for code, team in settings.teams.items() if not team.slack_channel)
+    if without:
+        logging.getLogger("deskbot").warning(
+            "teams without a triage channel in config.yml (teams.<TEAM>.slack_channel): %s; "
+            "their new tickets are only in App Home and /ticket queue", ", ".join(without))
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
     socket_mode = bool(settings.slack_app_token)
     app = create_app(services, client=client, socket_mode=socket_mode)
