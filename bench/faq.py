@@ -3,7 +3,10 @@
     python -m bench.faq [--kb DIR] [--sizes 100,1000,10000]
 
 Quality is measured on two labelled sets: ``faq_queries.yml`` (used while tuning the matcher)
-and ``faq_queries_holdout.yml`` (written before tuning and never tuned on), reported apart.
+and ``faq_queries_holdout.yml`` (written before tuning and never tuned on), reported apart, then
+on ``faq_offtopic_probe.yml``: off-topic messages built on double-meaning words ("office",
+"cuenta", "licencia") that must get no suggestion, and controls using the same words in their IT
+sense that must still find their article. ``--misses`` lists the matcher's misses on the probe.
 Baselines: rapidfuzz ``extractOne``/``extract`` with ``fuzz.WRatio`` over titles, and BM25
 (rank-bm25) over title + questions + tags + body. Baselines get their best possible rejection
 threshold on each set (an oracle), the matcher runs with the threshold from config.yml.
@@ -125,6 +128,18 @@ def quality(name: str, queries: list[Query], systems: dict[str, tuple[Ranker, fl
               f" {f.overall:8.1%}")
 
 
+def probe_misses(queries: Sequence[Query], rank: Ranker, threshold: float) -> None:
+    """Every probe message the matcher got wrong, with what it suggested (to read, not tune)."""
+    print("\n  matcher misses on the probe:")
+    for query in queries:
+        kept = [(rid, score) for rid, score in rank(query.text) if score >= threshold]
+        right = (not kept) if not query.expect else bool(kept and kept[0][0] in query.expect)
+        if not right:
+            shown = ", ".join(f"{rid} {score:g}" for rid, score in kept) or "(nothing)"
+            wanted = "/".join(sorted(query.expect)) or "nothing"
+            print(f"    [{wanted}] {query.text}\n        got: {shown}")
+
+
 def synthesise(articles: Sequence[Article], size: int, seed: int = 7) -> list[Article]:
     """``size`` articles: the real ones plus variants (reworded, with invented product names)."""
     rng = random.Random(seed)
@@ -179,6 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--kb", default=None, help="articles folder (default: from config.yml)")
     parser.add_argument("--queries", default=str(DATA / "faq_queries.yml"))
     parser.add_argument("--holdout", default=str(DATA / "faq_queries_holdout.yml"))
+    parser.add_argument("--probe", default=str(DATA / "faq_offtopic_probe.yml"))
+    parser.add_argument("--misses", action="store_true", help="list the matcher's probe misses")
     parser.add_argument("--sizes", default="100,1000,10000",
                         help="KB sizes for the latency table ('' to skip)")
     args = parser.parse_args(argv)
@@ -199,6 +216,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     holdout = load_queries(Path(args.holdout))
     quality(f"Tuning set {Path(args.queries).name}", tuning, systems)
     quality(f"Held-out set {Path(args.holdout).name} (never tuned on)", holdout, systems)
+    probe = load_queries(Path(args.probe))
+    quality(f"Double-meaning probe {Path(args.probe).name} (controls = answerable)", probe,
+            systems)
+    if args.misses:
+        probe_misses(probe, matcher_ranker(matcher), settings.faq.min_score)
     print("\n  reject = off-topic queries answered with nothing; overall = correct top-1 or"
           " correct silence.\n  Baselines use the oracle threshold t that maximises their"
           " overall score on that set.")
