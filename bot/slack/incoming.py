@@ -37,3 +37,14 @@ def plain_text(text: str | None, *, user_ids: bool = False) -> str:
         return f"{label} ({target})" if label and label != target else target
 
     return _entities(_SEQUENCE.sub(sequence, text or ""))
+
+
+def with_files(text: str, files: list[dict[str, object]] | None) -> str:
+    """The message's text followed by one line per shared file (a screenshot of an error is how
+    many people report it), so the file reaches the ticket as part of the comment."""
+    lines = [text] if text else []
+    for item in files or []:
+        name = str(item.get("title") or item.get("name") or "file")
+        link = item.get("permalink") or item.get("url_private")
+        lines.append(f"📎 {name}" + (f" ({link})" if link else ""))
+    return "\n".join(lines)

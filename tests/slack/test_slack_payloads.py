@@ -61,3 +61,25 @@ def test_app_rate_limited_is_acknowledged_and_logged(slack: Harness,
                                     "api_app_id": "A0DESK"}), "application/json")
     assert answer.status == 200
     assert "rate limiting events" in caplog.text and "T0DESK" in caplog.text
+
+
+def test_a_screenshot_in_the_ticket_thread_reaches_the_ticket(slack: Harness) -> None:
+    ticket = slack.open_ticket(slack.cast.carlos, "Outlook muestra un error al abrir",
+                               category="email", ref="DUCARLOS:1800000000.000500")
+    ts = f"1800000001.{slack.next_id():06d}"
+    slack.event({
+        "type": "message", "subtype": "file_share", "channel": "DUCARLOS",
+        "channel_type": "im", "user": "UCARLOS", "text": "", "ts": ts,
+        "thread_ts": "1800000000.000500", "upload": False,
+        "files": [{"id": "F0SHOT", "name": "error.png", "title": "error outlook.png",
+                   "mimetype": "image/png",
+                   "url_private": "https://files.slack.com/files-pri/T0DESK-F0SHOT/error.png",
+                   "permalink": "https://desk.slack.com/files/UCARLOS/F0SHOT/error.png"}]})
+
+    def commented() -> list[str]:
+        return [e.payload.get("text", "") for e in slack.ticket(ticket.key).history
+                if e.type == "commented"]
+
+    texts = slack.api.wait_for(commented, what="the file as a comment on the ticket")
+    assert "📎 error outlook.png (https://desk.slack.com/files/UCARLOS/F0SHOT/error.png)" in \
+        texts[0]

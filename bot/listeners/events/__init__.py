@@ -20,7 +20,7 @@ from bot.listeners import person_of, services_of
 from bot.slack.converse import converse, waiting_dm_thread
 from bot.slack.dedupe import repeated
 from bot.slack.home import publish_home
-from bot.slack.incoming import plain_text
+from bot.slack.incoming import plain_text, with_files
 from store.models import Conversation, Ticket
 
 #: Message subtypes that are still a person writing to us.
@@ -68,7 +68,7 @@ def on_message(event: dict[str, Any], body: dict[str, Any], request: BoltRequest
         return
     person = person_of(context, client, event["user"])
     broadcast = False
-    text = strip_mention(text, context.bot_user_id)
+    text = with_files(strip_mention(text, context.bot_user_id), event.get("files"))
     if event.get("channel_type") == "im" and not event.get("thread_ts"):
         waiting = waiting_dm_thread(services, channel=channel, person_id=person.id, text=text)
         if waiting is not None:
@@ -85,7 +85,8 @@ def on_mention(event: dict[str, Any], body: dict[str, Any], request: BoltRequest
     person = person_of(context, client, event["user"])
     converse(services_of(context), client, person=person, channel=event["channel"],
              thread_ts=event.get("thread_ts") or event["ts"],
-             text=strip_mention(event.get("text") or "", context.bot_user_id))
+             text=with_files(strip_mention(event.get("text") or "", context.bot_user_id),
+                             event.get("files")))
 
 
 def on_home_opened(event: dict[str, Any], body: dict[str, Any], request: BoltRequest,
