@@ -38,8 +38,10 @@ class Analyzer:
         self._known = frozenset(known)
         # Typos almost never hit the first letter: looking only at words that start like the
         # typed one avoids silly corrections and makes each look-up several times cheaper.
+        # Stop words are no targets: "perro" is not a slip of "pero", and a word corrected into
+        # a stop word would vanish, leaving the message's one IT word to speak for all of it.
         self._choices: dict[str, list[str]] = {}
-        for w in sorted(known):
+        for w in sorted(known - lexicon.stopwords):
             if len(w) >= MIN_CORRECTABLE - 1:
                 self._choices.setdefault(w[0], []).append(w)
         self._corrections: dict[str, str] = {}
@@ -85,28 +87,41 @@ class Analyzer:
 
     def analyze(self, text: str, *, correct: bool = True) -> list[str]:
         """Concept tokens and plain content words of ``text``, in order, stop words removed."""
+        return [token for group in self.analyze_words(text, correct=correct) for token in group]
+
+    def analyze_words(self, text: str, *, correct: bool = True) -> list[tuple[str, ...]]:
+        """The tokens of ``text`` grouped by the word they come from, in order.
+
+        A word with several meanings ("office": the building or the suite) gives one group of
+        several concept tokens, so the matcher can count that word once however many concepts
+        it stands for. A lexicon phrase gives one group per concept it names ("windows update"
+        is about Windows and about updates), a plain word a group of one.
+        """
         tokens = fold(text).split()
         if correct:
             tokens = [self.correct(w) for w in tokens]
-        out: list[str] = []
+        out: list[tuple[str, ...]] = []
         phrases, starts = self.lexicon.phrases, self._phrase_starts
         i = 0
         while i < len(tokens):
             for size, phrase in starts.get(tokens[i], ()):
                 if " ".join(tokens[i:i + size]) == phrase:
-                    out.extend(phrases[phrase])
+                    out.extend((concept,) for concept in phrases[phrase])
                     i += size
                     break
             else:
-                self._word(tokens[i], out)
+                group = self._word(tokens[i])
+                if group:
+                    out.append(group)
                 i += 1
         return out
 
-    def _word(self, word: str, out: list[str]) -> None:
+    def _word(self, word: str) -> tuple[str, ...]:
         if word in self.lexicon.stopwords:
-            return
+            return ()
         concepts = None if word in self.lexicon.common else self.lexicon.lookup(word)
         if concepts is not None:
-            out.extend(concepts)
-        elif len(word) > 1 and not (word.isdigit() and len(word) < 3):
-            out.append(singular(word))
+            return concepts
+        if len(word) > 1 and not (word.isdigit() and len(word) < 3):
+            return (singular(word),)
+        return ()

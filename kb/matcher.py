@@ -7,14 +7,19 @@ share a token with it, and each shortlisted article is scored from three signals
 * phrasing recall: how much (IDF-weighted) of the article's best title/question the message
   contains, so a long rambling message still matches a short phrasing;
 * question coverage: how much of the message the article accounts for, so an article that only
-  shares a common word ("problem", "new") scores low;
+  shares a common word ("problem", "new") scores low. Each message word counts once, however
+  many concepts it stands for ("office" is the building and the suite), so a double-meaning
+  word does not weigh twice;
 * a rapidfuzz similarity between the analysed message and the best phrasing.
 
-The score is 0-100; below ``min_score`` the matcher honestly suggests nothing. When the
-message's language is clear and an article has a twin in the other language (the same answer,
-found as each other's closest article across languages), the twin in the asker's language is
-ranked first when it trails by at most ``SAME_LANGUAGE_MARGIN`` points. Other articles are never
-reordered by language, so a better answer that only exists in the other language still leads.
+When an article accounts for only one of the message's words and the message also has words no
+article knows ("can i bring my dog to the office"), the score is scaled down by how little of
+the message that one word is (``_evidence``). The score is 0-100; below ``min_score`` the
+matcher honestly suggests nothing. When the message's language is clear and an article has a
+twin in the other language (the same answer, found as each other's closest article across
+languages), the twin in the asker's language is ranked first when it trails by at most
+``SAME_LANGUAGE_MARGIN`` points. Other articles are never reordered by language, so a better
+answer that only exists in the other language still leads.
 """
 
 from __future__ import annotations
@@ -138,12 +143,17 @@ class Matcher:
     ) -> list[Match]:
         """Best articles for ``query``, best first, none below the threshold."""
         threshold = self.min_score if min_score is None else float(min_score)
-        tokens = set(self.analyzer.analyze(query))
-        known = [t for t in tokens if t in self._idf]
-        if not known or top <= 0 or not self.articles:
+        groups = _unique_groups(self.analyzer.analyze_words(query))
+        tokens = frozenset(t for g in groups for t in g)
+        if not any(t in self._idf for t in tokens) or top <= 0 or not self.articles:
             return []
         candidates = self._shortlist(tokens)
-        q_weight = sum(self._token_weight(t) for t in tokens)
+        weights = [max(self._token_weight(t) for t in g) for g in groups]
+        q_weight = sum(weights)
+        unknown = sum(
+            w for g, w in zip(groups, weights, strict=True)
+            if not self._knows(g) and not _is_code(g)
+        )
         field_ids = [f for a in candidates for f in self._article_fields[a]]
         q_text = " ".join(sorted(tokens))
         fuzzy = process.cdist(
@@ -161,12 +171,11 @@ class Matcher:
         language = self._languages.guess(query)
         results: list[Match] = []
         for article_index, (value, f) in best.items():
-            bag, body = self._bags[article_index], self._bodies[article_index]
-            coverage = sum(
-                self._idf[t] if t in bag else BODY_FACTOR * self._token_weight(t)
-                for t in tokens if t in bag or t in body
-            ) / q_weight
-            score = round(min(100.0 * (value + W_COVERAGE * coverage), 100.0), 1)
+            explained = [self._explained(article_index, g) for g in groups]
+            coverage = sum(explained) / q_weight
+            base = min(value + W_COVERAGE * coverage, 1.0)
+            factor = _evidence(sum(explained), unknown, sum(e > 0 for e in explained))
+            score = round(100.0 * base * factor, 1)
             if score >= threshold:
                 field = self._fields[f]
                 results.append(Match(self.articles[article_index], score, field.kind, field.text))
@@ -174,6 +183,19 @@ class Matcher:
         if language is not None:
             results = self._prefer_language(results, language)
         return results[:top]
+
+    def _knows(self, group: frozenset[str]) -> bool:
+        """Whether any article (phrasing or body) uses this word at all."""
+        return any(t in self._idf or t in self._body_idf for t in group)
+
+    def _explained(self, article: int, group: frozenset[str]) -> float:
+        """How much of one message word ``article`` accounts for: its best concept, once."""
+        bag, body = self._bags[article], self._bodies[article]
+        return max(
+            (self._idf[t] if t in bag else BODY_FACTOR * self._token_weight(t)
+             for t in group if t in bag or t in body),
+            default=0.0,
+        )
 
     def _prefer_language(self, results: list[Match], language: str) -> list[Match]:
         """Lift an article in ``language`` to tie with its close twin; then it wins the tie."""
@@ -211,6 +233,30 @@ class Matcher:
         return [int(i) for i in hits]
 
 
+def _unique_groups(groups: Iterable[Sequence[str]]) -> tuple[frozenset[str], ...]:
+    """Each distinct word's tokens once, first seen first ("vpn ... vpn" counts once)."""
+    return tuple(dict.fromkeys(frozenset(g) for g in groups if g))
+
+
+def _is_code(group: frozenset[str]) -> bool:
+    """A number, room, floor or error code ("3er", "0x80070005"): a detail, not a topic."""
+    return any(ch.isdigit() for t in group for ch in t)
+
+
+def _evidence(support: float, unknown: float, matched: int) -> float:
+    """Share of the score an article keeps when one message word is all it accounts for.
+
+    "there is a mouse in the kitchen" and "can i bring my dog to the office" share one word
+    with an article, and that word fits its field's phrasing so well that recall and fuzzy
+    similarity alone pass the threshold. When the article explains just one of the message's
+    words and the message also has content words no article knows, the score is scaled by the
+    share of the message's weight that word carries: one matched word out of several unknown
+    ones is weak evidence. Two or more matched words ("mouse" and "stopped working") are not
+    scaled, nor is a message whose every word the knowledge base knows ("vpn", "mouse?").
+    """
+    if matched > 1 or not unknown:
+        return 1.0
+    return support / (support + unknown)
 
 
 def _twins(

@@ -87,6 +87,31 @@ def test_off_topic_questions_get_no_suggestion(matcher, query):
     assert matcher.search(query) == []
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "can i bring my cat to the office on friday",  # office: the building, not the suite
+        "mañana traigo a mi perro a la oficina",  # "perro" is no typo of the stop word "pero"
+        "hay un raton en el almacen",  # a real mouse
+        "paso a dejar la carga al almacen",  # a delivery, not charging or loading
+    ],
+)
+def test_a_double_meaning_word_in_its_everyday_sense_gets_no_suggestion(matcher, query):
+    assert matcher.search(query) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("office keeps saying unlicensed product", "licencia-software"),
+        ("necesito licencia de project", "licencia-software"),
+        ("el mouse ya no se mueve", "keyboard-mouse-not-working"),
+    ],
+)
+def test_the_same_words_in_their_it_sense_still_find_the_article(matcher, query, expected):
+    assert top_ids(matcher, query) == [expected]
+
+
 def test_threshold_is_respected_and_can_be_overridden(matcher):
     query = "la pc no prende"
     loose = matcher.search(query, top=10, min_score=0)
