@@ -5,7 +5,7 @@ answers the satisfaction survey (004 requirement 10). Only the requester may do 
 from __future__ import annotations
 
 from actions.access import require_requester
-from actions.common import locked, now, touch, view
+from actions.common import committed, locked, now
 from actions.settings import Settings
 from actions.text import clean
 from actions.views import TicketView
@@ -26,9 +26,7 @@ def confirm(uow: UnitOfWork, *, key: str, actor_id: int) -> TicketView:
         ticket.closed_at = at
         uow.events.append(ticket, "closed", actor=actor, at=at,
                           payload={"by": "requester", "status": ticket.status})
-        touch(ticket, at)
-        uow.commit()
-        return view(uow, ticket)
+        return committed(uow, ticket, at)
 
 
 def reject(uow: UnitOfWork, *, key: str, actor_id: int, reason: str | None = None) -> TicketView:
@@ -48,9 +46,7 @@ def close_automatically(uow: UnitOfWork, *, key: str, reason: str) -> TicketView
         ticket.closed_at = at
         uow.events.append(ticket, "closed", actor=None, at=at,
                           payload={"by": "system", "reason": reason, "status": ticket.status})
-        touch(ticket, at)
-        uow.commit()
-        return view(uow, ticket)
+        return committed(uow, ticket, at)
 
 
 def answer_survey(
@@ -95,6 +91,4 @@ def answer_survey(
             raise Conflict("survey_answered", key=ticket.key)
         uow.events.append(ticket, "survey_answered", actor=actor, at=at, payload={
             "question_id": question.id, "rating": answer.rating, "comment": text})
-        touch(ticket, at)
-        uow.commit()
-        return view(uow, ticket)
+        return committed(uow, ticket, at)

@@ -29,6 +29,18 @@ def touch(ticket: Ticket, at: datetime) -> None:
     ticket.updated_at = at
 
 
+def committed(uow: UnitOfWork, ticket: Ticket, at: datetime) -> TicketView:
+    """Stamp the ticket as changed at ``at``, commit, and snapshot it: every use case's end.
+
+    The refresh reloads relationships a use case changed by id (a new assignee), which the
+    session would otherwise still show as they were.
+    """
+    touch(ticket, at)
+    uow.commit()
+    uow.session.refresh(ticket)
+    return view(uow, ticket)
+
+
 def view(uow: UnitOfWork, ticket: Ticket, *, include_internal: bool = False,
          with_history: bool = False) -> TicketView:
     """Snapshot a ticket; history is public-only unless the reader is staff."""

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from actions import sla_clock
 from actions.access import STAFF, is_staff, require_party, require_staff
-from actions.common import locked, now, touch, view
+from actions.common import committed, locked, now
 from actions.settings import Settings
 from actions.text import clean
 from actions.views import TicketView
@@ -46,12 +46,9 @@ def claim(uow: UnitOfWork, *, key: str, actor_id: int) -> TicketView:
             check_transition(ticket.status, target, key=ticket.key)
         at = now()
         ticket.assignee_id, ticket.status = actor.id, target.value
-        touch(ticket, at)
         uow.events.append(ticket, "claimed", actor=actor, at=at,
                           payload={"assignee": actor.name, "status": ticket.status})
-        uow.commit()
-        uow.session.refresh(ticket)
-        return view(uow, ticket)
+        return committed(uow, ticket, at)
 
 
 def comment(uow: UnitOfWork, *, key: str, actor_id: int, text: str, handover: bool = False,
@@ -74,9 +71,7 @@ def comment(uow: UnitOfWork, *, key: str, actor_id: int, text: str, handover: bo
         uow.events.append(ticket, "commented", actor=actor, at=at, payload=payload)
         if ticket.status == Status.PENDING and actor.id == ticket.requester_id:
             _resume(uow, ticket, actor, at)
-        touch(ticket, at)
-        uow.commit()
-        return view(uow, ticket)
+        return committed(uow, ticket, at)
 
 
 def note(uow: UnitOfWork, *, key: str, actor_id: int, text: str) -> TicketView:
@@ -88,9 +83,7 @@ def note(uow: UnitOfWork, *, key: str, actor_id: int, text: str) -> TicketView:
         at = now()
         uow.events.append(ticket, "noted", actor=actor, at=at, visibility="internal",
                           payload={"text": body})
-        touch(ticket, at)
-        uow.commit()
-        return view(uow, ticket)
+        return committed(uow, ticket, at)
 
 
 def transfer(
@@ -147,9 +140,7 @@ def transfer(
         if why:
             uow.events.append(ticket, "noted", actor=actor, at=at, visibility="internal",
                               payload={"text": why, "about": event_type})
-        touch(ticket, at)
-        uow.commit()
-        return view(uow, ticket)
+        return committed(uow, ticket, at)
 
 
 def escalate(uow: UnitOfWork, *, key: str, actor_id: int | None, reason: str | None = None,
@@ -178,9 +169,7 @@ def invite(uow: UnitOfWork, *, key: str, actor_id: int, person: str) -> TicketVi
         at = now()
         uow.events.append(ticket, "invited", actor=actor, at=at, visibility="internal",
                           payload={"person": guest.name, "person_id": guest.id})
-        touch(ticket, at)
-        uow.commit()
-        return view(uow, ticket)
+        return committed(uow, ticket, at)
 
 
 def set_pending(uow: UnitOfWork, *, key: str, actor_id: int, question: str) -> TicketView:
@@ -197,9 +186,7 @@ def set_pending(uow: UnitOfWork, *, key: str, actor_id: int, question: str) -> T
         sla_clock.pause(ticket, at)
         uow.events.append(ticket, "pending", actor=actor, at=at,
                           payload={"question": body, "status": ticket.status})
-        touch(ticket, at)
-        uow.commit()
-        return view(uow, ticket)
+        return committed(uow, ticket, at)
 
 
 def _resume(uow: UnitOfWork, ticket: Ticket, actor: Person | None, at: datetime) -> None:
@@ -214,9 +201,7 @@ def resume(uow: UnitOfWork, *, key: str, actor_id: int) -> TicketView:
         require_staff(actor, "resume")
         at = now()
         _resume(uow, ticket, actor, at)
-        touch(ticket, at)
-        uow.commit()
-        return view(uow, ticket)
+        return committed(uow, ticket, at)
 
 
 def resolve(uow: UnitOfWork, *, key: str, actor_id: int, summary: str) -> TicketView:
@@ -234,10 +219,7 @@ def resolve(uow: UnitOfWork, *, key: str, actor_id: int, summary: str) -> Ticket
         ticket.resolved_at, ticket.resolution = at, body
         uow.events.append(ticket, "resolved", actor=actor, at=at,
                           payload={"summary": body, "status": ticket.status})
-        touch(ticket, at)
-        uow.commit()
-        uow.session.refresh(ticket)
-        return view(uow, ticket)
+        return committed(uow, ticket, at)
 
 
 def reopen(uow: UnitOfWork, *, key: str, actor_id: int, reason: str | None = None,
@@ -255,9 +237,7 @@ def reopen(uow: UnitOfWork, *, key: str, actor_id: int, reason: str | None = Non
         uow.events.append(ticket, "reopened", actor=actor, at=at,
                           payload={"reason": why, "status": ticket.status,
                                    "by_requester": actor.id == ticket.requester_id})
-        touch(ticket, at)
-        uow.commit()
-        return view(uow, ticket)
+        return committed(uow, ticket, at)
 
 
 def cancel(uow: UnitOfWork, *, key: str, actor_id: int, reason: str | None = None) -> TicketView:
@@ -271,9 +251,7 @@ def cancel(uow: UnitOfWork, *, key: str, actor_id: int, reason: str | None = Non
         ticket.closed_at = at
         uow.events.append(ticket, "cancelled", actor=actor, at=at,
                           payload={"reason": why, "status": ticket.status})
-        touch(ticket, at)
-        uow.commit()
-        return view(uow, ticket)
+        return committed(uow, ticket, at)
 
 
 def set_priority(uow: UnitOfWork, settings: Settings, *, key: str, actor_id: int, priority: str,
@@ -295,9 +273,7 @@ def set_priority(uow: UnitOfWork, settings: Settings, *, key: str, actor_id: int
         sla_clock.start(ticket, at, settings.sla)
         uow.events.append(ticket, "priority_changed", actor=actor, at=at,
                           payload={"from": before, "to": priority})
-        touch(ticket, at)
-        uow.commit()
-        return view(uow, ticket)
+        return committed(uow, ticket, at)
 
 
 __all__ = [
