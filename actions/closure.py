@@ -37,18 +37,6 @@ def reject(uow: UnitOfWork, *, key: str, actor_id: int, reason: str | None = Non
     return reopen(uow, key=key, actor_id=actor_id, reason=reason)
 
 
-def close_automatically(uow: UnitOfWork, *, key: str, reason: str) -> TicketView:
-    """Close a resolved ticket nobody confirmed in time (actor: the desk)."""
-    with uow:
-        ticket, _ = locked(uow, key, None)
-        ticket.status = check_transition(ticket.status, Status.CLOSED, key=ticket.key).value
-        at = now()
-        ticket.closed_at = at
-        uow.events.append(ticket, "closed", actor=None, at=at,
-                          payload={"by": "system", "reason": reason, "status": ticket.status})
-        return committed(uow, ticket, at)
-
-
 def answer_survey(
     uow: UnitOfWork,
     settings: Settings,
