@@ -185,3 +185,18 @@ def test_a_closer_article_in_the_other_language_is_not_pushed_down_by_language(m
     # Installing a printer is only answered in English; the Spanish offline article is a
     # different answer and must not be lifted over it for being in Spanish.
     assert matcher.search("como instalo una impresora")[0].article.id == "add-network-printer"
+
+
+@pytest.mark.parametrize("query", [
+    "bad vpn", "la vpn anda rara", "my vpn is acting weird", "vpn se porta raro",
+])
+def test_a_terse_complaint_about_one_thing_finds_it(matcher, query):
+    """Vague problem words ("bad", "anda rara", "acting weird") say something is wrong: with the
+    thing named, that is enough to suggest its article."""
+    assert top_ids(matcher, query)[0] in {"vpn-no-conecta", "vpn-cannot-connect"}
+
+
+@pytest.mark.parametrize("query", ["bad weather today", "the coffee is bad",
+                                   "me siento mal, puedo salir temprano?"])
+def test_a_vague_problem_word_alone_is_not_an_it_problem(matcher, query):
+    assert top_ids(matcher, query) == []
