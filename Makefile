@@ -1,6 +1,6 @@
 # deskbot: the two commands of the README.
 #   make run   set up, migrate, seed sample data, start the desk (console without Slack credentials)
-#   make test  set up, make sure PostgreSQL is up, run ruff and the whole test suite
+#   make test  set up, make sure PostgreSQL is up, run ruff, mypy and the whole test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -22,10 +22,12 @@ run: $(STAMP)
 test: $(STAMP)
 	bash .ci/postgres
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.faq

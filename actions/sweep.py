@@ -248,7 +248,7 @@ def _pending_reminder(services: Any, ticket_id: int, before: datetime, at: datet
     uow = services.uow()
     with uow:
         ticket = _still_pending_since(uow.session, ticket_id, before)
-        if ticket is None:
+        if ticket is None or ticket.paused_at is None:
             return
         kind = f"pending_reminder:{int(ticket.paused_at.timestamp())}"
         if not claim_notice(uow.session, ticket.id, kind, at):

@@ -130,7 +130,7 @@ def parse_article(
     if errors and not (lenient and usable):
         return None, errors, id_line
     article = Article(
-        id=article_id.strip(),
+        id=str(article_id).strip(),
         title=data["title"].strip(),
         language=language if language in allowed_languages else allowed_languages[0],
         category=category if isinstance(category, str) and category else "other",

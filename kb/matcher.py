@@ -114,8 +114,8 @@ class Matcher:
             by_article[field.article].append(number)
         self._article_fields = by_article
         postings: dict[str, list[int]] = {}
-        for index, bag in enumerate(bags):
-            for token in bag:
+        for index, article_bag in enumerate(bags):
+            for token in article_bag:
                 postings.setdefault(token, []).append(index)
         self._postings = {t: np.asarray(ids, dtype=np.int64) for t, ids in postings.items()}
         body_postings: dict[str, list[int]] = {}

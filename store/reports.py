@@ -157,7 +157,7 @@ class DurationStats:
     p90: float | None
 
 
-def _duration(which: str) -> tuple[Any, ColumnElement[Any]]:
+def _duration(which: str) -> tuple[Any, Any]:
     if which == "first_response":
         return seconds_between(Ticket.first_response_at, Ticket.created_at), \
             Ticket.first_response_at

@@ -29,10 +29,17 @@ class UnitOfWork:
         self._factory = session_factory
         self._hooks: list[Callable[[UnitOfWork], None]] = []
         self._after: list[Callable[[UnitOfWork], None]] = []
-        self.session: Session | None = None
+        self._session: Session | None = None
         #: The working-time calendar the SLA clock counts in, lent by the composition root
         #: (``actions.services.Services.uow``); None means round the clock.
         self.working_time: Any = None
+
+    @property
+    def session(self) -> Session:
+        """The open session; only inside ``with uow:``."""
+        if self._session is None:
+            raise RuntimeError("unit of work used outside its 'with' block")
+        return self._session
 
     def before_commit(self, hook: Callable[[UnitOfWork], None]) -> None:
         """Run ``hook(uow)`` inside the transaction, just before each commit."""
@@ -43,9 +50,9 @@ class UnitOfWork:
         self._after.append(hook)
 
     def __enter__(self) -> Self:
-        if self.session is not None:
+        if self._session is not None:
             raise RuntimeError("unit of work is already in use")
-        self.session = self._factory()
+        self._session = self._factory()
         self.people = PersonRepository(self.session)
         self.teams = TeamRepository(self.session)
         self.tickets = TicketRepository(self.session)
@@ -60,15 +67,13 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self.session is not None
+        session, self._session = self.session, None
         try:
-            self.session.rollback()
+            session.rollback()
         finally:
-            self.session.close()
-            self.session = None
+            session.close()
 
     def commit(self) -> None:
-        assert self.session is not None
         self.session.flush()
         for hook in self._hooks:
             hook(self)
@@ -77,5 +82,4 @@ class UnitOfWork:
             hook(self)
 
     def rollback(self) -> None:
-        assert self.session is not None
         self.session.rollback()

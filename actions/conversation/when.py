@@ -75,8 +75,8 @@ def parse_when(text: str, *, tz: str = "UTC", now: datetime, language: str = "es
         result = _safe(zone, y, m, d, hh, mm)
     elif match := _DMY.search(folded):
         a, b, y, hh, mm = (int(g) if g else 0 for g in match.groups())
-        day, month = (b, a) if language == "en" else (a, b)
-        result = _safe(zone, y, month, day, hh, mm)
+        day_of_month, month = (b, a) if language == "en" else (a, b)
+        result = _safe(zone, y, month, day_of_month, hh, mm)
     else:
         day = local_now.date()
         relative = re.search(r"\b(hoy|today|esta manana|this morning|esta tarde|this afternoon"

@@ -61,6 +61,7 @@ def parse_mail(raw: bytes, envelope_from: str | None = None) -> InboundMail:
 
 
 def _sender(msg: EmailMessage, envelope_from: str | None) -> tuple[str | None, str]:
+    name: str | None
     name, address = parseaddr(str(msg.get("From") or ""))
     if "@" not in address:
         name, address = None, (envelope_from or "").strip("<> ")
@@ -90,8 +91,9 @@ def body_text(msg: EmailMessage) -> str:
     try:
         content = part.get_content()
     except (LookupError, UnicodeError, AssertionError):  # unknown charset, broken encoding
-        payload = part.get_payload(decode=True) or b""
-        content = payload.decode("utf-8", errors="replace")
+        payload = part.get_payload(decode=True)
+        raw = payload if isinstance(payload, bytes) else b""
+        content = raw.decode("utf-8", errors="replace")
     if not isinstance(content, str):
         return ""
     text = html_to_text(content) if part.get_content_subtype() == "html" else content

@@ -137,7 +137,9 @@ def _closure_answer(kind: str):  # type: ignore[no-untyped-def]
 
 def _replace(client: WebClient, body: dict[str, Any], blocks: list[Block]) -> None:
     channel, ts, _ = _where(body)
-    text = next((b.text.text for b in blocks if getattr(b, "text", None)), " ")
+    if not channel or not ts:
+        return  # nothing to edit (an ephemeral message is replaced through response_url)
+    text = next((t.text for t in (getattr(b, "text", None) for b in blocks) if t), " ")
     client.chat_update(channel=channel, ts=ts, text=fallback_text(text), blocks=to_dicts(blocks))
 
 
