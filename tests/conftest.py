@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,31 +51,39 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@contextmanager
+def fresh_postgres_database(prefix: str) -> Iterator[str]:
+    """An empty database of this test process on the test server, dropped afterwards.
+
+    Fails (never skips) when the server cannot be reached: CI must not pass without PostgreSQL.
+    """
+    name = f"{prefix}_{_worker()}"
+    admin = create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+    try:
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as exc:  # noqa: BLE001
+            pytest.fail(f"PostgreSQL is not reachable at {PG_SERVER}: {exc}. "
+                        "Start it (bash .ci/postgres) — these tests must not be skipped.")
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A migrated PostgreSQL database of this worker's own."""
-    name = f"deskbot_test_{_worker()}"
-    admin = create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001
-        pytest.fail(f"PostgreSQL is not reachable at {PG_SERVER}: {exc}. "
-                    "Start it (bash .ci/postgres) — these tests must not be skipped.")
-    finally:
-        admin.dispose()
-    url = f"{PG_SERVER}/{name}"
     from store.db import make_engine
 
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    admin = create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_postgres_database("deskbot_test") as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
 
 
 def _truncate_postgres(services: Services) -> None:
@@ -97,26 +106,28 @@ def make_services(kind: str, settings: Settings, tmp_path: Path, request: pytest
     return services
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def services(request: pytest.FixtureRequest, settings: Settings, tmp_path: Path,
-             ) -> Iterator[Services]:
-    """The desk on each database in turn: store and use-case tests run twice."""
-    svc = make_services(request.param, settings, tmp_path, request)
+def _desk(kind: str, settings: Settings, tmp_path: Path, request: pytest.FixtureRequest,
+          ) -> Iterator[Services]:
+    """A desk on ``kind``, installed as the process's default services while the test runs."""
+    svc = make_services(kind, settings, tmp_path, request)
     set_default_services(svc)
     yield svc
     set_default_services(None)
     svc.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def services(request: pytest.FixtureRequest, settings: Settings, tmp_path: Path,
+             ) -> Iterator[Services]:
+    """The desk on each database in turn: store and use-case tests run twice."""
+    yield from _desk(request.param, settings, tmp_path, request)
 
 
 @pytest.fixture
 def sqlite_services(request: pytest.FixtureRequest, settings: Settings, tmp_path: Path,
                     ) -> Iterator[Services]:
     """The desk on SQLite only, for channel tests where the database is not the point."""
-    svc = make_services("sqlite", settings, tmp_path, request)
-    set_default_services(svc)
-    yield svc
-    set_default_services(None)
-    svc.close()
+    yield from _desk("sqlite", settings, tmp_path, request)
 
 
 @pytest.fixture

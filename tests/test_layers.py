@@ -35,3 +35,13 @@ def test_package_does_not_import_upward(package):
         if _imports(path) & FORBIDDEN[package]
     }
     assert offenders == {}
+
+
+def test_nothing_outside_bot_imports_slack_libraries():
+    """Scripts and benchmarks at any depth too, not only the packages above."""
+    skip = {".venv", "bot", "tests", "build", ".git"}
+    offenders = sorted(
+        str(path.relative_to(ROOT)) for path in ROOT.rglob("*.py")
+        if path.relative_to(ROOT).parts[0] not in skip
+        and _imports(path) & {"slack_bolt", "slack_sdk", "slack"})
+    assert offenders == []

@@ -30,9 +30,8 @@ from urllib.parse import urlencode
 
 import pytest
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import create_engine, text
 
-from tests.conftest import PG_SERVER, _worker
+from tests.conftest import fresh_postgres_database
 from tests.slack.conftest import blocks_text
 from tests.slack.stand_in import BOT_ID, BOT_USER_ID, TEAM_ID, SlackStandIn, slack_user
 
@@ -300,17 +299,8 @@ def database(kind: str, tmp: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{tmp / 'desk.db'}"
         return
-    name = f"deskbot_blackbox_{_worker()}"
-    admin = create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database("deskbot_blackbox") as url:
+        yield url
 
 
 @pytest.fixture(scope="module",

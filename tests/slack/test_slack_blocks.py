@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 from bot.blocks import BUTTON_TEXT, MESSAGE_BLOCKS, SECTION_TEXT, sections, to_dicts, truncate
@@ -64,27 +63,6 @@ def test_slack_profile_to_person() -> None:
                           "profile": {"real_name": "Nora Vidal", "email": "n@x.com"}}, "en")
     assert profile == {"name": "Nora Vidal", "email": "n@x.com", "timezone": "Europe/Madrid",
                        "language": "es"}
-
-
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names
-
-
-def test_only_bot_imports_slack_libraries() -> None:
-    """Everything outside bot/ (and the tests of the Slack adapter) stays Slack-free."""
-    skip = {".venv", "bot", "tests", "build", ".git"}
-    offenders = sorted(
-        str(path.relative_to(ROOT)) for path in ROOT.rglob("*.py")
-        if path.relative_to(ROOT).parts[0] not in skip
-        and _imports(path) & {"slack_bolt", "slack_sdk", "slack"})
-    assert offenders == []
 
 
 def test_slack_encoded_text_is_decoded_to_plain_text() -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
 from store.db import make_engine
 from store.migrate import current_revision, pending_model_changes, upgrade
 from store.models import Base
-from tests.conftest import PG_SERVER, _worker
+from tests.conftest import fresh_postgres_database
 
 
 def _check(engine) -> None:
@@ -34,16 +34,9 @@ def test_sqlite_upgrade_from_empty(tmp_path):
 
 @pytest.mark.postgres
 def test_postgres_upgrade_from_empty():
-    name = f"deskbot_migrations_{_worker()}"
-    admin = create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(f"{PG_SERVER}/{name}")
-    try:
-        _check(engine)
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database("deskbot_migrations") as url:
+        engine = make_engine(url)
+        try:
+            _check(engine)
+        finally:
+            engine.dispose()
