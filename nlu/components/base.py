@@ -7,11 +7,13 @@ so a component only touches what it produces (features, intent, entities).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import scipy.sparse as sp
 
+from nlu.patterns import compile_patterns
 from nlu.training_data import TrainingData
 
 
@@ -56,3 +58,28 @@ class Component:
 
     def process(self, state: ParseState) -> None:
         """Add this component's output for one message to ``state``."""
+
+
+class PatternComponent(Component):
+    """What the components running the training data's regexes and lookup tables share:
+    their Rasa parameters, and compiling the patterns with them."""
+
+    defaults: ClassVar[dict[str, Any]] = {
+        "use_lookup_tables": True, "use_regexes": True, "use_word_boundaries": True,
+        "case_sensitive": False,
+    }
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        super().__init__(config)
+        self.patterns: list[tuple[str, re.Pattern[str]]] = []
+
+    def compile(self, state: TrainState, *, only_entities: bool = False) -> None:
+        cfg = self.config
+        self.patterns = compile_patterns(
+            state.data,
+            use_lookup_tables=cfg["use_lookup_tables"],
+            use_regexes=cfg["use_regexes"],
+            case_sensitive=cfg["case_sensitive"],
+            use_word_boundaries=cfg["use_word_boundaries"],
+            only_entities=only_entities,
+        )

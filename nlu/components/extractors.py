@@ -9,10 +9,7 @@ ticket named by number only (``el ticket 12``) becomes ``ticket_number`` ``12``.
 
 from __future__ import annotations
 
-import re
-
-from nlu.components.base import Component, ParseState, TrainState
-from nlu.patterns import compile_patterns
+from nlu.components.base import Component, ParseState, PatternComponent, TrainState
 from nlu.text import fold
 from nlu.ticket_keys import normalise_ticket_key, normalise_ticket_number
 
@@ -20,25 +17,11 @@ TICKET_KEY = "ticket_key"
 TICKET_NUMBER = "ticket_number"
 
 
-class RegexEntityExtractor(Component):
+class RegexEntityExtractor(PatternComponent):
     name = "RegexEntityExtractor"
-    defaults = {"use_lookup_tables": True, "use_regexes": True, "use_word_boundaries": True,
-                "case_sensitive": False}
-
-    def __init__(self, config: dict | None = None) -> None:
-        super().__init__(config)
-        self.patterns: list[tuple[str, re.Pattern[str]]] = []
 
     def train(self, state: TrainState) -> None:
-        cfg = self.config
-        self.patterns = compile_patterns(
-            state.data,
-            use_lookup_tables=cfg["use_lookup_tables"],
-            use_regexes=cfg["use_regexes"],
-            case_sensitive=cfg["case_sensitive"],
-            use_word_boundaries=cfg["use_word_boundaries"],
-            only_entities=True,
-        )
+        self.compile(state, only_entities=True)
 
     def process(self, state: ParseState) -> None:
         folded = fold(state.text)

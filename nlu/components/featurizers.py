@@ -8,14 +8,11 @@ even in a message the classifier has never seen anything like.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
-from nlu.components.base import Component, ParseState, TrainState
-from nlu.patterns import compile_patterns
+from nlu.components.base import Component, ParseState, PatternComponent, TrainState
 
 
 class CountVectorsFeaturizer(Component):
@@ -61,27 +58,15 @@ class CountVectorsFeaturizer(Component):
         state.features.append(sp.csr_matrix(counts))
 
 
-class RegexFeaturizer(Component):
+class RegexFeaturizer(PatternComponent):
     name = "RegexFeaturizer"
-    defaults = {"use_lookup_tables": True, "use_regexes": True, "use_word_boundaries": True,
-                "case_sensitive": False}
-
-    def __init__(self, config: dict | None = None) -> None:
-        super().__init__(config)
-        self.patterns: list[tuple[str, re.Pattern[str]]] = []
 
     def _vector(self, normalised: str) -> sp.csr_matrix:
         row = np.array([[1.0 if p.search(normalised) else 0.0 for _, p in self.patterns]])
         return sp.csr_matrix(row)
 
     def train(self, state: TrainState) -> None:
-        cfg = self.config
-        self.patterns = compile_patterns(
-            state.data,
-            use_lookup_tables=cfg["use_lookup_tables"],
-            use_regexes=cfg["use_regexes"],
-            case_sensitive=cfg["case_sensitive"],
-        )
+        self.compile(state)
         rows = [self._vector(text) for text in state.texts]
         state.features.append(sp.vstack(rows, format="csr") if rows else sp.csr_matrix((0, 0)))
 
