@@ -30,5 +30,6 @@ def card_blocks(text: str, *, key: str, status: str, assigned: bool,
 def fingerprint(ticket: dict) -> str:  # type: ignore[type-arg]
     """What the card shows; the card is only re-sent to Slack when this changes."""
     fields = ("status", "priority", "team", "assignee", "title", "category", "response_due_at",
-              "resolution_due_at", "first_response_at", "paused_at", "sla_breached")
+              "resolution_due_at", "first_response_at", "paused_at", "sla_breached",
+              "followers")
     return "|".join(str(ticket.get(name) or "") for name in fields)

@@ -24,7 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     common.add_argument("--kb", default=None, metavar="DIR",
                         help="folder of articles (default: faq.articles_dir in config.yml)")
 
-    check = kb_sub.add_parser("check", parents=[common], help="validate every article file")
+    check = kb_sub.add_parser("check", parents=[common],
+                              help="validate every article file and saved reply")
+    check.add_argument("--replies", default=None, metavar="DIR",
+                       help="folder of saved replies (default: kb/replies beside the articles)")
     check.set_defaults(func=_check)
 
     search = kb_sub.add_parser("search", parents=[common], help="suggest articles for a question")
@@ -57,11 +60,18 @@ def _shown(path: Path) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from actions.replies import replies_dir
     from kb.loader import check_articles
+    from kb.replies import check_replies
 
     settings = _settings(args)
     root = Path(args.kb) if args.kb else settings.faq.articles_dir
     articles, errors = check_articles(root, categories=tuple(settings.categories))
+    replies_root = Path(args.replies) if args.replies else (
+        root.parent / "replies" if args.kb else replies_dir(settings))
+    replies, reply_errors = check_replies(replies_root, settings.languages,
+                                          tuple(settings.teams))
+    errors = [*errors, *reply_errors]
     for error in errors:
         print(f"{_shown(error.path)}:{error.line}: {error.message}")
     if errors:
@@ -73,7 +83,7 @@ def _check(args: argparse.Namespace) -> int:
     per_language = ", ".join(f"{n} {lang}" for lang, n in sorted(languages.items()))
     categories = len({a.category for a in articles})
     print(f"ok: {len(articles)} articles ({per_language or 'none'}) in {categories} categories"
-          f" under {_shown(root)}")
+          f" under {_shown(root)}; {len(replies)} saved replies")
     return 0
 
 
