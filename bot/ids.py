@@ -33,6 +33,8 @@ class CallbackId(StrEnum):
     OPEN_TICKET_SHORTCUT = "open_ticket"
     SECURITY_SHORTCUT = "report_security_incident"
     MESSAGE_TICKET_SHORTCUT = "ticket_from_message"
+    REPLY_FORM = "reply_form"
+    ISO_FORM = "iso_form"
 
 
 class BlockId(StrEnum):
@@ -51,6 +53,15 @@ class BlockId(StrEnum):
     TEAM = "team"
     PERSON = "person"
     COMMENT = "comment"
+    SAVED_REPLY = "saved_reply"
+    REPLY_TEXT = "reply_text"
+    VISIBILITY = "visibility"
+    SEC_REPORTED_TO = "sec_reported_to"
+    SEC_REPORT_WRITTEN_AT = "sec_report_written_at"
+    SEC_OWNER_LEARNED_AT = "sec_owner_learned_at"
+    SEC_OWNER_ACTION = "sec_owner_action"
+    SEC_FOLLOWUP_BY = "sec_followup_by"
+    SEC_FOLLOWUP_AT = "sec_followup_at"
 
 
 def indexed(action: ActionId, index: int) -> str:

@@ -31,9 +31,9 @@ def person_of(context: BoltContext, client: WebClient, slack_id: str) -> PersonV
 
 
 def register_all(app: App) -> None:
-    from bot.listeners import actions, commands, events, shortcuts, views
+    from bot.listeners import actions, commands, events, shortcuts, tech, views
 
-    for module in (events, commands, actions, views, shortcuts):
+    for module in (tech, events, commands, actions, views, shortcuts):  # tech's matcher first
         module.register(app)
 
 

@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.listeners import person_of, services_of
+from bot.listeners.tech import record_files
 from bot.slack.converse import converse, waiting_dm_thread
 from bot.slack.dedupe import repeated
 from bot.slack.home import publish_home
@@ -75,6 +76,8 @@ def on_message(event: dict[str, Any], body: dict[str, Any], request: BoltRequest
             thread_ts, broadcast = waiting, True
     converse(services, client, person=person, channel=channel, thread_ts=thread_ts,
              text=text, broadcast=broadcast)
+    record_files(services, channel=channel, thread_ts=thread_ts, person=person,
+                 files=event.get("files"))
 
 
 def on_mention(event: dict[str, Any], body: dict[str, Any], request: BoltRequest,
