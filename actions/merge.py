@@ -11,7 +11,7 @@ related, on both.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from actions.access import require_staff
 from actions.common import now, touch, view
@@ -47,16 +47,18 @@ def merge(uow: UnitOfWork, *, source: str, target: str, actor_id: int) -> Ticket
         if dup.status in FINAL:
             raise IllegalTransition("ticket_final", key=dup.key, current=dup.status)
         at = now()
-        names = {}
+        names: dict[int, str] = {}
         copied = 0
         uow.events.append(into, "merged_from", actor=actor, at=at, visibility="internal",
                           payload={"from": dup.key, "title": dup.title,
                                    "text": dup.description, "requester": dup.requester.name})
         for event in uow.session.scalars(select(Event).where(
                 Event.ticket_id == dup.id, Event.type.in_(CARRIED)).order_by(Event.seq)):
-            author = names.get(event.actor_id)
-            if event.actor_id and author is None:
-                author = names[event.actor_id] = uow.people.get(event.actor_id).name
+            author = None
+            if event.actor_id is not None:
+                author = names.get(event.actor_id)
+                if author is None:
+                    author = names[event.actor_id] = uow.people.get(event.actor_id).name
             uow.events.append(into, "carried", actor=None, at=at, visibility="internal",
                               payload={"from": dup.key, "type": event.type, "author": author,
                                        "original_at": event.at.isoformat(),
@@ -67,9 +69,11 @@ def merge(uow: UnitOfWork, *, source: str, target: str, actor_id: int) -> Ticket
             copied += 1
         for person in [dup.requester, *followers_of(uow, dup.id)]:
             add_follower(uow, into, person, actor=actor, at=at, via=f"merge:{dup.key}")
-        moved = uow.session.execute(update(Attachment).where(Attachment.ticket_id == dup.id)
-                                    .values(ticket_id=into.id)).rowcount
-        uow.session.execute(Follower.__table__.delete().where(Follower.ticket_id == dup.id))
+        moved = len(uow.session.scalars(select(Attachment.id).where(
+            Attachment.ticket_id == dup.id)).all())
+        uow.session.execute(update(Attachment).where(Attachment.ticket_id == dup.id)
+                            .values(ticket_id=into.id))
+        uow.session.execute(delete(Follower).where(Follower.ticket_id == dup.id))
         uow.session.add(TicketLink(ticket_id=dup.id, other_id=into.id, kind="merged",
                                    actor_id=actor.id, created_at=at))
         dup.status, dup.closed_at = Status.CLOSED.value, at
@@ -77,7 +81,7 @@ def merge(uow: UnitOfWork, *, source: str, target: str, actor_id: int) -> Ticket
         dup.sla_next_at = None
         uow.events.append(dup, "merged_into", actor=actor, at=at, payload={
             "into": into.key, "into_title": into.title, "status": dup.status,
-            "comments": copied, "attachments": int(moved or 0)})
+            "comments": copied, "attachments": moved})
         touch(dup, at)
         touch(into, at)
         uow.commit()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -60,7 +61,9 @@ class Services:
 
     @property
     def matcher(self) -> Any:
-        """The FAQ matcher over the configured articles (built on first use)."""
+        """The FAQ matcher over the configured articles (built on first use, and again when the
+        folder's files change: an article published by ``deskbot kb publish`` in another process
+        is searched from the next question on)."""
 
         def build() -> Any:
             from kb.loader import load_articles
@@ -70,6 +73,13 @@ class Services:
             articles = load_articles(faq.articles_dir, categories=tuple(self.settings.categories))
             return Matcher(articles, min_score=faq.min_score)
 
+        stamp = _folder_stamp(self.settings.faq.articles_dir)
+        with self._lock:
+            if stamp is not None and "matcher" in self._lazy \
+                    and self._lazy.get("matcher_stamp") not in (None, stamp):
+                del self._lazy["matcher"]
+            if stamp is not None:
+                self._lazy["matcher_stamp"] = stamp
         return self._get("matcher", build)
 
     @property
@@ -87,6 +97,15 @@ class Services:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _folder_stamp(root: Path) -> tuple[int, int] | None:
+    """(number of articles, newest change) of a knowledge-base folder; None when unreadable."""
+    try:
+        times = [p.stat().st_mtime_ns for p in root.rglob("*.md")]
+    except OSError:
+        return None
+    return len(times), max(times, default=0)
 
 
 def build_services(settings: Settings | None = None, *, migrate: bool = False,

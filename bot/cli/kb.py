@@ -41,6 +41,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="one question per input line, one JSON list per output line")
     search.set_defaults(func=_search)
 
+    drafts = kb_sub.add_parser("drafts", help="articles drafted from solved tickets (/ticket kb)")
+    drafts.add_argument("--all", action="store_true", help="published ones too")
+    drafts.add_argument("--show", type=int, metavar="ID", help="print one draft in full")
+    drafts.set_defaults(func=_drafts)
+
+    publish = kb_sub.add_parser("publish", help="write a draft into the knowledge base")
+    publish.add_argument("id", type=int)
+    publish.add_argument("--kb", default=None, metavar="DIR",
+                         help="folder of articles (default: faq.articles_dir in config.yml)")
+    publish.set_defaults(func=_publish)
+
 
 def _settings(args: argparse.Namespace) -> Any:
     from actions.settings import SettingsError, load_settings
@@ -120,4 +131,40 @@ def _search(args: argparse.Namespace) -> int:
     else:
         for rank, item in enumerate(results, start=1):
             print(f"{rank}. {item['score']:5.1f}  {item['id']}  {item['title']}")
+    return 0
+
+
+def _drafts(args: argparse.Namespace) -> int:
+    from actions.drafts import article_text, list_drafts
+    from bot.cli.common import print_table, services_from
+
+    services = services_from(args, migrate=True)
+    drafts = list_drafts(services.uow(), include_published=args.all or args.show is not None)
+    if args.show is not None:
+        chosen = next((d for d in drafts if d.id == args.show), None)
+        if chosen is None:
+            print(f"deskbot: there is no draft #{args.show}", file=sys.stderr)
+            return 1
+        print(article_text(chosen), end="")
+        return 0
+    if not drafts:
+        print("no drafts waiting")
+        return 0
+    print_table([[str(d.id), d.ticket, d.language, d.category, d.status, d.title[:60]]
+                 for d in drafts], ["ID", "TICKET", "LANG", "CATEGORY", "STATUS", "TITLE"])
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from actions.drafts import publish
+    from bot.cli.common import fail, services_from
+    from store.errors import DeskError
+
+    services = services_from(args, migrate=True)
+    try:
+        draft = publish(services.uow(), services.settings, draft_id=args.id,
+                        directory=Path(args.kb) if args.kb else None)
+    except DeskError as exc:
+        return fail(exc, services)
+    print(f"published draft #{draft.id} as {_shown(Path(draft.path or ''))}")
     return 0
