@@ -102,8 +102,11 @@ def queue_notifications(uow: UnitOfWork) -> None:
             continue
         if (event.payload or {}).get("handover"):
             audience = (*audience, "team", "leads")  # the requester asked for a person
-        if (event.payload or {}).get("source") == TRIAGE_THREAD:
-            audience = tuple(a for a in audience if a != "team")  # it was written there
+        if (event.payload or {}).get("source") == TRIAGE_THREAD or (
+                event.type == "noted" and (event.payload or {}).get("about")):
+            # Written in the card's thread already, or the reason of a transfer or escalation
+            # whose own notice the team gets: not said under the card a second time.
+            audience = tuple(a for a in audience if a != "team")
         ticket = uow.session.get(Ticket, event.ticket_id)
         assert ticket is not None
         uow.session.refresh(ticket)

@@ -1,10 +1,10 @@
 """The technician tools against ``deskbot run`` as a real process, spoken to as Slack speaks.
 
-One journey, on SQLite and PostgreSQL: a second employee with the same problem joins the first
-one's ticket; saved replies, search, the internal chat under the triage card, merge (and its
-refusals), category and kind corrections, the ISO 27001 form and an article draft, each through
-a signed ``/ticket`` or event. At the end every message the stand-in received for the employees
-is read: no private word reached them.
+One journey, on SQLite (the same use cases run on PostgreSQL in tests/tools and tests/slack): a
+second employee with the same problem joins the first one's ticket; saved replies, search, the
+internal chat under the triage card, merge (and its refusals), category and kind corrections, the
+ISO 27001 form and an article draft, each through a signed ``/ticket`` or event. At the end every
+message the stand-in received for the employees is read: no private word reached them.
 """
 
 from __future__ import annotations
@@ -35,10 +35,8 @@ TRIAGE = {"L1": "CL1TRIAGE", "L2": "CL2TRIAGE", "L3": "CL3TRIAGE"}
 PRINTER = "la impresora del segundo piso no imprime nada"
 
 
-@pytest.fixture(scope="module",
-                params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def desk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-         ) -> Iterator[Desk]:
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     tmp = tmp_path_factory.mktemp("blackbox-tools")
     config = tmp / "config.yml"
     settings = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
@@ -52,7 +50,7 @@ def desk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         "UNORA": slack_user("UNORA", "Nora Vidal", email="nora@example.com", locale="es-ES"),
         "UPEDRO": slack_user("UPEDRO", "Pedro Ruiz", email="pedro@example.com", locale="es-ES"),
     }).start()
-    with database(request.param, tmp) as url:
+    with database("sqlite", tmp) as url:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DESKBOT_"))}
         env.update({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
                     "DESKBOT_SLACK_API_URL": api.url, "DESKBOT_DATABASE_URL": url,
