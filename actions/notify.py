@@ -42,6 +42,7 @@ AUDIENCE: dict[str, tuple[str, ...]] = {
     "survey_answered": ("assignee",),
     # Technician tools: followers, merges, corrections.
     "follower_added": ("team",),
+    "attached": ("assignee", "watchers"),
     "merged_into": ("requester", "team"),
     "recategorized": ("team", "assignee"),
     "kind_changed": ("requester", "team", "assignee"),

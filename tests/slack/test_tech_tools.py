@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from actions.people import NewPerson, add_person
+from actions.similar import join
 from bot.ids import BlockId, CallbackId
 from store.models import OutboxMessage
 from tests.slack.conftest import TRIAGE, Harness, blocks_text
@@ -162,6 +164,9 @@ def test_no_private_word_reaches_the_requester(slack: Harness) -> None:
                             category="network").key
     dup = slack.open_ticket(emma, "No network in office 3", ref="DUEMMA:1800000000.000009",
                             category="network").key
+    # A follower reached by email only (no Slack account): the same rule holds in that channel.
+    olga = add_person(slack.services.uow(), NewPerson(name="Olga Ruiz", email="olga@example.com"))
+    join(slack.services.uow(), key=key, person_id=olga.id)
     card = _card(slack, key)
     slack.command("ULUIS", f"note {key} PRIVADO-NOTA el switch está en garantía")
     slack.event({"type": "message", "channel": TRIAGE["L2"], "channel_type": "channel",
@@ -179,7 +184,10 @@ def test_no_private_word_reaches_the_requester(slack: Harness) -> None:
     with slack.services.session_factory() as session:
         rows = session.query(OutboxMessage).all()
         outbox = [(r.recipient, json.dumps(r.context, ensure_ascii=False)) for r in rows]
-    requesters = {carlos.id, emma.id}
+        by_email = [r.template for r in rows if r.recipient.get("person_id") == olga.id]
+    assert by_email and all(r.channel == "email" for r in rows
+                            if r.recipient.get("person_id") == olga.id)
+    requesters = {carlos.id, emma.id, olga.id}
     to_requesters = [text for recipient, text in outbox
                      if recipient.get("person_id") in requesters]
     assert to_requesters, "the requesters were told something"

@@ -186,3 +186,19 @@ def test_article_draft_from_public_story_only(services, cast, lang):
     assert draft.language == lang and draft.ticket == key
     assert "SECRETO-INTERNO" not in draft.body and "Perfil recreado" in draft.body
     assert ("Solución" if lang == "es" else "Solution") in draft.body
+
+
+def test_requesters_see_their_ticket_but_not_who_follows_it_nor_drafts(services, cast):
+    key = new(services, cast.carlos, "No hay internet en la oficina 3", category="network").key
+    from actions.similar import join
+
+    join(services.uow(), key=key, person_id=cast.emma.id)
+    mine = ticket_cmd(services, cast.carlos, f"show {key}")
+    assert mine.ok and key in mine.text and "Emma" not in mine.text
+    staff = ticket_cmd(services, cast.luis, f"show {key}")
+    assert "Mismo problema: Emma Brown" in staff.text
+    work.resolve(services.uow(), key=key, actor_id=cast.luis.id, summary="Switch cambiado")
+    before = row_counts(services)
+    refused = ticket_cmd(services, cast.carlos, f"kb {key}")
+    assert not refused.ok and "redactar artículos" in refused.text
+    assert row_counts(services) == before
