@@ -164,3 +164,24 @@ def test_kb_draft_is_published_and_found(db, capsys, tmp_path, monkeypatch):
     code, _, err = run(capsys, "--config", str(config), "kb", "publish", "99")
     assert code == 1 and "no draft #99" in err
     services.close()
+
+
+def test_kb_check_reports_bad_saved_replies_by_file_and_line(capsys, tmp_path):
+    articles, replies = tmp_path / "articles", tmp_path / "replies"
+    articles.mkdir()
+    replies.mkdir()
+    (articles / "a.md").write_text("---\nid: a\ntitle: A\nlanguage: es\ncategory: other\n"
+                                   "tags: [a]\nquestions: [a]\n---\nCuerpo\n", encoding="utf-8")
+    (replies / "ok.md").write_text("---\nid: ok\ntitle: Bien\nlanguage: es\n---\n"
+                                   "Hola {{ requester }}, sobre {{ key }}.\n", encoding="utf-8")
+    (replies / "bad.md").write_text("---\nid: Bad Id\ntitle: Mal\nlanguage: fr\nteam: L9\n---\n"
+                                    "Hola\n{{ password }}\n", encoding="utf-8")
+    code, out, err = run(capsys, "kb", "check", "--kb", str(articles), "--replies", str(replies))
+    assert code == 1
+    assert "bad.md:2: bad id 'Bad Id'" in out and "bad.md:4: unknown language 'fr'" in out
+    assert "bad.md:5: unknown team 'L9'" in out
+    assert "bad.md:8: unknown placeholder '{{ password }}'" in out
+    assert "ok.md" not in out
+    (replies / "bad.md").unlink()
+    code, out, _ = run(capsys, "kb", "check", "--kb", str(articles), "--replies", str(replies))
+    assert code == 0 and "1 saved replies" in out
