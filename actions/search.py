@@ -78,24 +78,35 @@ def parse_query(text: str) -> tuple[str, SearchFilter]:
                                          status=status, requester=values.get("requester"))
 
 
-def _score(query_words: list[str], text: str) -> float:
-    """The share of query words found in ``text`` (each by its best fuzzy match), 0-100."""
-    words = fold(text).split()
-    if not words or not query_words:
+def _matches(word: str, vocabulary: set[str]) -> dict[str, float]:
+    """The words of ``vocabulary`` that ``word`` matches and how well (0-1): itself, a typo away
+    ("conceta" -> "conecta"), or the start of it ("impres" -> "impresora")."""
+    found = {w: score / 100 for w, score, _ in process.extract(
+        word, vocabulary, scorer=fuzz.ratio, score_cutoff=WORD_MATCH, limit=None)}
+    if len(word) >= 4:
+        for candidate in vocabulary:
+            if candidate.startswith(word) and found.get(candidate, 0) < 0.9:
+                found[candidate] = 0.9
+    return found
+
+
+def _score(query: dict[str, dict[str, float]], words: set[str]) -> float:
+    """The share of the query found among ``words`` (each query word by its best match), 0-100."""
+    if not words:
         return 0.0
-    found = 0.0
-    for word in query_words:
-        best = process.extractOne(word, words, scorer=fuzz.ratio)
-        if best is not None and best[1] >= WORD_MATCH:
-            found += best[1] / 100
-        elif len(word) >= 4 and any(w.startswith(word) for w in words):
-            found += 0.9  # "impres" typed while thinking of "impresora"
-    return 100 * found / len(query_words)
+    total = 0.0
+    for matched in query.values():
+        total += max((score for w, score in matched.items() if w in words), default=0.0)
+    return 100 * total / len(query)
 
 
 def search(uow: UnitOfWork, *, actor_id: int | None, words: str,
            filters: SearchFilter = SearchFilter(), limit: int = 20) -> list[Hit]:
-    """Tickets matching ``words``, best first; ``actor_id=None`` is an admin at the CLI."""
+    """Tickets matching ``words``, best first; ``actor_id=None`` is an admin at the CLI.
+
+    Candidates are read as plain rows (id, title, description) and only the best ``limit`` are
+    loaded as tickets: scoring thousands of tickets must not build thousands of ORM objects.
+    """
     query_words = [w for w in fold(words).split() if len(w) > 1]
     if not query_words and not filters.requester:
         raise InvalidInput("command_usage", command="search")
@@ -104,7 +115,8 @@ def search(uow: UnitOfWork, *, actor_id: int | None, words: str,
         if actor is not None:
             require_staff(actor, "search")
         internal = actor is None or is_staff(actor)
-        query = select(Ticket).order_by(Ticket.id.desc()).limit(CANDIDATES)
+        query = select(Ticket.id, Ticket.title, Ticket.description).order_by(
+            Ticket.id.desc()).limit(CANDIDATES)
         if filters.mine and actor is not None:
             query = query.where(Ticket.assignee_id == actor.id)
         if filters.team:
@@ -116,39 +128,53 @@ def search(uow: UnitOfWork, *, actor_id: int | None, words: str,
                       if fold(filters.requester) in fold(p.name)
                       or (p.email or "").lower() == filters.requester.lower()]
             query = query.where(Ticket.requester_id.in_(people))
-        tickets = uow.session.scalars(query).unique().all()
-        texts = _comment_texts(uow, [t.id for t in tickets], internal)
-        hits: list[tuple[float, int, Ticket, str]] = []
-        for ticket in tickets:
+        rows = uow.session.execute(query).all()
+        texts = _comment_texts(uow, [r.id for r in rows], internal) if query_words else {}
+        fields = {ticket_id: {"title": _words(title), "description": _words(description),
+                              "comments": _words(" ".join(texts.get(ticket_id, [])))}
+                  for ticket_id, title, description in rows}
+        vocabulary: set[str] = set()
+        for parts in fields.values():
+            vocabulary.update(*parts.values())
+        wanted = {w: _matches(w, vocabulary) for w in dict.fromkeys(query_words)}
+        scored: list[tuple[float, int, str]] = []
+        for ticket_id, parts in fields.items():
             if not query_words:
-                hits.append((100.0, ticket.id, ticket, "requester"))
+                scored.append((100.0, ticket_id, "requester"))
                 continue
-            parts = {"title": _score(query_words, ticket.title) * WEIGHTS["title"],
-                     "description": _score(query_words, ticket.description)
-                     * WEIGHTS["description"],
-                     "comments": _score(query_words, " ".join(texts.get(ticket.id, [])))
-                     * WEIGHTS["comments"]}
-            whole = _score(query_words, " ".join(
-                [ticket.title, ticket.description, *texts.get(ticket.id, [])]))
-            where = max(parts, key=lambda name: parts[name])
-            score = max(max(parts.values()), whole * WEIGHTS["comments"])
+            by_field = {name: _score(wanted, found) * WEIGHTS[name]
+                        for name, found in parts.items()}
+            whole = _score(wanted, set().union(*parts.values())) * WEIGHTS["comments"]
+            where = max(by_field, key=lambda name: by_field[name])
+            score = max(max(by_field.values()), whole)
             if score >= MIN_SCORE:
-                hits.append((score, ticket.id, ticket, where))
-        hits.sort(key=lambda h: (-h[0], -h[1]))
-        return [Hit(view(uow, t), round(score, 1), where) for score, _, t, where in hits[:limit]]
+                scored.append((score, ticket_id, where))
+        scored.sort(key=lambda h: (-h[0], -h[1]))
+        hits = []
+        for score, ticket_id, where in scored[:limit]:
+            ticket = uow.session.get_one(Ticket, ticket_id)
+            hits.append(Hit(view(uow, ticket), round(min(score, 100.0), 1), where))
+        return hits
+
+
+def _words(text: str) -> set[str]:
+    return set(fold(text).split())
 
 
 def _comment_texts(uow: UnitOfWork, ids: list[int], internal: bool) -> dict[int, list[str]]:
+    """The words said on each ticket (comments, notes, questions, resolutions), read from the
+    events' payloads by the database itself."""
     if not ids:
         return {}
-    query = select(Event.ticket_id, Event.payload).where(
+    payload = Event.payload
+    query = select(Event.ticket_id, payload["text"].as_string(),
+                   payload["question"].as_string(), payload["summary"].as_string()).where(
         Event.ticket_id.in_(ids), Event.type.in_(TEXT_EVENTS))
     if not internal:
         query = query.where(Event.visibility == "public")
     out: dict[int, list[str]] = {}
-    for ticket_id, payload in uow.session.execute(query):
-        data = payload or {}
-        text = data.get("text") or data.get("question") or data.get("summary")
-        if text:
-            out.setdefault(ticket_id, []).append(str(text))
+    for ticket_id, text, question, summary in uow.session.execute(query):
+        said = text or question or summary
+        if said:
+            out.setdefault(ticket_id, []).append(str(said))
     return out
