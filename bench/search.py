@@ -15,6 +15,7 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from sqlalchemy import insert
 from actions.common import now
 from actions.people import NewPerson, add_person, sync_teams
 from actions.search import search
-from actions.services import build_services
+from actions.services import Services, build_services
 from actions.settings import load_settings
 from actions.similar import find_similar
 from store.migrate import upgrade
@@ -33,13 +34,14 @@ PROBLEMS = [
     ("La VPN no conecta desde casa", "network"), ("No me llegan los correos en Outlook", "email"),
     ("La impresora del piso {n} no imprime", "hardware"), ("Olvidé mi contraseña", "access"),
     ("El portátil va muy lento", "hardware"), ("No puedo instalar Teams", "software"),
-    ("Excel se cierra al abrir un archivo", "software"), ("El wifi de la sala {n} se cae", "network"),
+    ("Excel se cierra al abrir un archivo", "software"),
+    ("El wifi de la sala {n} se cae", "network"),
     ("Necesito acceso a la carpeta de finanzas", "access"), ("La pantalla parpadea", "hardware"),
     ("My laptop battery drains fast", "hardware"), ("Cannot reach the file server", "network"),
 ]
 
 
-def _fill(size: int, workdir: Path) -> tuple[object, int]:
+def _fill(size: int, workdir: Path) -> tuple[Services, int]:
     settings = load_settings()
     services = build_services(settings, database_url=f"sqlite:///{workdir / f'{size}.db'}")
     upgrade(services.engine)
@@ -72,11 +74,11 @@ def _fill(size: int, workdir: Path) -> tuple[object, int]:
     return services, people[0]
 
 
-def _median(fn: object, runs: int = 7) -> float:
+def _median(fn: Callable[[], object], runs: int = 7) -> float:
     times = []
     for _ in range(runs):
         began = time.perf_counter()
-        fn()  # type: ignore[operator]
+        fn()
         times.append(time.perf_counter() - began)
     return statistics.median(times) * 1000
 
@@ -89,14 +91,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             services, someone = _fill(size, Path(tmp))
-            hits = search(services.uow(), actor_id=None, words="impresora piso")  # type: ignore[attr-defined]
-            search_ms = _median(lambda s=services: search(  # type: ignore[misc]
-                s.uow(), actor_id=None, words="impresroa piso"))
-            similar_ms = _median(lambda s=services: find_similar(  # type: ignore[misc]
-                s.uow(), text="la vpn no me conecta desde casa", category="network",
-                requester_id=someone))
-            print(f"{size:>8}  {search_ms:>10.1f}  {similar_ms:>19.1f}  {len(hits)}")
-            services.close()  # type: ignore[attr-defined]
+            hits = search(services.uow(), actor_id=None, words="impresroa piso")
+
+            def searching(desk: Services = services) -> object:
+                return search(desk.uow(), actor_id=None, words="impresroa piso")
+
+            def checking(desk: Services = services, person: int = someone) -> object:
+                return find_similar(desk.uow(), text="la vpn no me conecta desde casa",
+                                    category="network", requester_id=person)
+
+            print(f"{size:>8}  {_median(searching):>10.1f}  {_median(checking):>19.1f}"
+                  f"  {len(hits)}")
+            services.close()
 
 
 if __name__ == "__main__":
