@@ -88,7 +88,10 @@ def _any_card(desk: Desk, key: str) -> tuple[str, dict[str, Any]]:
 def _open(desk: Desk, user: str, text: str) -> tuple[str, str]:
     """DM ``text``, press "Abrir ticket": (thread, the message that answered it)."""
     event = desk.dm(user, text)
-    offer = desk.stored(f"D{user}", event["ts"], "Abrir ticket")
+    # The first message of a fresh process loads the language model: a generous ceiling.
+    offer = desk.api.wait_for(lambda: next(
+        (m for m in desk.api.messages.get(f"D{user}", []) if m.get("thread_ts") == event["ts"]
+         and "Abrir ticket" in blocks_text(m)), None), timeout=90, what="the suggestions")
     element, block_id = button(offer, "/open_ticket")
     assert desk.click(user, offer, f"D{user}", element, block_id).status == 200
     return event["ts"], f"D{user}"

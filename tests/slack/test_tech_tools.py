@@ -44,6 +44,14 @@ def _ephemeral_to(slack: Harness, user: str, contains: str) -> dict[str, Any]:
         what=f"an ephemeral answer with {contains!r}")
 
 
+def _do(slack: Harness, user: str, text: str) -> str:
+    """Send ``/ticket text`` and wait for its answer: commands run in the listeners' pool, so
+    two sent back to back may otherwise run in either order."""
+    before = len(slack.api.calls_to("respond"))
+    slack.command(user, text)
+    return str(slack.api.wait_calls("respond", before + 1)[before].body.get("text"))
+
+
 def _history(slack: Harness, key: str) -> list[Any]:
     return list(slack.ticket(key).history)
 
@@ -92,9 +100,7 @@ def test_internal_chat_lives_in_the_card_thread(slack: Harness) -> None:
     assert note.visibility == "internal" and note.actor == "Luis Pérez"
     assert note.payload["text"] == "Creo que es el AP-7, lo reinicio"
     # A private note written elsewhere appears under the card (and only there).
-    slack.command("UANA", f"note {key} El AP-7 tiene el firmware viejo")
-    slack.api.wait_for(lambda: len([e for e in _history(slack, key) if e.type == "noted"]) == 2,
-                       what="the second note")
+    _do(slack, "UANA", f"note {key} El AP-7 tiene el firmware viejo")
     slack.deliver()
     under = slack.api.wait_for(lambda: next(
         (c.body for c in slack.api.calls_to("chat.postMessage")
@@ -123,18 +129,14 @@ def test_files_shared_in_the_thread_are_kept_with_the_ticket(slack: Harness) -> 
                  "thread_ts": THREAD, "event_ts": "1800000002.1", "files": [shared]})
     slack.api.wait_for(lambda: any(e.type == "attached" for e in _history(slack, key)),
                        what="the file recorded")
-    slack.command("UANA", f"show {key}")
-    shown = slack.api.wait_for(lambda: next(
-        (c.body for c in slack.api.calls_to("respond") if "error.png" in json.dumps(c.body)),
-        None), what="the file in /ticket show")
-    assert "50.8 KB" in shown["text"] and "image/png" in shown["text"]
+    shown = _do(slack, "UANA", f"show {key}")
+    assert "error.png (50.8 KB) · image/png" in shown
 
 
 def test_iso_form_completes_the_record_and_kind_change_keeps_the_key(slack: Harness) -> None:
     key = slack.open_ticket(slack.cast.carlos, "Me llegó un correo raro pidiendo mi clave",
                             ref=f"{DM}:{THREAD}", category="email").key
-    slack.command("ULUIS", f"kind {key} security")
-    slack.api.wait_for(lambda: slack.ticket(key).key == "SEC-1", what="SEC-1")
+    assert "SEC-1" in _do(slack, "ULUIS", f"kind {key} security")
     opened = len(slack.api.calls_to("views.open"))
     slack.command("ULUIS", f"iso {key}")  # the old key works too
     view = _opened(slack, "views.open", opened + 1)["view"]
@@ -168,18 +170,17 @@ def test_no_private_word_reaches_the_requester(slack: Harness) -> None:
     olga = add_person(slack.services.uow(), NewPerson(name="Olga Ruiz", email="olga@example.com"))
     join(slack.services.uow(), key=key, person_id=olga.id)
     card = _card(slack, key)
-    slack.command("ULUIS", f"note {key} PRIVADO-NOTA el switch está en garantía")
+    _do(slack, "ULUIS", f"note {key} PRIVADO-NOTA el switch está en garantía")
     slack.event({"type": "message", "channel": TRIAGE["L2"], "channel_type": "channel",
                  "user": "ULUIS", "text": "PRIVADO-CHAT mirad el log", "ts": "1800000003.1",
                  "thread_ts": card["ts"], "event_ts": "1800000003.1"})
-    slack.command("ULUIS", f"note {dup} PRIVADO-DUP cable suelto")
-    slack.command("ULUIS", f"merge {dup} INTO {key}")
-    slack.command("ULUIS", f"reply {key} Estamos cambiando el switch")
-    slack.command("ULUIS", f"resolve {key} Switch cambiado")
-    slack.api.wait_for(lambda: slack.ticket(key).status == "resolved", what="resolved")
-    slack.command("ULUIS", f"kb {key}")
-    slack.api.wait_for(lambda: any("Borrador" in str(c.body.get("text"))
-                                   for c in slack.api.calls_to("respond")), what="the draft")
+    slack.api.wait_for(lambda: len([e for e in _history(slack, key) if e.type == "noted"]) == 2,
+                       what="the internal chat recorded")
+    _do(slack, "ULUIS", f"note {dup} PRIVADO-DUP cable suelto")
+    assert "fusionado" in _do(slack, "ULUIS", f"merge {dup} INTO {key}")
+    _do(slack, "ULUIS", f"reply {key} Estamos cambiando el switch")
+    _do(slack, "ULUIS", f"resolve {key} Switch cambiado")
+    assert "Borrador" in _do(slack, "ULUIS", f"kb {key}")
     slack.deliver()
     with slack.services.session_factory() as session:
         rows = session.query(OutboxMessage).all()
