@@ -127,8 +127,9 @@ def test_files_shared_in_the_thread_are_kept_with_the_ticket(slack: Harness) -> 
     slack.event({"type": "message", "subtype": "file_share", "channel": DM, "channel_type": "im",
                  "user": "UCARLOS", "text": "este es el error", "ts": "1800000002.1",
                  "thread_ts": THREAD, "event_ts": "1800000002.1", "files": [shared]})
+    # The message goes through the conversation first (the language model loads on first use).
     slack.api.wait_for(lambda: any(e.type == "attached" for e in _history(slack, key)),
-                       what="the file recorded")
+                       timeout=60, what="the file recorded")
     shown = _do(slack, "UANA", f"show {key}")
     assert "error.png (50.8 KB) · image/png" in shown
 
