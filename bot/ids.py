@@ -16,6 +16,7 @@ class ActionId(StrEnum):
     CONVERSATION = "conv"  # a suggestion button: its value is fed back to the conversation
     CLAIM = "card_claim"
     TRANSFER = "card_transfer"
+    REPLY = "card_reply"
     OPEN_TICKET_FORM = "open_ticket_form"
     CONFIRM = "closure_confirm"
     REJECT = "closure_reject"

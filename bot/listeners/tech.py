@@ -29,7 +29,7 @@ from actions.views import PersonView
 from bot.blocks import fallback_text
 from bot.blocks.modals import submitted
 from bot.blocks.tech_modals import iso_form, iso_values, reply_form
-from bot.ids import BlockId, CallbackId
+from bot.ids import ActionId, BlockId, CallbackId
 from bot.listeners import person_of, services_of
 from bot.slack.cards import refresh_card
 from bot.slack.dedupe import repeated
@@ -52,6 +52,24 @@ def open_form(services: Services, client: WebClient, *, trigger_id: str, person:
         view = iso_form(label, key=modal["key"], record=modal.get("record") or {},
                         metadata=metadata)
     client.views_open(trigger_id=trigger_id, view=view)
+
+
+def on_card_reply(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
+                  client: WebClient) -> None:
+    """"Reply" on a triage card: the reply form, as ``/ticket reply KEY`` opens it."""
+    ack()
+    services = services_of(context)
+    person = person_of(context, client, body["user"]["id"])
+    key = str(action.get("value") or "")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id")
+    result = run_command(services, services.messages, actor_id=person.id, text=f"reply {key}",
+                         lang=person.language)
+    if result.ok and result.modal:
+        open_form(services, client, trigger_id=body["trigger_id"], person=person,
+                  modal=result.modal, channel=channel)
+    else:
+        _tell(client, body, channel, result.text)
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:
@@ -166,5 +184,6 @@ def record_files(services: Services, *, channel: str, thread_ts: str, person: Pe
 def register(app: App) -> None:
     """Registered before the general message listener, so card threads come here first."""
     app.event("message", matchers=[in_triage_thread])(on_triage_thread)
+    app.action(ActionId.REPLY.value)(on_card_reply)
     app.view(CallbackId.REPLY_FORM.value)(on_reply_form)
     app.view(CallbackId.ISO_FORM.value)(on_iso_form)

@@ -10,7 +10,7 @@ from typing import Any
 
 from actions.people import NewPerson, add_person
 from actions.similar import join
-from bot.ids import BlockId, CallbackId
+from bot.ids import ActionId, BlockId, CallbackId
 from store.models import OutboxMessage
 from tests.slack.conftest import TRIAGE, Harness, blocks_text
 
@@ -85,6 +85,12 @@ def test_reply_form_offers_saved_replies_and_sends_one(slack: Harness) -> None:
                                             and "FortiClient" in blocks_text(b.body)), None),
                               what="the reply in the requester's thread")
     assert told.body["thread_ts"] == THREAD
+    # The card's "Reply" button opens the same form.
+    card = _card(slack, key)
+    opened = len(slack.api.calls_to("views.open"))
+    slack.click("UANA", card, TRIAGE["L2"], ActionId.REPLY)
+    assert _opened(slack, "views.open", opened + 1)["view"]["callback_id"] == \
+        CallbackId.REPLY_FORM
 
 
 def test_internal_chat_lives_in_the_card_thread(slack: Harness) -> None:
