@@ -81,10 +81,6 @@ def _confirm(svc: Services, actor: int, args: list[str], text: str) -> TicketVie
     return closure.confirm(svc.uow(), key=_key(args), actor_id=actor)
 
 
-def _show(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
-    return queries.show_ticket(svc.uow(), key=_key(args), actor_id=actor)
-
-
 def _mine(svc: Services, actor: int, args: list[str], text: str) -> list[TicketView]:
     return queries.my_tickets(svc.uow(), actor_id=actor)
 
@@ -107,10 +103,9 @@ COMMANDS: dict[str, Spec] = {
     "cancel": Spec(_cancel, 1, "optional", aliases=("cancelar",)),
     "priority": Spec(_priority, 2, aliases=("prioridad",)),
     "confirm": Spec(_confirm, 1, aliases=("confirmar",)),
-    "show": Spec(_show, 1, aliases=("ver", "status", "estado")),
     "mine": Spec(_mine, 0, aliases=("mios", "míos", "my")),
     "queue": Spec(_queue, 0, "optional", aliases=("cola",)),
-    **TECH_COMMANDS,
+    **TECH_COMMANDS,  # saved replies, search, merge, corrections, drafts, show with details
 }
 ALIASES = {alias: name for name, spec in COMMANDS.items() for alias in (name, *spec.aliases)}
 
