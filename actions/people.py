@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.exc import IntegrityError
+
 from actions.access import ROLES, require_manager
 from actions.settings import Settings
 from actions.text import clean
@@ -102,23 +104,36 @@ def ensure_person(
     timezone: str | None = None,
     default_language: str = "es",
 ) -> PersonView:
-    """The person behind a channel identity, created as a requester the first time."""
+    """The person behind a channel identity, created as a requester the first time.
+
+    Two first messages of a new person at once (two processes, two threads) both try to
+    register them: the unique Slack id or email lets one insert win, and the other reads it.
+    """
     if not slack_id and not email:
         raise InvalidInput("identity_missing")
     with uow:
-        person = (uow.people.by_slack_id(slack_id) if slack_id else None) or (
-            uow.people.by_email(email) if email else None)
+        def known() -> Person | None:
+            return (uow.people.by_slack_id(slack_id) if slack_id else None) or (
+                uow.people.by_email(email) if email else None)
+
+        person = known()
         if person is None:
             tz = timezone or "UTC"
             try:
                 ZoneInfo(tz)
             except (ZoneInfoNotFoundError, ValueError):
                 tz = "UTC"
-            person = uow.people.add(Person(
-                name=(name or email or slack_id or "?")[:200], role="requester",
-                slack_id=slack_id, email=email.strip().lower() if email else None,
-                language=language if language in LANGUAGES else default_language,
-                timezone=tz, vip=False, active=True))
+            try:
+                with uow.session.begin_nested():
+                    person = uow.people.add(Person(
+                        name=(name or email or slack_id or "?")[:200], role="requester",
+                        slack_id=slack_id, email=email.strip().lower() if email else None,
+                        language=language if language in LANGUAGES else default_language,
+                        timezone=tz, vip=False, active=True))
+            except IntegrityError:  # registered a moment ago by a concurrent request
+                person = known()
+                if person is None:
+                    raise
         elif slack_id and not person.slack_id:
             person.slack_id = slack_id
         uow.commit()

@@ -107,7 +107,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
     socket_mode = bool(settings.slack_app_token)
     app = create_app(services, client=client, socket_mode=socket_mode)
-    scheduler = start_scheduler(services, process_deliverers(services, client))
+    deliverers = process_deliverers(services, client)
+    services.deliver_inline(deliverers)
+    scheduler = start_scheduler(services, deliverers)
     try:
         if socket_mode:
             from slack_bolt.adapter.socket_mode.builtin import SocketModeHandler

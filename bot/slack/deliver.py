@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 from actions.outbox import DeliveryError, OutboxItem
 from actions.services import Services
 from bot.blocks import fallback_text, sections, to_dicts
+from bot.blocks.conversation import turn_messages
 from bot.slack.cards import card_state, refresh_card, show_card, snapshot
 from bot.slack.closure import closure_blocks
 from bot.slack.text import split_ref
@@ -78,6 +79,8 @@ class SlackDeliverer:
                 self._thread(item)
             elif kind == "person":
                 self._person(item)
+            elif kind == "reply":
+                self._reply(item)
             else:
                 raise DeliveryError(f"unknown recipient {kind!r}", retryable=False)
         except DeliveryError:
@@ -115,6 +118,22 @@ class SlackDeliverer:
             return
         channel, ts = ref
         self._post(item, channel, thread_ts=ts, closure=closure)
+
+    def _reply(self, item: OutboxItem) -> None:
+        """A conversation turn's replies, in the thread it answers (one post per message)."""
+        where = split_ref(item.recipient.get("ref"))
+        if where is None:
+            raise DeliveryError("bad_reply_ref", retryable=False)
+        channel, ts = where
+        for n, (text, blocks) in enumerate(turn_messages(item.context.get("replies") or [])):
+            key = f"{item.key}:{n}"
+            if item.attempts > 1 and self._already_posted(key, channel, ts):
+                continue
+            self.client.chat_postMessage(
+                channel=channel, thread_ts=ts, text=fallback_text(text), blocks=to_dicts(blocks),
+                unfurl_links=False, unfurl_media=False,
+                reply_broadcast=bool(item.recipient.get("broadcast")),
+                metadata={"event_type": METADATA_TYPE, "event_payload": {"key": key}})
 
     def _person(self, item: OutboxItem, *, closure: bool = False) -> None:
         slack_id = self._slack_id(item.recipient.get("person_id"))

@@ -57,15 +57,14 @@ def on_suggestion(ack: Ack, body: dict[str, Any], action: dict[str, Any],
                   context: BoltContext, client: WebClient, respond: Respond) -> None:
     ack()
     channel, ts, thread_ts = _where(body)
-    person = person_of(context, client, body["user"]["id"])
     if (body.get("container") or {}).get("is_ephemeral"):  # chat.update cannot edit those
         respond(delete_original=True)
     elif channel and ts:  # one answer per suggestion message: its buttons go away
         message = body.get("message") or {}
         client.chat_update(channel=channel, ts=ts, text=message.get("text") or " ",
                            blocks=_without_buttons(message))
-    converse(services_of(context), client, person=person, channel=channel or "",
-             thread_ts=thread_ts or "", text=str(action.get("value") or ""))
+    converse(services_of(context), lambda: person_of(context, client, body["user"]["id"]),
+             channel=channel or "", thread_ts=thread_ts or "", text=str(action.get("value") or ""))
 
 
 def on_claim(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
