@@ -8,6 +8,7 @@ time becomes a requester with the profile Slack gave us).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import IntegrityError
@@ -138,6 +139,18 @@ def ensure_person(
             person.slack_id = slack_id
         uow.commit()
         return PersonView.of(person)
+
+
+def address_of(services: Any, person_id: Any, *, channel: str) -> str | None:
+    """Where ``channel`` reaches a person directly (Slack: their member id; email: their
+    address), or None when the desk does not know it."""
+    if person_id is None:
+        return None
+    with services.uow() as uow:
+        person = uow.session.get(Person, int(person_id))
+        if person is None:
+            return None
+        return {"slack": person.slack_id, "email": person.email}.get(channel)
 
 
 def set_language(uow: UnitOfWork, *, person_id: int, language: str) -> None:

@@ -316,7 +316,7 @@ def desk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
 
 def _running(tmp: Path, database_url: str, extra_env: dict[str, str] | None = None,
-             ) -> Iterator[Desk]:
+             technicians: tuple[tuple[str, str, str], ...] = TECHNICIANS) -> Iterator[Desk]:
     api = SlackStandIn({
         "UCARLOS": slack_user("UCARLOS", "Carlos Gómez", email="carlos@example.com",
                               tz="America/Mexico_City", locale="es-LA"),
@@ -334,7 +334,7 @@ def _running(tmp: Path, database_url: str, extra_env: dict[str, str] | None = No
     running = Desk(api, env, tmp / "deskbot-run.log")
     try:
         running.cli("db", "upgrade")
-        for slack_id, name, team in TECHNICIANS:
+        for slack_id, name, team in technicians:
             running.cli("people", "add", "--slack-id", slack_id, "--name", name,
                         "--role", "technician", "--team", team, "--language", "es")
         running.start()

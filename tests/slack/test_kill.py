@@ -31,7 +31,8 @@ LEASE = "2"
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def desk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Desk]:
     with database(request.param, tmp_path) as url:
-        yield from _running(tmp_path, url, {"DESKBOT_OUTBOX_LEASE_SECONDS": LEASE})
+        yield from _running(tmp_path, url, {"DESKBOT_OUTBOX_LEASE_SECONDS": LEASE},
+                            technicians=())
 
 
 def _kill_and_restart(desk: Desk, held: str) -> None:
