@@ -76,6 +76,14 @@ class Services:
             if claimed:
                 self._deliver_now(claimed)
 
+    def commit_turn(self) -> None:
+        """Commit what this thread's turn has done so far, before a channel adapter talks to
+        the outside (a Slack call must not hold a transaction, nor SQLite's write lock, open).
+        What the turn does afterwards commits when it ends. Outside a turn: nothing to do."""
+        turn = getattr(self._local, "turn", None)
+        if turn is not None:
+            turn.commit()
+
     def deliver_inline(self, deliverers: Mapping[str, Any]) -> None:
         """Send messages of these channels right after the commit that queued them (the outbox
         worker stays the safety net: what fails here is retried by it)."""

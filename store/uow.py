@@ -120,10 +120,11 @@ class UnitOfWork:
         for hook in self._hooks:
             hook(self)
         if self.outer is not None:
-            assert self._savepoint is not None
-            self._savepoint.commit()
-            self._savepoint = self.session.begin_nested()  # the block may go on writing
-            self._marks = (len(self.events.added), len(self.outbox.added), self.outbox.queued)
+            # Released, and no new savepoint: use cases read after their commit (two round
+            # trips saved per use case); writes after it would simply join the outer unit.
+            savepoint, self._savepoint = self._savepoint, None
+            if savepoint is not None:
+                savepoint.commit()
             root = self.root
             for hook in self._after:
                 if hook not in root._after:
@@ -134,10 +135,11 @@ class UnitOfWork:
             hook(self)
 
     def rollback(self) -> None:
-        if self.outer is not None and self._savepoint is not None:
-            _rollback_savepoint(self._savepoint)
-            self._forget()
-            self._savepoint = self.session.begin_nested()
+        if self.outer is not None:
+            if self._savepoint is not None:
+                _rollback_savepoint(self._savepoint)
+                self._forget()
+                self._savepoint = self.session.begin_nested()
             return
         self.session.rollback()
 

@@ -141,18 +141,24 @@ class SlackStandIn:
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 60.0,
                  what: str = "condition") -> Any:
-        """Block until ``predicate()`` is truthy (re-checked on every recorded call)."""
+        """Block until ``predicate()`` is truthy (re-checked on every recorded call, and every
+        50 ms). The predicate runs without the stand-in's lock: it may read the database while
+        the desk, holding a transaction, is calling the stand-in."""
         deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                value = predicate()
-                if value:
-                    return value
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"timed out waiting for {what}; calls: "
-                                         f"{[c.method for c in self.calls]}")
+        while True:
+            value = predicate()
+            if value:
+                return value
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"timed out waiting for {what}; calls: "
+                                     f"{[c.method for c in self.calls_to_all()]}")
+            with self._changed:
                 self._changed.wait(min(remaining, 0.05))
+
+    def calls_to_all(self) -> list[Call]:
+        with self._lock:
+            return list(self.calls)
 
     def wait_calls(self, method: str, count: int = 1, timeout: float = 60.0) -> list[Call]:
         return self.wait_for(lambda: (len(self.calls_to(method)) >= count
