@@ -24,7 +24,7 @@ def first_delivery(uow: UnitOfWork, key: str) -> bool:
     Call it first thing in the turn, so a repeat stops before any other work.
     """
     try:
-        with uow.session.begin_nested():
+        with uow.savepoint():
             uow.session.add(ProcessedEvent(key=key[:MAX_KEY]))
             uow.session.flush()
         return True

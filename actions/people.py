@@ -125,7 +125,7 @@ def ensure_person(
             except (ZoneInfoNotFoundError, ValueError):
                 tz = "UTC"
             try:
-                with uow.session.begin_nested():
+                with uow.savepoint():
                     person = uow.people.add(Person(
                         name=(name or email or slack_id or "?")[:200], role="requester",
                         slack_id=slack_id, email=email.strip().lower() if email else None,

@@ -62,9 +62,9 @@ class Services:
         for a channel delivered in this process are sent when the block ends, after the commit
         and outside any transaction. Inside another turn, this one joins it.
         """
-        if getattr(self._local, "turn", None) is not None:
-            with self.uow() as joined:
-                yield joined
+        current = getattr(self._local, "turn", None)
+        if current is not None:
+            yield _InTurn(current)  # type: ignore[misc]
             return
         root = self.uow()
         self._local.turn, self._local.claimed = root, []
@@ -168,6 +168,20 @@ class Services:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+class _InTurn:
+    """A turn opened inside another: the outer one's unit of work, whose ``commit`` only
+    flushes (the outer turn commits, or rolls everything back if anything raises)."""
+
+    def __init__(self, outer: UnitOfWork) -> None:
+        self._outer = outer
+
+    def commit(self) -> None:
+        self._outer.session.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._outer, name)
 
 
 def build_services(settings: Settings | None = None, *, migrate: bool = False,

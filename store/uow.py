@@ -7,7 +7,9 @@ if and only if the change that caused it does).
 
 A unit of work may *join* an outer one (``UnitOfWork(factory, outer=turn)``): it then shares the
 outer transaction, session and repositories, its ``with`` block is a SAVEPOINT and its ``commit``
-only releases that savepoint. This is how one conversation turn (or one button, one command) runs
+only releases that savepoint. The savepoint is taken lazily, just before the unit's first write
+(a flush, or an INSERT/UPDATE/DELETE statement), so the many units that only read cost no extra
+round trip. This is how one conversation turn (or one button, one command) runs
 many use cases and still commits once: the use cases keep their own ``with uow: ... commit()``,
 a refusal half-way still undoes exactly their part, and nothing is durable until the outer unit of
 work commits. After-commit hooks of a joined unit wait for the outer commit.
@@ -20,8 +22,9 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
+from sqlalchemy import event
 from sqlalchemy.exc import InvalidRequestError
-from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
 from store.repositories import (
     EventRepository,
@@ -44,6 +47,8 @@ class UnitOfWork:
         self.outer = outer
         self._savepoint: SessionTransaction | None = None
         self._marks = (0, 0, 0)
+        #: Joined units open right now, outermost first (on the root only).
+        self._joined: list[UnitOfWork] = []
         #: The working-time calendar the SLA clock counts in, lent by the composition root
         #: (``actions.services.Services.uow``); None means round the clock.
         self.working_time: Any = None
@@ -74,6 +79,9 @@ class UnitOfWork:
         if self.outer is not None:
             return self._join(self.outer)
         self._session = self._factory()
+        self._joined = []
+        event.listen(self._session, "before_flush", self._before_flush)
+        event.listen(self._session, "do_orm_execute", self._before_statement)
         self.people = PersonRepository(self.session)
         self.teams = TeamRepository(self.session)
         self.tickets = TicketRepository(self.session)
@@ -90,10 +98,15 @@ class UnitOfWork:
     ) -> None:
         session, self._session = self.session, None
         if self.outer is not None:
+            joined = self.root._joined
+            if self in joined:
+                joined.remove(self)
             savepoint, self._savepoint = self._savepoint, None
             if savepoint is not None:
                 _rollback_savepoint(savepoint)
                 self._forget()
+            elif session.new or session.dirty or session.deleted:
+                _discard_unflushed(session)  # changes made but never written: drop them
             return
         try:
             session.rollback()
@@ -104,9 +117,30 @@ class UnitOfWork:
         self._session = outer.session
         self.people, self.teams, self.tickets = outer.people, outer.teams, outer.tickets
         self.events, self.surveys, self.outbox = outer.events, outer.surveys, outer.outbox
-        self._savepoint = self._session.begin_nested()
+        self._savepoint = None
         self._marks = (len(self.events.added), len(self.outbox.added), self.outbox.queued)
+        self.root._joined.append(self)
         return self
+
+    def savepoint(self) -> SessionTransaction:
+        """A nested transaction for a write that may fail (a unique key taken by a concurrent
+        request), taken inside this unit's own savepoint."""
+        self.root._take_savepoints()
+        return self.session.begin_nested()
+
+    def _take_savepoints(self) -> None:
+        """Before a write: every open joined unit without a savepoint takes one (outermost
+        first), so each can still undo exactly its own part."""
+        for unit in self._joined:
+            if unit._savepoint is None:
+                unit._savepoint = self.session.begin_nested()
+
+    def _before_flush(self, session: Session, context: Any, instances: Any) -> None:
+        self._take_savepoints()
+
+    def _before_statement(self, state: ORMExecuteState) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            self._take_savepoints()
 
     def _forget(self) -> None:
         """A rolled-back savepoint takes its events and messages with it: forget them too."""
@@ -120,11 +154,11 @@ class UnitOfWork:
         for hook in self._hooks:
             hook(self)
         if self.outer is not None:
-            # Released, and no new savepoint: use cases read after their commit (two round
-            # trips saved per use case); writes after it would simply join the outer unit.
+            # Released; a write after this commit takes a new savepoint (lazily, as above).
             savepoint, self._savepoint = self._savepoint, None
             if savepoint is not None:
                 savepoint.commit()
+            self._marks = (len(self.events.added), len(self.outbox.added), self.outbox.queued)
             root = self.root
             for hook in self._after:
                 if hook not in root._after:
@@ -136,10 +170,10 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         if self.outer is not None:
-            if self._savepoint is not None:
-                _rollback_savepoint(self._savepoint)
+            savepoint, self._savepoint = self._savepoint, None
+            if savepoint is not None:
+                _rollback_savepoint(savepoint)
                 self._forget()
-                self._savepoint = self.session.begin_nested()
             return
         self.session.rollback()
 
@@ -148,3 +182,11 @@ def _rollback_savepoint(savepoint: SessionTransaction) -> None:
     """Undo a joined unit's writes (a failed flush may have rolled the savepoint back already)."""
     with contextlib.suppress(InvalidRequestError):  # already closed by the failed flush
         savepoint.rollback()
+
+
+def _discard_unflushed(session: Session) -> None:
+    """Drop changes a joined unit made in memory but never flushed (it raised first)."""
+    for obj in list(session.new):
+        session.expunge(obj)
+    for obj in list(session.dirty) + list(session.deleted):
+        session.expire(obj)
