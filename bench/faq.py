@@ -48,7 +48,7 @@ def queries_beside(kb_dir: Path) -> list[Path]:
                   key=lambda p: ("tuning" not in p.name, p.name))
 
 
-def measure(kb_dir: Path, query_files: Sequence[Path], min_score: float, lexicon: Lexicon,
+def measure(kb_dir: Path, query_files: Sequence[Path], min_score: float | None, lexicon: Lexicon,
             categories: tuple[str, ...], misses: bool) -> list[Query]:
     articles, errors = check_articles(kb_dir, categories=categories, lenient=True)
     if errors:
@@ -57,7 +57,10 @@ def measure(kb_dir: Path, query_files: Sequence[Path], min_score: float, lexicon
     plain = sum(not a.questions for a in articles)
     matcher = Matcher(articles, min_score=min_score, lexicon=lexicon)
     print(f"\n=== {kb_dir}: {len(articles)} articles ({', '.join(langs)}; {plain} without"
-          f" questions); matcher rejects below {matcher.min_score:.3g}")
+          f" questions); matcher rejects below {matcher.min_score:.3g}"
+          + (f" (calibrated: noise {matcher.calibration.noise:g}, found"
+             f" {matcher.calibration.found:g})" if min_score is None and matcher.calibration
+             else ""))
     systems: dict[str, tuple[Ranker, float | None]] = {
         "deskbot Matcher": (matcher_ranker(matcher), matcher.min_score),
         "BM25 title+questions+tags+body": (bm25_ranker(articles, lexicon.stopwords), None),
@@ -99,7 +102,7 @@ def synthesise(articles: Sequence[Article], size: int, seed: int = 7) -> list[Ar
 
 
 def latency(articles: Sequence[Article], queries: Sequence[Query], sizes: Sequence[int],
-            min_score: float, lexicon: Lexicon) -> None:
+            min_score: float | None, lexicon: Lexicon) -> None:
     print("\nQuery time of Matcher.search (each query once, fresh matcher per size)")
     print(f"  {'articles':>8} {'build s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for size in sizes:

@@ -1,8 +1,8 @@
 """Turns a question or an article phrasing into the tokens the matcher compares.
 
 Steps: fold the text, correct typos against the known vocabulary, replace lexicon phrases and
-words by concept tokens, drop stop words and singularise what is left. The same analyser reads
-the articles (without typo correction) and the questions, so both sides always agree.
+words by concept tokens, drop stop words and stem what is left (Snowball, es and en). The same
+analyser reads the articles (without typo correction) and the questions, so both agree.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from kb.lexicon import Lexicon
-from kb.text import fold, singular
+from kb.text import fold, singular, stem
 
 MIN_CORRECTABLE = 4  # shorter words have too many one-edit neighbours to correct safely
 CACHE_LIMIT = 50_000
@@ -123,5 +123,5 @@ class Analyzer:
         if concepts is not None:
             return concepts
         if len(word) > 1 and not (word.isdigit() and len(word) < 3):
-            return (singular(word),)
+            return (stem(word),)
         return ()

@@ -25,7 +25,7 @@ answer that only exists in the other language still leads.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,13 +33,14 @@ from rapidfuzz import fuzz, process
 
 from kb.analyzer import Analyzer
 from kb.article import Article
+from kb.calibration import DEFAULT_SCORE, calibrate
 from kb.language import LanguageGuesser
 from kb.lexicon import Lexicon
 from kb.text import words
 
 SHORTLIST = 40
 UNKNOWN_WEIGHT = 1.5  # IDF given to a message word no article knows (off-topic or filler)
-W_RECALL, W_COVERAGE, W_FUZZY = 0.50, 0.30, 0.20
+W_RECALL, W_COVERAGE, W_FUZZY = 0.45, 0.40, 0.15
 BODY_FACTOR = 0.5  # a message word found only in an article's body counts half
 SAME_LANGUAGE_MARGIN = 10.0  # points a twin in the asker's language may trail and still lead
 TWIN_SIMILARITY = 0.4  # least share of concept tokens two articles need to count as twins
@@ -49,7 +50,7 @@ TWIN_SIMILARITY = 0.4  # least share of concept tokens two articles need to coun
 class Match:
     article: Article
     score: float
-    field: str  # "title", "question" or "tags": the phrasing that matched best
+    field: str  # "title", "question", "tags", "learned" or "body": what matched best
     matched: str  # that phrasing's text
 
 
@@ -70,18 +71,23 @@ class Matcher:
         self,
         articles: Iterable[Article],
         *,
-        min_score: float = 62.0,
+        min_score: float | None = None,
         lexicon: Lexicon | None = None,
     ) -> None:
         self.articles: tuple[Article, ...] = tuple(articles)
-        self.min_score = float(min_score)
         self.lexicon = lexicon or Lexicon.load()
         vocabulary: set[str] = set()
         for article in self.articles:
             for text in (*article.phrasings, *article.tags):
                 vocabulary.update(words(text))
         self.analyzer = Analyzer(self.lexicon, vocabulary)
+        self._learned: dict[int, list[_Field]] = {}
+        self._learned_postings: dict[str, list[int]] = {}
+        self.learned_version: object = None
         self._build()
+        self.calibration = calibrate(self) if self.articles else None
+        self.min_score = (float(min_score) if min_score is not None
+                          else self.calibration.threshold if self.calibration else DEFAULT_SCORE)
 
     def _build(self) -> None:
         raw_fields: list[tuple[int, str, str, list[str]]] = []
@@ -128,6 +134,12 @@ class Matcher:
         self._languages = LanguageGuesser(self.articles)
         self._twins = _twins(self.articles, bags, self._postings)
         self._index = {article.id: i for i, article in enumerate(self.articles)}
+        self._title_tokens = [
+            frozenset(t for f in fs if self._fields[f].kind == "title"
+                      for t in self._fields[f].tokens)
+            for fs in by_article
+        ]
+        self._learned_bags: dict[int, frozenset[str]] = {}
 
     @staticmethod
     def _weights(bags: Sequence[frozenset[str]], total: int) -> dict[str, float]:
@@ -143,9 +155,25 @@ class Matcher:
     ) -> list[Match]:
         """Best articles for ``query``, best first, none below the threshold."""
         threshold = self.min_score if min_score is None else float(min_score)
+        if top <= 0 or not self.articles:
+            return []
+        results = self._rank(query, threshold)
+        language = self._languages.guess(query)
+        results.sort(key=lambda m: (-m.score, m.article.language != language, m.article.id))
+        if language is not None:
+            results = self._prefer_language(results, language)
+        return results[:top]
+
+    def _rank(self, query: str, threshold: float, hide: int | None = None) -> list[Match]:
+        """Every shortlisted article scoring ``threshold`` or more, unsorted.
+
+        ``hide`` scores as if that article had no title (calibration asks how an article is
+        found from its title when the title itself is not there to match).
+        """
         groups = _unique_groups(self.analyzer.analyze_words(query))
         tokens = frozenset(t for g in groups for t in g)
-        if not any(t in self._idf for t in tokens) or top <= 0 or not self.articles:
+        if not any(t in self._idf or t in self._body_idf or t in self._learned_postings
+                   for t in tokens):
             return []
         candidates = self._shortlist(tokens)
         weights = [max(self._token_weight(t) for t in g) for g in groups]
@@ -154,46 +182,56 @@ class Matcher:
             w for g, w in zip(groups, weights, strict=True)
             if not self._knows(g) and not _is_code(g)
         )
-        field_ids = [f for a in candidates for f in self._article_fields[a]]
+        fields = [self._fields[f] for a in candidates for f in self._article_fields[a]
+                  if not (a == hide and self._fields[f].kind == "title")]
+        fields += [f for a in candidates for f in self._learned.get(a, ())]
         q_text = " ".join(sorted(tokens))
-        fuzzy = process.cdist(
-            [q_text], [self._fields[f].analysed for f in field_ids],
-            scorer=fuzz.token_set_ratio, workers=1,
-        )[0]
-        best: dict[int, tuple[float, int]] = {}
-        for position, f in enumerate(field_ids):
-            field = self._fields[f]
+        fuzzy = process.cdist([q_text], [f.analysed for f in fields],
+                              scorer=fuzz.token_set_ratio, workers=1)[0] if fields else []
+        best: dict[int, tuple[float, _Field | None]] = {}
+        for position, field in enumerate(fields):
             shared = tokens & field.tokens
-            recall = sum(self._idf[t] for t in shared) / field.weight if field.weight else 0.0
+            recall = (sum(self._token_weight(t) for t in shared) / field.weight
+                      if field.weight else 0.0)
             value = W_RECALL * recall + W_FUZZY * float(fuzzy[position]) / 100.0
             if field.article not in best or value > best[field.article][0]:
-                best[field.article] = (value, f)
-        language = self._languages.guess(query)
+                best[field.article] = (value, field)
         results: list[Match] = []
-        for article_index, (value, f) in best.items():
-            explained = [self._explained(article_index, g) for g in groups]
+        for article_index in candidates:
+            value, matched = best.get(article_index, (0.0, None))
+            hidden = self._title_tokens[article_index] if article_index == hide else None
+            explained = [self._explained(article_index, g, hidden) for g in groups]
             coverage = sum(explained) / q_weight
             base = min(value + W_COVERAGE * coverage, 1.0)
             factor = _evidence(sum(explained), unknown, sum(e > 0 for e in explained))
             score = round(100.0 * base * factor, 1)
             if score >= threshold:
-                field = self._fields[f]
-                results.append(Match(self.articles[article_index], score, field.kind, field.text))
-        results.sort(key=lambda m: (-m.score, m.article.language != language, m.article.id))
-        if language is not None:
-            results = self._prefer_language(results, language)
-        return results[:top]
+                kind, text = (matched.kind, matched.text) if matched else ("body", "")
+                results.append(Match(self.articles[article_index], score, kind, text))
+        return results
 
     def _knows(self, group: frozenset[str]) -> bool:
-        """Whether any article (phrasing or body) uses this word at all."""
-        return any(t in self._idf or t in self._body_idf for t in group)
+        """Whether any article (phrasing, body or learned message) uses this word at all."""
+        return any(t in self._idf or t in self._body_idf or t in self._learned_postings
+                   for t in group)
 
-    def _explained(self, article: int, group: frozenset[str]) -> float:
-        """How much of one message word ``article`` accounts for: its best concept, once."""
+    def _explained(self, article: int, group: frozenset[str],
+                   hidden: frozenset[str] | None = None) -> float:
+        """How much of one message word ``article`` accounts for: its best concept, once.
+
+        A word found in a phrasing (title, question, tag, learned message) counts fully, one
+        found only in the body counts ``BODY_FACTOR``: the body explains the answer, not the
+        question, but an article without questions has little else to be found by.
+        """
         bag, body = self._bags[article], self._bodies[article]
+        learned = self._learned_bags.get(article, frozenset())
+        if hidden:
+            bag = bag - hidden
+            body = body | hidden
         return max(
-            (self._idf[t] if t in bag else BODY_FACTOR * self._token_weight(t)
-             for t in group if t in bag or t in body),
+            (self._token_weight(t) if t in bag or t in learned
+             else BODY_FACTOR * self._token_weight(t)
+             for t in group if t in bag or t in body or t in learned),
             default=0.0,
         )
 
@@ -219,6 +257,33 @@ class Matcher:
     def _token_weight(self, token: str) -> float:
         return self._idf.get(token) or self._body_idf.get(token) or UNKNOWN_WEIGHT
 
+    def set_learned(self, phrasings: Mapping[str, Sequence[str]], version: object = None) -> None:
+        """Replace the learned phrasings: messages employees confirmed an article answered.
+
+        They count like the article's own questions from the next search on. Only this small
+        overlay is rebuilt, so a desk can refresh it whenever its store says it changed.
+        """
+        learned: dict[int, list[_Field]] = {}
+        postings: dict[str, list[int]] = {}
+        for article_id, texts in phrasings.items():
+            index = self._index.get(article_id)
+            if index is None:
+                continue
+            for text in texts:
+                toks = frozenset(self.analyzer.analyze(text))
+                if not toks:
+                    continue
+                weight = sum(self._token_weight(t) for t in toks)
+                learned.setdefault(index, []).append(
+                    _Field(index, "learned", text, toks, weight, " ".join(sorted(toks))))
+                for token in toks:
+                    postings.setdefault(token, []).append(index)
+        self._learned = learned
+        self._learned_bags = {i: frozenset(t for f in fs for t in f.tokens)
+                              for i, fs in learned.items()}
+        self._learned_postings = postings
+        self.learned_version = version
+
     def _shortlist(self, tokens: Iterable[str]) -> list[int]:
         """Articles sharing the most IDF weight with the message (inverted index)."""
         scores = np.zeros(len(self.articles))
@@ -227,6 +292,8 @@ class Matcher:
                 scores[self._postings[token]] += self._idf[token]
             if token in self._body_postings:
                 scores[self._body_postings[token]] += BODY_FACTOR * self._token_weight(token)
+            if token in self._learned_postings:
+                scores[self._learned_postings[token]] += self._token_weight(token)
         hits = np.flatnonzero(scores)
         if len(hits) > SHORTLIST:
             hits = hits[np.argpartition(-scores[hits], SHORTLIST)[:SHORTLIST]]

@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     search.add_argument("--top", type=int, default=None,
                         help="how many suggestions (default: faq.max_suggestions)")
     search.add_argument("--min-score", type=float, default=None,
-                        help="threshold 0-100 (default: faq.min_score)")
+                        help="threshold 0-100 (default: faq.min_score, or calibrated)")
     search.add_argument("--json", action="store_true", help="print a JSON list")
     search.add_argument("--stdin", action="store_true",
                         help="one question per input line, one JSON list per output line")
@@ -105,7 +105,7 @@ def _search(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(results, ensure_ascii=False))
     elif not results:
-        threshold = settings.faq.min_score if args.min_score is None else args.min_score
+        threshold = matcher.min_score if args.min_score is None else args.min_score
         print(f"no suggestions (nothing scored {threshold:g} or more)")
     else:
         for rank, item in enumerate(results, start=1):

@@ -10,7 +10,6 @@ import pytest
 
 from kb.article import Article
 from kb.matcher import Matcher
-from tests.kb.conftest import THRESHOLD
 
 
 def top_ids(matcher: Matcher, query: str, top: int = 1) -> list[str]:
@@ -118,7 +117,7 @@ def test_threshold_is_respected_and_can_be_overridden(matcher):
     assert len(loose) > 3
     assert [m.score for m in loose] == sorted((m.score for m in loose), reverse=True)
     default = matcher.search(query, top=10)
-    assert default and all(m.score >= THRESHOLD for m in default)
+    assert default and all(m.score >= matcher.min_score for m in default)
     assert [m.article.id for m in default] == [m.article.id for m in loose[:len(default)]]
     strict = Matcher(matcher.articles, min_score=101.0)
     assert strict.search(query) == []
