@@ -14,6 +14,7 @@ from typing import Any, Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from store.learned import LearnedRepository
 from store.repositories import (
     EventRepository,
     OutboxRepository,
@@ -59,6 +60,7 @@ class UnitOfWork:
         self.events = EventRepository(self.session)
         self.surveys = SurveyRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.learned = LearnedRepository(self.session)
         return self
 
     def __exit__(
