@@ -33,6 +33,7 @@ from rapidfuzz import fuzz, process
 
 from kb.analyzer import Analyzer
 from kb.article import Article
+from kb.bm25 import FieldBM25
 from kb.calibration import DEFAULT_SCORE, calibrate
 from kb.language import LanguageGuesser
 from kb.lexicon import Lexicon
@@ -40,7 +41,8 @@ from kb.text import words
 
 SHORTLIST = 40
 UNKNOWN_WEIGHT = 1.5  # IDF given to a message word no article knows (off-topic or filler)
-W_RECALL, W_COVERAGE, W_FUZZY = 0.45, 0.40, 0.15
+W_RECALL, W_COVERAGE, W_FUZZY, W_BM25 = 0.35, 0.30, 0.10, 0.25
+FIELD_WEIGHTS = {"title": 3.0, "question": 2.0, "tags": 2.0, "body": 1.0}  # BM25F
 BODY_FACTOR = 0.5  # a message word found only in an article's body counts half
 SAME_LANGUAGE_MARGIN = 10.0  # points a twin in the asker's language may trail and still lead
 TWIN_SIMILARITY = 0.4  # least share of concept tokens two articles need to count as twins
@@ -93,6 +95,7 @@ class Matcher:
         raw_fields: list[tuple[int, str, str, list[str]]] = []
         bags: list[frozenset[str]] = []
         bodies: list[frozenset[str]] = []
+        body_tokens: list[list[str]] = []
         for index, article in enumerate(self.articles):
             bag: set[str] = set()
             entries = [("title", article.title)]
@@ -104,12 +107,19 @@ class Matcher:
                 if tokens:
                     raw_fields.append((index, kind, text, tokens))
             bags.append(frozenset(bag))
-            bodies.append(frozenset(self.analyzer.analyze(article.body, correct=False)) - bag)
+            body_tokens.append(self.analyzer.analyze(article.body, correct=False))
+            bodies.append(frozenset(body_tokens[-1]) - bag)
         total = max(len(self.articles), 1)
         self._idf = self._weights(bags, total)
         self._body_idf = self._weights(bodies, total)
         self._bodies = bodies
         self._bags = bags
+        documents: list[list[tuple[Sequence[str], float]]] = [[] for _ in self.articles]
+        for i, kind, _text, toks in raw_fields:
+            documents[i].append((toks, FIELD_WEIGHTS[kind]))
+        for i, words_of_body in enumerate(body_tokens):
+            documents[i].append((words_of_body, FIELD_WEIGHTS["body"]))
+        self._bm25 = FieldBM25(documents)
         self._fields = [
             _Field(i, kind, text, frozenset(toks), sum(self._idf[t] for t in set(toks)),
                    " ".join(sorted(set(toks))))
@@ -202,7 +212,8 @@ class Matcher:
             hidden = self._title_tokens[article_index] if article_index == hide else None
             explained = [self._explained(article_index, g, hidden) for g in groups]
             coverage = sum(explained) / q_weight
-            base = min(value + W_COVERAGE * coverage, 1.0)
+            focus = self._bm25.score(article_index, groups)
+            base = min(value + W_COVERAGE * coverage + W_BM25 * focus, 1.0)
             factor = _evidence(sum(explained), unknown, sum(e > 0 for e in explained))
             score = round(100.0 * base * factor, 1)
             if score >= threshold:
