@@ -1,8 +1,9 @@
 """Finds the articles that answer a free-text question, in either language, despite typos.
 
 Built once from the loaded articles (indices, IDF weights, typo vocabulary); ``search`` does no
-I/O. A question is analysed into concept tokens, an inverted index shortlists the articles that
-share a token with it, and each shortlisted article is scored from three signals:
+I/O. A question is analysed into concept tokens and Snowball stems (``kb/analyzer.py``), an
+inverted index shortlists the articles that share a token with it (title, questions, tags, body
+or learned messages), and each shortlisted article is scored from four signals:
 
 * phrasing recall: how much (IDF-weighted) of the article's best title/question the message
   contains, so a long rambling message still matches a short phrasing;
@@ -10,11 +11,17 @@ share a token with it, and each shortlisted article is scored from three signals
   shares a common word ("problem", "new") scores low. Each message word counts once, however
   many concepts it stands for ("office" is the building and the suite), so a double-meaning
   word does not weigh twice;
-* a rapidfuzz similarity between the analysed message and the best phrasing.
+* a rapidfuzz similarity between the analysed message and the best phrasing;
+* BM25F over all the article's fields (``kb/bm25.py``), so repetition and focus count and an
+  article without questions is found through its body.
+
+Learned phrasings (messages an article turned out to answer, ``set_learned``) count like the
+article's own questions. The threshold below which nothing is suggested is calibrated on the
+articles themselves (``kb/calibration.py``) unless a fixed ``min_score`` is given.
 
 When an article accounts for only one of the message's words and the message also has words no
 article knows ("can i bring my dog to the office"), the score is scaled down by how little of
-the message that one word is (``_evidence``). The score is 0-100; below ``min_score`` the
+the message that one word is (``kb.signals.evidence``). The score is 0-100; below ``min_score`` the
 matcher honestly suggests nothing. When the message's language is clear and an article has a
 twin in the other language (the same answer, found as each other's closest article across
 languages), the twin in the asker's language is ranked first when it trails by at most
@@ -37,7 +44,9 @@ from kb.bm25 import FieldBM25
 from kb.calibration import DEFAULT_SCORE, calibrate
 from kb.language import LanguageGuesser
 from kb.lexicon import Lexicon
+from kb.signals import evidence, is_code, unique_groups
 from kb.text import words
+from kb.twins import twins
 
 SHORTLIST = 40
 UNKNOWN_WEIGHT = 1.5  # IDF given to a message word no article knows (off-topic or filler)
@@ -45,7 +54,6 @@ W_RECALL, W_COVERAGE, W_FUZZY, W_BM25 = 0.35, 0.30, 0.10, 0.25
 FIELD_WEIGHTS = {"title": 3.0, "question": 2.0, "tags": 2.0, "body": 1.0}  # BM25F
 BODY_FACTOR = 0.5  # a message word found only in an article's body counts half
 SAME_LANGUAGE_MARGIN = 10.0  # points a twin in the asker's language may trail and still lead
-TWIN_SIMILARITY = 0.4  # least share of concept tokens two articles need to count as twins
 
 
 @dataclass(frozen=True)
@@ -142,7 +150,7 @@ class Matcher:
             t: np.asarray(ids, dtype=np.int64) for t, ids in body_postings.items()
         }
         self._languages = LanguageGuesser(self.articles)
-        self._twins = _twins(self.articles, bags, self._postings)
+        self._twins = twins(self.articles, bags, self._postings)
         self._index = {article.id: i for i, article in enumerate(self.articles)}
         self._title_tokens = [
             frozenset(t for f in fs if self._fields[f].kind == "title"
@@ -180,7 +188,7 @@ class Matcher:
         ``hide`` scores as if that article had no title (calibration asks how an article is
         found from its title when the title itself is not there to match).
         """
-        groups = _unique_groups(self.analyzer.analyze_words(query))
+        groups = unique_groups(self.analyzer.analyze_words(query))
         tokens = frozenset(t for g in groups for t in g)
         if not any(t in self._idf or t in self._body_idf or t in self._learned_postings
                    for t in tokens):
@@ -190,7 +198,7 @@ class Matcher:
         q_weight = sum(weights)
         unknown = sum(
             w for g, w in zip(groups, weights, strict=True)
-            if not self._knows(g) and not _is_code(g)
+            if not self._knows(g) and not is_code(g)
         )
         fields = [self._fields[f] for a in candidates for f in self._article_fields[a]
                   if not (a == hide and self._fields[f].kind == "title")]
@@ -214,7 +222,7 @@ class Matcher:
             coverage = sum(explained) / q_weight
             focus = self._bm25.score(article_index, groups)
             base = min(value + W_COVERAGE * coverage + W_BM25 * focus, 1.0)
-            factor = _evidence(sum(explained), unknown, sum(e > 0 for e in explained))
+            factor = evidence(sum(explained), unknown, sum(e > 0 for e in explained))
             score = round(100.0 * base * factor, 1)
             if score >= threshold:
                 kind, text = (matched.kind, matched.text) if matched else ("body", "")
@@ -309,59 +317,3 @@ class Matcher:
         if len(hits) > SHORTLIST:
             hits = hits[np.argpartition(-scores[hits], SHORTLIST)[:SHORTLIST]]
         return [int(i) for i in hits]
-
-
-def _unique_groups(groups: Iterable[Sequence[str]]) -> tuple[frozenset[str], ...]:
-    """Each distinct word's tokens once, first seen first ("vpn ... vpn" counts once)."""
-    return tuple(dict.fromkeys(frozenset(g) for g in groups if g))
-
-
-def _is_code(group: frozenset[str]) -> bool:
-    """A number, room, floor or error code ("3er", "0x80070005"): a detail, not a topic."""
-    return any(ch.isdigit() for t in group for ch in t)
-
-
-def _evidence(support: float, unknown: float, matched: int) -> float:
-    """Share of the score an article keeps when one message word is all it accounts for.
-
-    "there is a mouse in the kitchen" and "can i bring my dog to the office" share one word
-    with an article, and that word fits its field's phrasing so well that recall and fuzzy
-    similarity alone pass the threshold. When the article explains just one of the message's
-    words and the message also has content words no article knows, the score is scaled by the
-    share of the message's weight that word carries: one matched word out of several unknown
-    ones is weak evidence. Two or more matched words ("mouse" and "stopped working") are not
-    scaled, nor is a message whose every word the knowledge base knows ("vpn", "mouse?").
-    """
-    if matched > 1 or not unknown:
-        return 1.0
-    return support / (support + unknown)
-
-
-def _twins(
-    articles: Sequence[Article], bags: Sequence[frozenset[str]], postings: dict[str, np.ndarray]
-) -> dict[int, int]:
-    """Pairs of articles in different languages that answer the same thing.
-
-    Two articles are twins when each is the other's most similar article in the other language
-    (Jaccard share of their title, question and tag concepts) and they share at least
-    ``TWIN_SIMILARITY`` of them; a near topic in the other language ("Teams audio" and "Zoom
-    audio") is never both articles' closest, so it is not mistaken for a translation. Shared
-    tokens are counted through the inverted index, so this stays cheap for a large base.
-    """
-    languages = np.asarray([a.language for a in articles])
-    sizes = np.asarray([len(b) for b in bags], dtype=np.float64)
-    closest: dict[int, tuple[float, int]] = {}
-    for a, bag in enumerate(bags):
-        shared = np.zeros(len(articles))
-        for token in bag:
-            shared[postings[token]] += 1
-        shared[languages == languages[a]] = 0
-        if not shared.any():
-            continue
-        similarity = shared / np.maximum(sizes + sizes[a] - shared, 1.0)
-        b = int(np.argmax(similarity))
-        closest[a] = (float(similarity[b]), b)
-    return {
-        a: b for a, (value, b) in closest.items()
-        if value >= TWIN_SIMILARITY and closest.get(b, (0.0, -1))[1] == a
-    }
