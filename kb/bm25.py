@@ -41,12 +41,22 @@ class FieldBM25:
     def weight(self, group: frozenset[str]) -> float:
         return max((self._idf.get(t, self._rarest) for t in group), default=0.0)
 
-    def score(self, article: int, groups: Sequence[frozenset[str]]) -> float:
+    def query(self, groups: Sequence[frozenset[str]]) -> tuple[list[list[tuple[str, float]]],
+                                                                 float]:
+        """A message's groups with each known token's IDF, and the best score possible (once per
+        message, then ``score`` for each candidate article)."""
+        prepared = [[(t, self._idf[t]) for t in group if t in self._idf] for group in groups]
+        best = sum(self.weight(group) for group in groups) * (K1 + 1)
+        return prepared, best
+
+    def score(self, article: int, query: tuple[list[list[tuple[str, float]]], float]) -> float:
         """0-1: this article's BM25F for the message over the best any article could get."""
+        prepared, best = query
+        if not best:
+            return 0.0
         tf, norm = self._tf[article], self._norm[article]
-        got = best = 0.0
-        for group in groups:
-            best += self.weight(group)
-            got += max((self._idf[t] * tf[t] * (K1 + 1) / (tf[t] + norm)
-                        for t in group if t in tf), default=0.0)
-        return got / (best * (K1 + 1)) if best else 0.0
+        got = 0.0
+        for group in prepared:
+            got += max((idf * tf[t] * (K1 + 1) / (tf[t] + norm)
+                        for t, idf in group if t in tf), default=0.0)
+        return got / best

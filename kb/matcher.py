@@ -214,13 +214,15 @@ class Matcher:
             value = W_RECALL * recall + W_FUZZY * float(fuzzy[position]) / 100.0
             if field.article not in best or value > best[field.article][0]:
                 best[field.article] = (value, field)
+        bm25_query = self._bm25.query(groups)
+        weighted = [{t: self._token_weight(t) for t in g} for g in groups]
         results: list[Match] = []
         for article_index in candidates:
             value, matched = best.get(article_index, (0.0, None))
             hidden = self._title_tokens[article_index] if article_index == hide else None
-            explained = [self._explained(article_index, g, hidden) for g in groups]
+            explained = [self._explained(article_index, g, hidden) for g in weighted]
             coverage = sum(explained) / q_weight
-            focus = self._bm25.score(article_index, groups)
+            focus = self._bm25.score(article_index, bm25_query)
             base = min(value + W_COVERAGE * coverage + W_BM25 * focus, 1.0)
             factor = evidence(sum(explained), unknown, sum(e > 0 for e in explained))
             score = round(100.0 * base * factor, 1)
@@ -234,9 +236,10 @@ class Matcher:
         return any(t in self._idf or t in self._body_idf or t in self._learned_postings
                    for t in group)
 
-    def _explained(self, article: int, group: frozenset[str],
+    def _explained(self, article: int, group: dict[str, float],
                    hidden: frozenset[str] | None = None) -> float:
-        """How much of one message word ``article`` accounts for: its best concept, once.
+        """How much of one message word (its tokens and their weights) ``article`` accounts
+        for: its best concept, once.
 
         A word found in a phrasing (title, question, tag, learned message) counts fully, one
         found only in the body counts ``BODY_FACTOR``: the body explains the answer, not the
@@ -248,9 +251,8 @@ class Matcher:
             bag = bag - hidden
             body = body | hidden
         return max(
-            (self._token_weight(t) if t in bag or t in learned
-             else BODY_FACTOR * self._token_weight(t)
-             for t in group if t in bag or t in body or t in learned),
+            (w if t in bag or t in learned else BODY_FACTOR * w
+             for t, w in group.items() if t in bag or t in body or t in learned),
             default=0.0,
         )
 
