@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 DATA = Path(__file__).resolve().parent / "data" / "calibration.yml"
 DEFAULT_SCORE = 62.0  # when there is nothing to calibrate on (an empty knowledge base)
 SAMPLE = 120  # articles asked by their title; more adds build time, not precision
-FLOOR, CEILING = 40.0, 70.0  # the threshold stays in this range whatever the articles
+FLOOR, CEILING = 30.0, 70.0  # the threshold stays in this range whatever the articles
 NOISE_QUANTILE, FOUND_QUANTILE = 0.9, 0.2
 NOISE_SHARE = 0.4  # where between the noise's high end and the found's low end to cut
 

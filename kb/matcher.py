@@ -49,6 +49,7 @@ from kb.text import words
 from kb.twins import twins
 
 SHORTLIST = 40
+BODY_WORD = 6  # least length of a body word that typos are corrected towards
 UNKNOWN_WEIGHT = 1.5  # IDF given to a message word no article knows (off-topic or filler)
 W_RECALL, W_COVERAGE, W_FUZZY, W_BM25 = 0.35, 0.30, 0.10, 0.25
 FIELD_WEIGHTS = {"title": 3.0, "question": 2.0, "tags": 2.0, "body": 1.0}  # BM25F
@@ -90,6 +91,9 @@ class Matcher:
         for article in self.articles:
             for text in (*article.phrasings, *article.tags):
                 vocabulary.update(words(text))
+            # body words too (long ones: short ones are too close to everyday words), so an
+            # article without questions still has its own words to correct typos towards
+            vocabulary.update(w for w in words(article.body) if len(w) >= BODY_WORD)
         self.analyzer = Analyzer(self.lexicon, vocabulary)
         self._learned: dict[int, list[_Field]] = {}
         self._learned_postings: dict[str, list[int]] = {}

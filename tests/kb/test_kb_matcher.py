@@ -248,3 +248,11 @@ def test_a_learned_phrasing_counts_from_the_next_search_and_can_be_replaced(matc
                                                              message)
     fresh.set_learned({}, version=2)
     assert top_ids(fresh, message) == []
+
+
+def test_typos_of_body_words_find_a_plain_article():
+    """An article without questions is found through its body's words, misspelt or not."""
+    matcher = Matcher([*PLAIN, _plain(
+        "teleconferencia", "Sala de teleconferencia sin imagen", "es",
+        "Comprueba que el proyector de la sala esté encendido y reinicializa el codificador.")])
+    assert top_ids(matcher, "como reinicialiso el codificadro") == ["teleconferencia"]
