@@ -16,12 +16,13 @@ import json
 import re
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, BoltRequest
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from actions.attachments import FileRef, attach, attach_in_thread
 from actions.chat import note_from_thread
 from actions.commands import run_command
+from actions.dedupe import first_delivery
 from actions.intake import record_security_details
 from actions.replies import expand_for
 from actions.services import Services
@@ -30,9 +31,9 @@ from bot.blocks import fallback_text
 from bot.blocks.modals import submitted
 from bot.blocks.tech_modals import iso_form, iso_values, reply_form
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.listeners import person_of, services_of
+from bot.listeners import one_turn, person_of, services_of
 from bot.slack.cards import refresh_card
-from bot.slack.dedupe import repeated
+from bot.slack.converse import event_key
 from bot.slack.incoming import plain_text, with_files
 from bot.slack.text import labels, say
 from store.errors import DeskError
@@ -65,6 +66,7 @@ def on_card_reply(ack: Ack, body: dict[str, Any], action: dict[str, Any], contex
         "channel_id")
     result = run_command(services, services.messages, actor_id=person.id, text=f"reply {key}",
                          lang=person.language)
+    services.commit_turn()
     if result.ok and result.modal:
         open_form(services, client, trigger_id=body["trigger_id"], person=person,
                   modal=result.modal, channel=channel)
@@ -112,6 +114,7 @@ def on_reply_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context:
     verb = "note" if private else "reply"
     result = run_command(services, services.messages, actor_id=person.id,
                          text=f"{verb} {key} {body_text}", lang=person.language)
+    services.commit_turn()
     _tell(client, body, metadata.get("channel"), result.text)
     if result.ok:
         refresh_card(services, client, key)
@@ -128,6 +131,7 @@ def on_iso_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
     if not fields:
         return
     record_security_details(services.uow(), key=key, actor_id=person.id, fields=fields)
+    services.commit_turn()
     _tell(client, body, metadata.get("channel"), say(services, "iso_saved", person.language,
                                                      key=key))
 
@@ -154,22 +158,28 @@ def _card_key(client: WebClient, channel: str, thread_ts: str, bot_user_id: str 
     return found.group(0) if found else None
 
 
-def on_triage_thread(event: dict[str, Any], body: dict[str, Any], request: BoltRequest,
-                     context: BoltContext, client: WebClient) -> None:
+def on_triage_thread(event: dict[str, Any], body: dict[str, Any], context: BoltContext,
+                     client: WebClient) -> None:
+    """One turn: the delivery's key, the person, the note and its files commit together (a
+    re-sent event finds its key taken and does nothing). The card is read from Slack first,
+    outside the transaction."""
     services = services_of(context)
-    if repeated(services, body, request.headers):
-        return
     channel, thread_ts = event["channel"], event["thread_ts"]
     key = _card_key(client, channel, thread_ts, context.bot_user_id)
     if key is None:
         return  # a thread that is not under a card: chatter among colleagues
-    person = person_of(context, client, event["user"])
     files = [FileRef.from_slack(f) for f in event.get("files") or [] if isinstance(f, dict)]
     text = with_files(plain_text(event.get("text")), event.get("files"))
-    note_from_thread(services.uow(), key=key, actor_id=person.id, text=text,
-                     message_ref=f"{channel}:{event.get('ts')}")
-    if files:
-        attach(services.uow(), key=key, actor_id=person.id, files=files, source="slack")
+    delivery = event_key(body)
+    with services.turn() as turn:
+        if delivery and not first_delivery(turn, delivery):
+            return
+        person = person_of(context, client, event["user"])
+        note_from_thread(services.uow(), key=key, actor_id=person.id, text=text,
+                         message_ref=f"{channel}:{event.get('ts')}")
+        if files:
+            attach(services.uow(), key=key, actor_id=person.id, files=files, source="slack")
+        turn.commit()
 
 
 def record_files(services: Services, *, channel: str, thread_ts: str, person: PersonView,
@@ -184,6 +194,6 @@ def record_files(services: Services, *, channel: str, thread_ts: str, person: Pe
 def register(app: App) -> None:
     """Registered before the general message listener, so card threads come here first."""
     app.event("message", matchers=[in_triage_thread])(on_triage_thread)
-    app.action(ActionId.REPLY.value)(on_card_reply)
-    app.view(CallbackId.REPLY_FORM.value)(on_reply_form)
-    app.view(CallbackId.ISO_FORM.value)(on_iso_form)
+    app.action(ActionId.REPLY.value)(one_turn(on_card_reply))
+    app.view(CallbackId.REPLY_FORM.value)(one_turn(on_reply_form))
+    app.view(CallbackId.ISO_FORM.value)(one_turn(on_iso_form))

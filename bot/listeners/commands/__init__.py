@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 
 from actions.commands import run_command
 from bot.blocks import fallback_text, sections, to_dicts
-from bot.listeners import person_of, services_of
+from bot.listeners import one_turn, person_of, services_of
 from bot.listeners.tech import open_form
 from bot.slack.cards import refresh_card
 from bot.slack.incoming import plain_text
@@ -30,6 +30,7 @@ def on_ticket(ack: Ack, command: dict[str, Any], respond: Respond, context: Bolt
     result = run_command(services, services.messages, actor_id=person.id,
                          text=plain_text(command.get("text"), user_ids=True),
                          lang=person.language)
+    services.commit_turn()
     if result.ok and result.modal and command.get("trigger_id"):
         open_form(services, client, trigger_id=command["trigger_id"], person=person,
                   modal=result.modal, channel=command.get("channel_id"))
@@ -42,4 +43,4 @@ def on_ticket(ack: Ack, command: dict[str, Any], respond: Respond, context: Bolt
 
 
 def register(app: App) -> None:
-    app.command("/ticket")(on_ticket)
+    app.command("/ticket")(one_turn(on_ticket))

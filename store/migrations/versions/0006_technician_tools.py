@@ -1,7 +1,7 @@
 """technician tools: aliases, followers, links, attachments, saved replies, article drafts
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-30 15:12:48
 
 ``ticket_aliases`` keeps the keys a ticket had before its kind changed (INC-4 -> SEC-2);
@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 import store.types
 
 revision = "0006"
-down_revision = "0002"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
