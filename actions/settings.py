@@ -96,10 +96,25 @@ class Settings:
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str | None = None
+    #: Seconds a message sent right after its commit belongs to the process that sends it; if
+    #: that process dies, any process's outbox worker sends it once this lease is over.
+    outbox_lease_seconds: float = 60.0
 
     def team_for(self, category: str) -> str:
         """The team that owns a category (unknown categories go to the team of ``other``)."""
         return self.categories.get(category) or self.categories.get("other") or "L1"
+
+
+def _seconds(raw: str | None, default: float) -> float:
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"not a number of seconds: {raw!r}") from exc
+    if value <= 0:
+        raise SettingsError(f"must be more than 0 seconds: {raw!r}")
+    return value
 
 
 def _require(mapping: dict[str, Any], key: str, where: str) -> Any:
@@ -217,4 +232,5 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
         slack_app_token=env.get("SLACK_APP_TOKEN") or None,
         slack_api_url=env.get("DESKBOT_SLACK_API_URL") or None,
+        outbox_lease_seconds=_seconds(env.get("DESKBOT_OUTBOX_LEASE_SECONDS"), 60.0),
     )
