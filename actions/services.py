@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from actions.messages import Messages
-from actions.notify import queue_notifications
+from actions.messages import LANGUAGES, Messages
+from actions.notify import notifier
 from actions.settings import Settings, load_settings
 from actions.sla_clock import calendar_for
 from store.db import make_engine, make_session_factory
@@ -32,12 +32,18 @@ class Services:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _outbox_callbacks: list[Callable[[], None]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        """Templates name teams as config.yml does, in each reader's language."""
+        names = {code: {lang: team.label(lang) for lang in LANGUAGES}
+                 for code, team in self.settings.teams.items()}
+        self.messages.teams = self.plain.teams = names
+
     def uow(self) -> UnitOfWork:
         """A fresh unit of work that also queues notifications for what it commits, and lends
         the use cases the SLA's working-time calendar (pause and resume count working time)."""
         uow = UnitOfWork(self.session_factory)
         uow.working_time = calendar_for(self.settings.sla)
-        uow.before_commit(queue_notifications)
+        uow.before_commit(notifier(self.settings.language))
         uow.after_commit(self._wake_delivery)
         return uow
 

@@ -215,7 +215,8 @@ def _escalate(services: Any, ticket_id: int, key: str, target: str, at: datetime
     uow = services.uow()
     uow.before_commit(guard)
     try:
-        escalate(uow, key=key, actor_id=None, reason=f"SLA {target} breached")
+        escalate(uow, key=key, actor_id=None, reason=f"SLA {target} breached",
+                 ladder={c: t.escalates_to for c, t in services.settings.teams.items()})
         report.escalations.append(f"{key} {target}")
     except _Skip:
         return

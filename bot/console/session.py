@@ -20,7 +20,6 @@ from actions.commands import run_command
 from actions.conversation import handle_message, thread_ticket
 from actions.conversation.prompts import closure_prompt
 from actions.conversation.state import load_state, save_state
-from actions.messages import Messages
 from actions.outbox import deliver_due
 from actions.services import Services
 from actions.views import PersonView
@@ -45,7 +44,7 @@ class Console:
     def __init__(self, services: Services, person: PersonView, *,
                  channels: tuple[str, ...] | None = None) -> None:
         self.services = services
-        self.messages = Messages("plain")
+        self.messages = services.plain
         self.person = person
         self.buttons: list[dict[str, str]] = []
         self.deliverer = ConsoleDeliverer(services, self.messages)

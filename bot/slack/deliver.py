@@ -22,7 +22,7 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from actions.outbox import DeliveryError, OutboxItem
+from actions.outbox import DeliveryError, OutboxItem, Skipped
 from actions.services import Services
 from bot.blocks import fallback_text, sections, to_dicts
 from bot.slack.cards import card_state, refresh_card, show_card, snapshot
@@ -101,7 +101,7 @@ class SlackDeliverer:
             # and the leads are told directly. Not a delivery failure to pile up for admins.
             log.info("no triage channel for team %s: card of %s not posted",
                      ticket.get("team"), ticket.get("key"))
-            return
+            raise Skipped("no channel")
         card = card_state(self.services, ticket["key"])
         if item.template != "routed" and card:
             self._post(item, card["channel"], thread_ts=card["ts"],
