@@ -196,3 +196,13 @@ def _recipients(
         elif who == "team" and ticket.team_code:
             out.append(({"type": "team", "team": ticket.team_code}, "slack", team_language))
     return out
+
+
+def release_held(uow: UnitOfWork, ticket_id: int, at: datetime) -> None:
+    """The requester will not comment: the held rating (and alert) notices are due now."""
+    uow.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.ticket_id == ticket_id, OutboxMessage.template.in_(HELD),
+               OutboxMessage.status == "pending", OutboxMessage.next_attempt_at > at)
+        .values(next_attempt_at=at)
+    )

@@ -116,6 +116,8 @@ def transfer(
             target = uow.people.find(person)
             if target.role not in STAFF or not target.active:
                 raise InvalidInput("not_a_technician", name=target.name)
+            if target.id == ticket.assignee_id and (not team or team == ticket.team_code):
+                raise Conflict("already_assigned", key=ticket.key, name=target.name)
             ticket.assignee_id = target.id
             ticket.team_code = uow.teams.get(team).code if team else (
                 target.team_code or ticket.team_code)

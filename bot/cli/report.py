@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bot.cli.common import fail, print_json, print_table, services_from
+from bot.cli.common import add_lang, fail, lang_of, print_json, print_table, say, services_from
 from bot.cli.dates import since_arg, until_arg
 
 REPORTS = ("summary", "volume", "sla", "technicians", "satisfaction", "frequent")
@@ -23,12 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                             description=__doc__)
     report.add_argument("what", nargs="?", choices=REPORTS, default="summary")
     add_period_args(report)
-    report.add_argument("--team", help="only tickets of this team (L1, L2, L3)")
+    report.add_argument("--team", help="only tickets of this team (a code from config.yml)")
     out = report.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="machine-readable output")
     out.add_argument("--csv", action="store_true", help="comma-separated rows")
-    report.add_argument("--lang", choices=("es", "en"), default="en",
-                        help="language of the summary text (default en)")
+    add_lang(report)
     report.add_argument("--top", type=int, default=10, help="rows of frequent problems")
     report.set_defaults(func=cmd_report)
 
@@ -66,7 +65,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         }
         result = build[args.what]()
     except DeskError as exc:
-        return fail(exc, services)
+        return fail(exc, services, lang_of(args, services))
     finally:
         services.close()
     if args.json:
@@ -75,7 +74,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerows(csv_rows(args.what, reports.to_dict(result)))
     elif args.what == "summary":
-        print(services.plain.render("reports.summary", args.lang, r=reports.to_dict(result)))
+        print(services.plain.render("reports.summary", lang_of(args, services),
+                                    r=reports.to_dict(result)))
+    elif args.what == "satisfaction":
+        print(say(services, args, "satisfaction", r=reports.to_dict(result)))
     else:
         PRINTERS[args.what](reports.to_dict(result))
     return 0
@@ -143,18 +145,6 @@ def print_technicians(r: dict[str, Any]) -> None:
         print("no technicians")
 
 
-def print_satisfaction(r: dict[str, Any]) -> None:
-    _heading(r, "Satisfaction")
-    mean = "-" if r["mean_rating"] is None else f"{r['mean_rating']:.2f}"
-    print(f"answers {r['answers']}   rated {r['rated']}   mean {mean}   "
-          f"satisfied (>=4) {r['satisfied']} = {_pct(r['satisfied_pct'])}   "
-          f"comments {r['comments']}")
-    top = max(r["distribution"].values() or [0])
-    for rating, n in sorted(r["distribution"].items(), key=lambda kv: -int(kv[0])):
-        bar = "#" * (round(30 * n / top) if top else 0)
-        print(f"  {rating}  {n:>4}  {bar}")
-
-
 def print_frequent(r: dict[str, Any]) -> None:
     _heading(r, "Frequent problems")
     _counts("category", r["categories"])
@@ -169,7 +159,7 @@ def print_frequent(r: dict[str, Any]) -> None:
 
 PRINTERS: dict[str, Callable[[dict[str, Any]], None]] = {
     "volume": print_volume, "sla": print_sla, "technicians": print_technicians,
-    "satisfaction": print_satisfaction, "frequent": print_frequent,
+    "frequent": print_frequent,
 }
 
 

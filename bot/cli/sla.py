@@ -7,7 +7,7 @@ import argparse
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.cli.common import fail, print_json, services_from
+from bot.cli.common import add_lang, fail, lang_of, print_json, services_from
 from store.errors import DeskError
 
 
@@ -18,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     show = s_sub.add_parser("show", help="targets, due times, time left, paused, breached")
     show.add_argument("key", help="e.g. INC-12")
     show.add_argument("--json", action="store_true", help="machine-readable output")
+    add_lang(show)
     show.set_defaults(func=cmd_show)
 
     sweep = s_sub.add_parser("sweep", help="send due SLA warnings, breaches and reminders now")
@@ -46,9 +47,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         print_json(status.to_dict())
         return 0
     zone = ZoneInfo(status.timezone)
-    label = services.plain.status(status.status, "es")
+    label = services.plain.status(status.status, lang_of(args, services))
     hours = "business hours" if status.business_hours else "24x7"
-    print(f"{status.key}  {status.priority}  {label} ({status.status})  {hours}"
+    print(f"{status.key}  {status.priority}  {label}  {hours}"
           f"  times in {status.timezone}")
     for target in (status.response, status.resolution):
         name = "first response" if target.target == "response" else "resolution"

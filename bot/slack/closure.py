@@ -53,9 +53,10 @@ def survey_blocks(services: Services, key: str, lang: str) -> list[Block]:
 
 def confirm(services: Services, *, key: str, person_id: int, lang: str) -> list[Block]:
     """Close the ticket; the message becomes a thank-you and the rating question."""
-    ticket = closure.confirm(services.uow(), key=key, actor_id=person_id)
-    return [*sections(say(services, "confirmed", lang, key=ticket.key)),
-            *survey_blocks(services, ticket.key, lang)]
+    ticket = closure.confirm(services.uow(), key=key, actor_id=person_id,
+                             settings=services.settings)
+    survey = survey_blocks(services, ticket.key, lang) if ticket.extra.get("survey") else []
+    return [*sections(say(services, "confirmed", lang, key=ticket.key)), *survey]
 
 
 def reject(services: Services, *, key: str, person_id: int, lang: str) -> list[Block]:
