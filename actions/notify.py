@@ -133,7 +133,8 @@ def _audience(event: Event) -> tuple[str, ...]:
     if event.type == "transferred" and payload.get("from_team") == payload.get("to_team"):
         if payload.get("from_assignee") == payload.get("to_assignee"):
             return ()
-        audience = tuple(a for a in audience if a != "requester")
+        if not payload.get("to_assignee"):  # back in the same queue: the requester's wait goes on
+            audience = tuple(a for a in audience if a != "requester")
     return audience
 
 

@@ -156,7 +156,7 @@ def escalate(uow: UnitOfWork, *, key: str, actor_id: int | None, reason: str | N
         current, canonical = ticket.team_code or "", ticket.key
     target = ladder.get(current)
     if not target:
-        on_ladder = current in ladder.values() or current in ladder
+        on_ladder = current in ladder.values()  # someone escalates to it: the top
         raise Conflict("top_level" if on_ladder else "no_escalation", key=canonical,
                        team=current)
     return transfer(uow, key=key, actor_id=actor_id, team=target, reason=reason,
