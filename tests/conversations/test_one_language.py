@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from actions.messages import TEMPLATES, Messages
+from actions.messages import TEMPLATES
 from actions.services import Services
 from bot.console import Console
 from tests.conversations.conftest import transcripts_dir
@@ -99,8 +99,8 @@ def sample(lang: str) -> dict[str, Any]:
     promise = {"response_due": at, "resolution_due": at, "closed": True, "opens_at": at,
                "hours": {"weekdays": ["mon", "fri"], "start": "09:00", "end": "18:00",
                          "timezone": "America/Mexico_City"}, "on_call": "Luis Pérez"}
-    return {"ticket": ticket, "t": ticket, "tickets": [ticket], "event": event, "actor": "Ana Torres",
-            "recipient": {"type": "thread", "ticket": "INC-7", "person_id": 1},
+    return {"ticket": ticket, "t": ticket, "tickets": [ticket], "event": event,
+            "actor": "Ana Torres", "recipient": {"type": "thread", "ticket": "INC-7", "person_id": 1},
             "viewer": carlos, "person": carlos, "people": [carlos, ana], "key": "INC-7",
             "name": "Carlos", "tz": "America/Mexico_City", "promise": promise,
             "recent": [], "count": 2, "number": 1, "title": s["title"], "body": s["text"],
