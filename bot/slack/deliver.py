@@ -80,7 +80,7 @@ class SlackDeliverer:
                 self._person(item)
             else:
                 raise DeliveryError(f"unknown recipient {kind!r}", retryable=False)
-        except DeliveryError:
+        except (DeliveryError, Skipped):
             raise
         except Exception as exc:  # noqa: BLE001 - every failure is classified for the outbox
             raise delivery_error(exc) from exc
