@@ -54,14 +54,14 @@ class ActionNewProblem(DeskAction):
                             entities=tuple(held.get("entities") or ()))
             events = ActionSuggestFaq(self.services, out.messages).act(out, again)
             return [*slots(new_text=None), *events]
-        key = turn.slots.get("target_key")
-        if not key or turn.intent in ("same_ticket", "new_problem"):
+        target = turn.slots.get("target_key")
+        if not target or turn.intent in ("same_ticket", "new_problem"):
             out.say("help", name=turn.person.name)
             return slots(new_text=None)
-        out.say("which_ticket", key=key, buttons=[
-            button(out.text("same_ticket_button", key=key), "same_ticket", ticket_key=key),
+        out.say("which_ticket", key=target, buttons=[
+            button(out.text("same_ticket_button", key=target), "same_ticket", ticket_key=target),
             button(out.text("new_problem_button"), "new_problem"),
-        ], custom={"kind": "which_ticket", "ticket_key": key})
+        ], custom={"kind": "which_ticket", "ticket_key": target})
         return slots(new_text={"text": turn.text, "intent": turn.intent,
                                "entities": list(turn.entities)}, awaiting=None)
 

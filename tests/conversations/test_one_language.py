@@ -100,7 +100,8 @@ def sample(lang: str) -> dict[str, Any]:
                "hours": {"weekdays": ["mon", "fri"], "start": "09:00", "end": "18:00",
                          "timezone": "America/Mexico_City"}, "on_call": "Luis Pérez"}
     return {"ticket": ticket, "t": ticket, "tickets": [ticket], "event": event,
-            "actor": "Ana Torres", "recipient": {"type": "thread", "ticket": "INC-7", "person_id": 1},
+            "actor": "Ana Torres",
+            "recipient": {"type": "thread", "ticket": "INC-7", "person_id": 1},
             "viewer": carlos, "person": carlos, "people": [carlos, ana], "key": "INC-7",
             "name": "Carlos", "tz": "America/Mexico_City", "promise": promise,
             "recent": [], "count": 2, "number": 1, "title": s["title"], "body": s["text"],
