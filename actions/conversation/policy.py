@@ -97,7 +97,8 @@ def decide(s: Situation) -> Decision:
         if awaiting == "security":
             return Decision("action_security_intake")
         # The requester in control (actions/conversation/cancel.py, language.py).
-        if awaiting == "cancel_confirm" and s.intent in ("affirm", "deny"):
+        if awaiting == "cancel_confirm" and s.intent in ("affirm", "deny") \
+                and word_count(s.text) <= SHORT:
             return Decision("action_cancel_confirmed" if s.intent == "affirm"
                             else "action_cancel_kept")
         if says_cancel(s.text) and not (s.thread and s.thread.status == "resolved"):
