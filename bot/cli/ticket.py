@@ -71,7 +71,7 @@ def _sla_lines(services: Services, args: argparse.Namespace, sla: dict[str, Any]
         target = sla.get(name) or {}
         if target.get("minutes_left") is not None and sla.get("status") not in FINAL:
             lines.append(say(services, args, "sla_line", name=name,
-                             left=describe_left(target["minutes_left"]),
+                             left=describe_left(target["minutes_left"], lang_of(args, services)),
                              paused=bool(sla.get("paused")), breached=bool(target.get("breached"))))
     return lines
 
@@ -134,9 +134,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         return 0
     print(f"{ticket.key}  {ticket.title}")
     for event in ticket.history:
-        who = event.actor or "desk"
-        flag = " [internal]" if event.visibility == "internal" else ""
         detail = ", ".join(f"{k}={v}" for k, v in event.payload.items() if v not in (None, ""))
-        print(f"  {event.seq:>3}  {event.at:%Y-%m-%d %H:%M:%S}  {event.type:<16} {who}{flag}"
-              f"  {detail}")
+        print(say(services, args, "history_line", event=event,
+                  when=f"{event.at:%Y-%m-%d %H:%M:%S}") + f"  {detail}")
     return 0

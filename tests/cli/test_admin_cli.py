@@ -96,7 +96,9 @@ def test_ticket_show_list_history(db, capsys, settings):
     code, out, _ = run(capsys, "ticket", "list", "--status", "closed", "--lang", "en")
     assert "no tickets match" in out
     code, out, _ = run(capsys, "ticket", "history", key)
-    assert "noted" in out and "[internal]" in out and "Revisar el fusor" in out
+    assert "noted" in out and "[interno]" in out and "Revisar el fusor" in out
+    code, out, _ = run(capsys, "ticket", "history", key, "--lang", "en")
+    assert "[internal]" in out and "[interno]" not in out
     code, _, err = run(capsys, "ticket", "show", "INC-77")
     assert code == 1 and "No encuentro el ticket *INC-77*" in err
     code, _, err = run(capsys, "ticket", "show", "INC-77", "--lang", "en")
