@@ -79,7 +79,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     elif args.what == "satisfaction":
         print(say(services, args, "satisfaction", r=reports.to_dict(result)))
     else:
-        PRINTERS[args.what](reports.to_dict(result))
+        PRINTERS[args.what](reports.to_dict(result),
+                            lambda key: say(services, args, "word", key=key),
+                            lambda code: say(services, args, "category", code=code))
     return 0
 
 
@@ -98,66 +100,70 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}%"
 
 
-def _heading(r: dict[str, Any], title: str) -> None:
+Words = Callable[[str], str]
+
+
+def _heading(r: dict[str, Any], title: str, w: Words) -> None:
     p = r["period"]
-    team = f"  team {p['team']}" if p.get("team") else ""
-    print(f"{title}: {p['since'][:16].replace('T', ' ')} .. {p['until'][:16].replace('T', ' ')}"
+    team = f"  {w('team')} {p['team']}" if p.get("team") else ""
+    print(f"{w(title)}: {p['since'][:16].replace('T', ' ')} .. {p['until'][:16].replace('T', ' ')}"
           f" UTC{team}")
 
 
-def _counts(title: str, rows: list[dict[str, Any]]) -> None:
+def _counts(title: str, rows: list[dict[str, Any]], w: Words,
+            label: Callable[[str], str] = str) -> None:
     print()
     if not rows:
-        print(f"{title}: none")
+        print(f"{w(title)}: {w('none')}")
         return
-    print_table([[c["label"], str(c["count"])] for c in rows], [title.upper(), "TICKETS"])
+    print_table([[label(c["label"]), str(c["count"])] for c in rows],
+                [w(title).upper(), w("tickets")])
 
 
-def print_volume(r: dict[str, Any]) -> None:
-    _heading(r, "Ticket volume")
-    print(f"opened {r['opened']}   resolved {r['resolved']}   closed {r['closed']}   "
-          f"cancelled {r['cancelled']}   still open {r['still_open']}")
+def print_volume(r: dict[str, Any], w: Words, category: Callable[[str], str]) -> None:
+    _heading(r, "volume", w)
+    print("   ".join(f"{w(k)} {r[k]}" for k in ("opened", "resolved", "closed", "cancelled",
+                                                 "still_open")))
     for name in ("category", "priority", "channel", "day"):
-        _counts(name, r[f"by_{name}"])
+        _counts(name, r[f"by_{name}"], w, category if name == "category" else str)
 
 
-def print_sla(r: dict[str, Any]) -> None:
-    _heading(r, "SLA compliance (tickets opened in the period)")
+def print_sla(r: dict[str, Any], w: Words, category: Callable[[str], str]) -> None:
+    _heading(r, "sla", w)
     rows = [*r["rows"], r["total"]] if r["rows"] else []
     print_table([[x["priority"], str(x["tickets"]), str(x["first_response_met"]),
                   str(x["first_response_breached"]), str(x["first_response_running"]),
                   _pct(x["first_response_pct"]), str(x["resolution_met"]),
                   str(x["resolution_breached"]), str(x["resolution_running"]),
                   _pct(x["resolution_pct"])] for x in rows],
-                ["PRIO", "TICKETS", "1ST MET", "BREACHED", "RUNNING", "1ST %",
-                 "RES MET", "BREACHED", "RUNNING", "RES %"])
+                w("sla_headers").split("|"))
     if not rows:
-        print("no tickets opened in the period")
+        print(w("no_sla"))
 
 
-def print_technicians(r: dict[str, Any]) -> None:
-    _heading(r, "Technician activity")
+def print_technicians(r: dict[str, Any], w: Words, category: Callable[[str], str]) -> None:
+    _heading(r, "technicians", w)
     print_table([[x["name"], x["team"] or "-", str(x["claimed"]), str(x["replies"]),
                   str(x["notes"]), str(x["resolved"]), duration(x["mean_resolution_seconds"])]
                  for x in r["rows"]],
-                ["TECHNICIAN", "TEAM", "CLAIMED", "REPLIES", "NOTES", "RESOLVED", "MEAN RES"])
+                w("technician_headers").split("|"))
     if not r["rows"]:
-        print("no technicians")
+        print(w("no_technicians"))
 
 
-def print_frequent(r: dict[str, Any]) -> None:
-    _heading(r, "Frequent problems")
-    _counts("category", r["categories"])
-    _counts("title word", r["words"])
+def print_frequent(r: dict[str, Any], w: Words, category: Callable[[str], str]) -> None:
+    _heading(r, "frequent", w)
+    _counts("category", r["categories"], w, category)
+    _counts("title word", r["words"], w)
     print()
     if r["articles"]:
         print_table([[c["label"], str(c["count"])] for c in r["articles"]],
-                    ["FAQ ARTICLE", "SOLVED"])
+                    w("article_headers").split("|"))
     else:
-        print("FAQ article: none")
+        print(f"{w('faq_article')}: {w('none')}")
 
 
-PRINTERS: dict[str, Callable[[dict[str, Any]], None]] = {
+PRINTERS: dict[str, Callable[[dict[str, Any], Words, Callable[[str], str]], None]] = {
     "volume": print_volume, "sla": print_sla, "technicians": print_technicians,
     "frequent": print_frequent,
 }

@@ -39,13 +39,17 @@ def test_json_for_scripts(cli):
 
 
 def test_tables_for_people(cli):
-    out = cli("technicians", *NOVEMBER, "--team", "L1")
+    out = cli("technicians", *NOVEMBER, "--team", "L1", "--lang", "en")
     lines = out.splitlines()
     assert lines[1].split() == ["TECHNICIAN", "TEAM", "CLAIMED", "REPLIES", "NOTES", "RESOLVED",
                                 "MEAN", "RES"]
     assert lines[2].split() == ["Ana", "Torres", "L1", "1", "1", "1", "2", "1h", "40m"]
     assert "Luis" not in out
-    summary = cli("summary", *NOVEMBER, "--lang", "es")
+    spanish = cli("technicians", *NOVEMBER, "--team", "L1").splitlines()  # the desk's language
+    assert spanish[0].startswith("Actividad de técnicos:") and spanish[1].split()[0] == "TÉCNICO"
+    volume = cli("volume", *NOVEMBER)
+    assert "abiertos 5" in volume and "Red y VPN" in volume and "network" not in volume
+    summary = cli("summary", *NOVEMBER)
     assert "Tickets: 5 abiertos, 3 concluidos, 2 cerrados, 1 cancelados" in summary
     assert "primera respuesta 50,0 %" in summary
     assert "media 36 min, mediana 30 min" in summary
