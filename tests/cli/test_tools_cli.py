@@ -162,7 +162,7 @@ def test_kb_draft_is_published_and_found(db, capsys, tmp_path, monkeypatch):
     code, _, err = run(capsys, "--config", str(config), "kb", "publish", "1")
     assert code == 1 and "ya está publicado" in err
     code, _, err = run(capsys, "--config", str(config), "kb", "publish", "99")
-    assert code == 1 and "no draft #99" in err
+    assert code == 1 and "No existe el borrador #99" in err
     services.close()
 
 
