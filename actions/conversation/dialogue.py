@@ -16,6 +16,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation.base import DeskAction
+from actions.conversation.catalogue import ActionBrowseFaq
 from actions.conversation.closing import (
     ActionAnswerSurvey,
     ActionConfirmResolution,
@@ -26,8 +27,9 @@ from actions.conversation.faq import ActionFaqSolved, ActionShowArticle, ActionS
 from actions.conversation.payloads import parse_payload
 from actions.conversation.phrases import has_words
 from actions.conversation.policy import Situation, ThreadTicket, decide
-from actions.conversation.security import ActionSecurityIntake
+from actions.conversation.security import ActionConfirmSecurity, ActionSecurityIntake
 from actions.conversation.smalltalk import (
+    ActionAskDetail,
     ActionDeclineTicket,
     ActionGoodbye,
     ActionGreet,
@@ -55,6 +57,7 @@ ACTION_CLASSES: tuple[type[DeskAction], ...] = (
     ActionDeclineTicket, ActionSuggestFaq, ActionShowArticle, ActionFaqSolved, ActionOpenTicket,
     ActionTicketStatus, ActionAddComment, ActionHandover, ActionConfirmResolution,
     ActionRejectResolution, ActionAnswerSurvey, ActionSurveyComment, ActionSecurityIntake,
+    ActionConfirmSecurity, ActionAskDetail, ActionBrowseFaq,
 )
 #: Longest message the NLU reads; what follows is still kept as the ticket's description.
 PARSE_LIMIT = 2000
@@ -83,6 +86,7 @@ def handle_message(services: Services, *, channel: str, ref: str, person_id: int
     if language != person.language:
         set_language(services.uow(), person_id=person_id, language=language)
     before = copy.deepcopy(state.as_dict())
+    state.enter_thread(thread_ref)
     state.slots["language"] = language
     intent = str((parsed.get("intent") or {}).get("name") or "nlu_fallback")
     entities = {e.get("entity"): e.get("value") for e in reversed(parsed.get("entities") or [])}

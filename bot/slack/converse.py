@@ -40,19 +40,19 @@ def converse(services: Services, client: WebClient, *, person: PersonView, chann
     return replies
 
 
-#: Questions whose answer is free text: whatever the person writes next answers them.
-FREE_TEXT_ANSWERS = frozenset({"survey_comment", "security", "description"})
-#: Otherwise only a yes or a no ("sí", "no funcionó") answers the question left in the thread.
-ANSWER_INTENTS = frozenset({"affirm", "deny"})
+#: Questions whose answer is free text: whatever the person writes next answers them. A yes or
+#: a no written outside the thread answers nothing there: "ok" as a new DM must not confirm the
+#: suggestions of an earlier problem (the deflection would be counted for nothing).
+FREE_TEXT_ANSWERS = frozenset({"survey_comment", "security", "description", "detail", "handover"})
 
 
 def waiting_dm_thread(services: Services, *, channel: str, person_id: int, text: str,
                       ) -> str | None:
     """The thread of this DM where the bot recently asked something this message answers.
 
-    People often answer a DM outside the thread ("sí", "no funcionó", a survey comment).
+    People often answer a DM outside the thread (a survey comment, what does not work).
     Without this the answer would start a new conversation that knows nothing of the question.
-    A message that is not an answer (a new problem) still starts its own thread.
+    Only free-text answers continue a thread this way; a yes or a no answers only in its thread.
     """
     from actions.common import now
 
@@ -68,8 +68,7 @@ def waiting_dm_thread(services: Services, *, channel: str, person_id: int, text:
         ref = row.ref if row else ""
     if not awaiting:
         return None
-    if awaiting not in FREE_TEXT_ANSWERS and (
-            services.interpreter.parse(text)["intent"]["name"] not in ANSWER_INTENTS):
+    if awaiting not in FREE_TEXT_ANSWERS:
         return None
     return ref.split(":", 1)[1]
 
