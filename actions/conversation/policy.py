@@ -38,8 +38,10 @@ INTENT_ACTIONS = {
 }
 SMALLTALK = ("greet", "thanks", "goodbye")
 YES_NO = ("affirm", "deny")
-#: Intents that may carry a problem ("no funciona" is read as a "no" by the model).
-PROBLEM_INTENTS = ("report_problem", "deny", "nlu_fallback", "request_service", "ask_howto")
+#: Intents whose message is complete even when it names no thing ("ok thanks", "my tickets").
+#: Anything else that only says something is wrong ("no funciona", read as a "no" by the model,
+#: or "hola, tengo un problema", read as a greeting) gets "what isn't working?".
+COMPLETE_INTENTS = ("affirm", "thanks", "goodbye", "ask_status", "talk_to_human", "ask_faq")
 SHORT = 4  # words: "gracias!", "ok thanks a lot" are not comments on the ticket
 #: A security incident opens a SEC- ticket at once, so it needs a confident prediction; below
 #: this the desk first asks "is this a security incident?" (yes opens it, no searches articles).
@@ -118,7 +120,7 @@ def decide(s: Situation) -> Decision:
         return Decision("action_faq_solved" if s.intent == "affirm" else "action_offer_ticket")
     if not has_words(s.text):
         return Decision("action_out_of_scope")
-    if not s.is_payload and s.intent in PROBLEM_INTENTS and names_nothing(s.text):
+    if not s.is_payload and s.intent not in COMPLETE_INTENTS and names_nothing(s.text):
         return Decision("action_ask_detail")
     if s.intent == "security_incident" and not s.is_payload \
             and s.confidence < SECURITY_CONFIDENCE:

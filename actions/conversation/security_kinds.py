@@ -39,14 +39,15 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("malware", re.compile(
         r"(virus|malware|troyano|trojan|ransom|rescate|encriptad|cifrad|encrypted|spyware"
         r"|programa espia|keylogger|antivirus|popups?|pop-ups?|ventanas solas|se mueve solo"
-        r"|bitcoin|gusano|worm)")),
+        r"|bitcoin|gusano|worm|(abri|descargue|instale|ejecute|opened|downloaded|installed|ran)"
+        r"\b.{0,40}\b(archivo|programa|ejecutable|file|program|exe|app))")),
     ("unauthorised_access", re.compile(
         r"(hacke|jaque|alguien (entro|esta usando|usa|uso|accedio|cambio)|someone (is using|used"
         r"|logged|accessed|changed|got into)|inicio de sesion|inicios de sesion|sign-?in|login"
         r"|log-?in|comprometid|compromised|no autorizad|unauthori[sz]ed|sin (mi )?permiso"
         r"|without (my )?permission|que yo no mande|i didn'?t send|mfa|autenticador)")),
     ("phishing", re.compile(
-        r"(phish|correo|mail|enlace|link|liga|adjunto|attachment|sms|mensaje de texto|text message"
+        r"(phish|correo|mail|enlace|link|liga|adjunto|attachment|sms|mensaje|message"
         r"|whatsapp|pagina falsa|fake (page|site)|credenciales|contrasena|password)")),
 )
 
