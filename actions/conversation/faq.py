@@ -86,8 +86,8 @@ class ActionSuggestFaq(DeskAction):
         awaiting = turn.slots.get("awaiting")
         stored = dict(turn.slots.get("problem") or {})
         # "No, it's not security": the problem is the message the question was about.
-        text = str(stored.get("text") or turn.text) if awaiting == "security_confirm" \
-            else turn.text
+        answered_no = awaiting == "security_confirm" and turn.intent == "deny"
+        text = str(stored.get("text") or turn.text) if answered_no else turn.text
         matches = suggest(self.services, text, turn.language)
         fallback = turn.intent in ("nlu_fallback", "out_of_scope") \
             and awaiting not in ("detail", "security_confirm")
@@ -95,7 +95,7 @@ class ActionSuggestFaq(DeskAction):
             out.say("help", name=turn.person.name)
             return []
         problem = _problem(turn, self.services.settings.categories)
-        if awaiting == "security_confirm":
+        if answered_no:
             problem.update(text=text, kind="incident", urgency=stored.get("urgency"),
                            impact=stored.get("impact"))
         maybe_security = turn.intent == "security_incident"

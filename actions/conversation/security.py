@@ -72,7 +72,7 @@ class ActionSecurityIntake(DeskAction):
 
     def _open(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
         problem = turn.slots.get("problem") or {}
-        confirming = turn.slots.get("awaiting") == "security_confirm"
+        confirming = turn.slots.get("awaiting") == "security_confirm" and turn.intent == "affirm"
         text = str(problem.get("text") or turn.text) \
             if turn.text.startswith("/") or confirming else turn.text
         high = "high" in (turn.entity("urgency"), problem.get("urgency"))
