@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation.base import DeskAction
 from actions.conversation.cancel import ActionCancelConfirmed, ActionCancelKept, ActionCancelTicket
+from actions.conversation.catalogue import ActionBrowseFaq
 from actions.conversation.closing import (
     ActionAnswerSurvey,
     ActionConfirmResolution,
@@ -28,8 +29,9 @@ from actions.conversation.language import ActionSwitchLanguage, choose_language
 from actions.conversation.newproblem import ActionNewProblem
 from actions.conversation.payloads import parse_payload
 from actions.conversation.policy import Situation, ThreadTicket, decide
-from actions.conversation.security import ActionSecurityIntake
+from actions.conversation.security import ActionConfirmSecurity, ActionSecurityIntake
 from actions.conversation.smalltalk import (
+    ActionAskDetail,
     ActionDeclineTicket,
     ActionGoodbye,
     ActionGreet,
@@ -60,6 +62,7 @@ ACTION_CLASSES: tuple[type[DeskAction], ...] = (
     ActionRejectResolution, ActionAnswerSurvey, ActionSurveyComment, ActionSecurityIntake,
     ActionCancelTicket, ActionCancelConfirmed, ActionCancelKept, ActionSwitchLanguage,
     ActionNewProblem,
+    ActionConfirmSecurity, ActionAskDetail, ActionBrowseFaq,
 )
 #: Longest message the NLU reads; what follows is still kept as the ticket's description.
 PARSE_LIMIT = 2000
@@ -116,6 +119,7 @@ def _turn(services: Services, uow: UnitOfWork, *, channel: str, ref: str, person
     if language != person.language:
         set_language(services.uow(), person_id=person_id, language=language)
     before = copy.deepcopy(state.as_dict())
+    state.enter_thread(thread_ref)
     state.slots["language"] = language
     intent = str((parsed.get("intent") or {}).get("name") or "nlu_fallback")
     entities = {e.get("entity"): e.get("value") for e in reversed(parsed.get("entities") or [])}

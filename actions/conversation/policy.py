@@ -14,7 +14,7 @@ from typing import Any
 from actions.conversation.cancel import says_cancel
 from actions.conversation.language import asked_language
 from actions.conversation.newproblem import looks_new
-from actions.conversation.phrases import has_words, says_not_fixed, word_count
+from actions.conversation.phrases import has_words, names_nothing, says_not_fixed, word_count
 
 PAYLOAD_ACTIONS = {
     "faq_solved": "action_faq_solved",
@@ -42,11 +42,17 @@ INTENT_ACTIONS = {
     "security_incident": "action_security_intake",
     "talk_to_human": "action_handover",
     "out_of_scope": "action_out_of_scope",
+    "ask_faq": "action_browse_faq",
 }
 SMALLTALK = ("greet", "thanks", "goodbye")
+YES_NO = ("affirm", "deny")
+#: Intents whose message is complete even when it names no thing ("ok thanks", "my tickets").
+#: Anything else that only says something is wrong ("no funciona", read as a "no" by the model,
+#: or "hola, tengo un problema", read as a greeting) gets "what isn't working?".
+COMPLETE_INTENTS = ("affirm", "thanks", "goodbye", "ask_status", "talk_to_human", "ask_faq")
 SHORT = 4  # words: "gracias!", "ok thanks a lot" are not comments on the ticket
 #: A security incident opens a SEC- ticket at once, so it needs a confident prediction; below
-#: this the message gets FAQ suggestions plus a "report a security incident" button.
+#: this the desk first asks "is this a security incident?" (yes opens it, no searches articles).
 SECURITY_CONFIDENCE = 0.85
 #: Inside a ticket's thread people describe what they tried ("ya cerré sesión y volví a entrar"),
 #: which reads like account trouble: a new SEC- ticket there needs a near-certain prediction,
@@ -109,6 +115,12 @@ def decide(s: Situation) -> Decision:
             return Decision("action_survey_comment")
         if awaiting == "description" and has_words(s.text) and s.intent not in SMALLTALK:
             return Decision("action_open_ticket")
+        answers = has_words(s.text) and s.intent not in SMALLTALK + YES_NO \
+            and not names_nothing(s.text)
+        if awaiting == "handover" and answers:
+            return Decision("action_handover")  # what the person wants a technician for
+        if awaiting == "detail" and answers and s.intent not in ("ask_status", "ask_faq"):
+            return Decision("action_suggest_faq")  # what "no funciona" was about
     if s.thread is not None and s.thread.is_party and not s.is_payload:
         decision = _in_thread(s, s.thread)
         if decision is not None:
@@ -117,15 +129,20 @@ def decide(s: Situation) -> Decision:
         key = _resolved_target(s)
         if key:
             return Decision("action_reject_resolution", key)
+    if awaiting == "security_confirm" and s.intent in YES_NO:
+        return Decision("action_security_intake" if s.intent == "affirm"
+                        else "action_suggest_faq")
     if awaiting == "open_confirm" and s.intent in ("affirm", "deny"):
         return Decision("action_open_ticket" if s.intent == "affirm" else "action_decline_ticket")
     if awaiting == "faq" and s.intent in ("affirm", "deny"):
         return Decision("action_faq_solved" if s.intent == "affirm" else "action_offer_ticket")
     if not has_words(s.text):
         return Decision("action_out_of_scope")
+    if not s.is_payload and s.intent not in COMPLETE_INTENTS and names_nothing(s.text):
+        return Decision("action_ask_detail")
     if s.intent == "security_incident" and not s.is_payload \
             and s.confidence < SECURITY_CONFIDENCE:
-        return Decision("action_suggest_faq")
+        return Decision("action_confirm_security")
     if s.intent in INTENT_ACTIONS:
         return Decision(INTENT_ACTIONS[s.intent])
     if s.intent == "nlu_fallback" and word_count(s.text) >= 3:

@@ -86,7 +86,9 @@ class Console:
             text=text, messages=self.messages, thread_ref=self._thread_ref())
         self._refresh_person()
         if any((r.get("custom") or {}).get("kind") == "new_problem" for r in replies):
-            self._new_thread()  # "es un problema nuevo": what follows is no longer the old ticket
+            # "es un problema nuevo": what follows is no longer the old ticket, but it is still
+            # the problem just described (its suggestions and "open a ticket" carry over).
+            self._new_thread(carry_problem=True)
         lines, self.buttons = render_replies(replies)
         self.seen += [(self.person.id, line) for line in lines]
         return lines + self._deliver()
@@ -165,8 +167,14 @@ class Console:
             ref = f"{self._ref()}:{number}"
         return ref
 
-    def _new_thread(self) -> None:
-        self._set_thread_number(self._thread_number() + 1)
+    def _new_thread(self, *, carry_problem: bool = False) -> None:
+        state = load_state(self.services.uow(), channel=CHANNEL, ref=self._ref(),
+                           person_id=self.person.id)
+        number = int(state.channel_data.get("thread") or 1) + 1
+        state.channel_data["thread"] = number
+        if carry_problem:  # the new thread starts with the problem already on the table
+            state.slots["thread"] = f"{self._ref()}:{number}"
+        save_state(self.services.uow(), state)
         self.buttons = []
 
     # --- outbox -----------------------------------------------------------------------
