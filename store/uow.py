@@ -52,6 +52,8 @@ class UnitOfWork:
         #: The working-time calendar the SLA clock counts in, lent by the composition root
         #: (``actions.services.Services.uow``); None means round the clock.
         self.working_time: Any = None
+        #: The channels this desk has (``actions.services.Services.channels``), likewise lent.
+        self.channels: tuple[str, ...] = ()
 
     @property
     def session(self) -> Session:
