@@ -152,17 +152,21 @@ class Services:
 
     @property
     def matcher(self) -> Any:
-        """The FAQ matcher over the configured articles (built on first use)."""
+        """The FAQ matcher over the configured articles (built on first use), with what the
+        desk has learned so far: one counter read per use, the phrasings reloaded when another
+        turn or process changed them."""
+        matcher = self._get("matcher", self._build_matcher)
+        overlay = self._get("learned_overlay", _learned_overlay)
+        overlay.refresh(matcher, self.uow())
+        return matcher
 
-        def build() -> Any:
-            from kb.loader import load_articles
-            from kb.matcher import Matcher
+    def _build_matcher(self) -> Any:
+        from kb.loader import load_articles
+        from kb.matcher import Matcher
 
-            faq = self.settings.faq
-            articles = load_articles(faq.articles_dir, categories=tuple(self.settings.categories))
-            return Matcher(articles, min_score=faq.min_score)
-
-        return self._get("matcher", build)
+        faq = self.settings.faq
+        articles = load_articles(faq.articles_dir, categories=tuple(self.settings.categories))
+        return Matcher(articles, min_score=faq.min_score)
 
     @property
     def interpreter(self) -> Any:
@@ -193,6 +197,12 @@ class _InTurn:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._outer, name)
+
+
+def _learned_overlay() -> Any:
+    from actions.learning import LearnedOverlay
+
+    return LearnedOverlay()
 
 
 def build_services(settings: Settings | None = None, *, migrate: bool = False,

@@ -69,7 +69,7 @@ class SurveyQuestion:
 @dataclass(frozen=True)
 class FaqSettings:
     max_suggestions: int = 3
-    min_score: float = 62.0
+    min_score: float | None = None  # None: calibrated on the articles (kb/calibration.py)
     articles_dir: Path = ROOT / "kb" / "articles"
 
 
@@ -127,6 +127,16 @@ def _priority(value: object, name: str, where: str) -> str:
     if value not in PRIORITIES:
         raise SettingsError(f"{where}: {name} must be one of P1..P4")
     return str(value)
+
+
+def _min_score(value: Any, where: str) -> float | None:
+    """``faq.min_score``: a number 0-100, or ``auto`` (calibrated per knowledge base)."""
+    if value is None or str(value).strip().lower() == "auto":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{where}: faq.min_score must be a number or 'auto'") from None
 
 
 def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
@@ -194,7 +204,7 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
                                         "security_min_priority", where),
         faq=FaqSettings(
             max_suggestions=int(faq_raw.get("max_suggestions", 3)),
-            min_score=float(faq_raw.get("min_score", 62)),
+            min_score=_min_score(faq_raw.get("min_score", "auto"), where),
             articles_dir=articles_dir,
         ),
         sla=SlaSettings(

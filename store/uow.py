@@ -26,6 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
+from store.learned import LearnedRepository
 from store.repositories import (
     EventRepository,
     OutboxRepository,
@@ -90,6 +91,7 @@ class UnitOfWork:
         self.events = EventRepository(self.session)
         self.surveys = SurveyRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.learned = LearnedRepository(self.session)
         return self
 
     def __exit__(
