@@ -121,6 +121,7 @@ class UnitOfWork:
         self._session = outer.session
         self.people, self.teams, self.tickets = outer.people, outer.teams, outer.tickets
         self.events, self.surveys, self.outbox = outer.events, outer.surveys, outer.outbox
+        self.learned = outer.learned
         self._savepoint = None
         self._marks = (len(self.events.added), len(self.outbox.added), self.outbox.queued)
         self.root._joined.append(self)
@@ -135,6 +136,11 @@ class UnitOfWork:
     def _take_savepoints(self) -> None:
         """Before a write: every open joined unit without a savepoint takes one (outermost
         first), so each can still undo exactly its own part."""
+        if not any(unit._savepoint is None for unit in self._joined):
+            return
+        inner = self.session.get_nested_transaction()
+        if inner is not None and all(inner is not unit._savepoint for unit in self._joined):
+            return  # inside a repository's own savepoint: it undoes its part itself
         for unit in self._joined:
             if unit._savepoint is None:
                 unit._savepoint = self.session.begin_nested()
