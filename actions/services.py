@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from actions.channels import BUILT_IN
 from actions.messages import LANGUAGES, Messages
 from actions.notify import notifier
 from actions.settings import Settings, load_settings
@@ -37,6 +38,8 @@ class Services:
     #: Channel -> deliverer for messages sent right after the commit that queued them.
     _inline: dict[str, Any] = field(default_factory=dict)
     _local: threading.local = field(default_factory=threading.local)
+    #: Channels tickets and conversations may belong to (built-in ones, plus those plugged in).
+    channels: set[str] = field(default_factory=lambda: set(BUILT_IN))
 
     def __post_init__(self) -> None:
         """Templates name teams as config.yml does, in each reader's language."""
@@ -53,6 +56,7 @@ class Services:
         outer = getattr(self._local, "turn", None)
         uow = UnitOfWork(self.session_factory, outer=outer)
         uow.working_time = calendar_for(self.settings.sla)
+        uow.channels = tuple(sorted(self.channels))
         uow.before_commit(notifier(self.settings.language))
         if outer is None:
             uow.before_commit(self._take_for_delivery)
@@ -91,10 +95,17 @@ class Services:
         if turn is not None:
             turn.commit()
 
+    def add_channel(self, channel: Any) -> None:
+        """Plug in a channel (``actions.channels.Channel``): tickets and conversations may
+        belong to it and the outbox delivers its messages right after each commit."""
+        self.channels.add(channel.name)
+        self.deliver_inline({channel.name: channel})
+
     def deliver_inline(self, deliverers: Mapping[str, Any]) -> None:
         """Send messages of these channels right after the commit that queued them (the outbox
         worker stays the safety net: what fails here is retried by it)."""
         self._inline.update(deliverers)
+        self.channels.update(deliverers)
 
     def on_outbox(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after every commit that queued outbound messages, so a delivery
