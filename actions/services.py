@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from actions.inbox import mark_done_in_commit
 from actions.messages import Messages
 from actions.notify import queue_notifications
 from actions.settings import Settings, load_settings
@@ -33,11 +34,14 @@ class Services:
     _outbox_callbacks: list[Callable[[], None]] = field(default_factory=list)
 
     def uow(self) -> UnitOfWork:
-        """A fresh unit of work that also queues notifications for what it commits, and lends
-        the use cases the SLA's working-time calendar (pause and resume count working time)."""
+        """A fresh unit of work that also queues notifications for what it commits, marks the
+        inbox row of the running turn done in the same commit when the turn asks for it, and
+        lends the use cases the SLA's working-time calendar (pause and resume count working
+        time)."""
         uow = UnitOfWork(self.session_factory)
         uow.working_time = calendar_for(self.settings.sla)
         uow.before_commit(queue_notifications)
+        uow.before_commit(mark_done_in_commit)
         uow.after_commit(self._wake_delivery)
         return uow
 

@@ -30,7 +30,7 @@ from actions.people import NewPerson, add_person, sync_teams
 from actions.services import build_services
 from actions.settings import load_settings
 from bot.app import create_app
-from bot.http import BackgroundServer
+from bot.http import BackgroundServer, Desk
 from bot.slack.client import make_client
 from tests.slack.stand_in import SlackStandIn, slack_user
 
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                         for u in users}).start()
     app = create_app(services, client=make_client("xoxb-bench", api.url),
                      signing_secret=SECRET)
-    server = BackgroundServer(app).start()
+    server = BackgroundServer(Desk(app, services, signing_secret=SECRET)).start()
     url = f"{server.url}/slack/events"
 
     def replies_in(thread: str) -> list[float]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from actions.inbox import current_job
 from actions.services import Services
 from store.models import ProcessedEvent
 
@@ -48,6 +49,8 @@ def repeated(services: Services, body: dict[str, Any], headers: dict[str, Any] |
     and before any work, so a retry finds the id already recorded.
     """
     key = event_key(body)
+    if key is not None and current_job.get() is not None:
+        return False  # run from the inbox: its row's unique key was the de-duplication
     if key is None or first_delivery(services, key):
         return False
     retry = ((headers or {}).get("x-slack-retry-num") or ["0"])[0]

@@ -25,7 +25,7 @@ from actions.outbox import deliver_due
 from actions.services import Services
 from actions.settings import Settings
 from bot.app import create_app
-from bot.http import BackgroundServer
+from bot.http import BackgroundServer, Desk
 from bot.slack.client import make_client
 from bot.slack.deliver import SlackDeliverer
 from store.types import utcnow
@@ -195,7 +195,7 @@ def slack(request: pytest.FixtureRequest, slack_settings: Settings, tmp_path: An
     api = SlackStandIn(slack_users()).start()
     client = make_client("xoxb-test", api.url)
     app = create_app(services, client=client, signing_secret=SECRET)
-    server = BackgroundServer(app).start()
+    server = BackgroundServer(Desk(app, services, signing_secret=SECRET)).start()
     try:
         yield Harness(services, cast, api, server.url, SlackDeliverer(services, client))
     finally:

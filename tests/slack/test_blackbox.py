@@ -256,6 +256,27 @@ class Desk:
         return self.api.wait_for(found, what=f"a stored message with {contains!r}")
 
 
+def oversized_status(url: str, size: int, *, signed: bool = True) -> int:
+    """Send ``size`` bytes to the events endpoint; the status the server answered, which it
+    may do (and close the connection) before the body is sent whole."""
+    host, port = url.removeprefix("http://").split(":")
+    stamp = str(int(time.time()))
+    head = (f"POST /slack/events HTTP/1.1\r\nHost: {host}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {size}\r\n"
+            + (f"X-Slack-Request-Timestamp: {stamp}\r\nX-Slack-Signature: v0={'0' * 64}\r\n"
+               if signed else "") + "\r\n")
+    with socket.create_connection((host, int(port)), timeout=15) as sock:
+        sock.sendall(head.encode())
+        chunk = b"x" * 65536
+        try:
+            for _ in range(size // len(chunk)):
+                sock.sendall(chunk)
+        except OSError:
+            pass  # the server stopped reading: its answer is already there
+        answer = sock.recv(4096).decode(errors="replace")
+    return int(answer.split()[1])
+
+
 def rich_text(text: str) -> dict[str, Any]:
     return {"type": "rich_text", "block_id": uuid.uuid4().hex[:5],
             "elements": [{"type": "rich_text_section",
@@ -628,7 +649,7 @@ def test_what_is_not_an_event_and_what_is_not_from_slack(desk: Desk) -> None:
     assert desk.post("payload=%7Bbroken", form).status in (400, 401)
     assert desk.post("", "application/json").status in (400, 401, 404)
     assert desk.post("", form).status in (400, 401, 404)
-    assert desk.post("x" * 2_000_000, "application/json").status in (400, 401, 413)
+    assert oversized_status(desk.url, 2_000_000) == 413
     # None of that reached a listener, and the server still serves.
     assert not desk.posts("DUJOE", json.loads(event)["event"]["ts"])
     with urllib.request.urlopen(f"{desk.url}/healthz", timeout=5) as answer:
