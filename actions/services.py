@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.inbox import mark_done_in_commit
@@ -105,7 +106,10 @@ def build_services(settings: Settings | None = None, *, migrate: bool = False,
         from store.migrate import upgrade
 
         upgrade(engine)
-        sync_teams(services.uow(), settings)
+        try:
+            sync_teams(services.uow(), settings)
+        except IntegrityError:  # another process starting at the same moment wrote them
+            sync_teams(services.uow(), settings)
     return services
 
 

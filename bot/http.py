@@ -131,8 +131,8 @@ class SlackFront:
             return Response(status_code=200)
         return await run_in_threadpool(self._inline, intake.body, headers, intake.key)
 
-    def _inline(self, body: str, headers: dict[str, str], key: str | None) -> Response:
-        answer = self.bolt.dispatch(BoltRequest(body=body, headers=headers, mode="http"))
+    def _inline(self, body: str, headers: dict[str, Any], key: str | None) -> Response:
+        answer = self.bolt.dispatch(BoltRequest(body=body, headers=dict(headers), mode="http"))
         if key is not None and answer.status >= 500:
             # The listener failed and the error handler told the person: Slack gets its 200.
             inbox.record_inline_outcome(self.services, key, f"listener answered {answer.status}")

@@ -25,7 +25,7 @@ from slack_sdk.errors import SlackApiError
 from actions.outbox import DeliveryError, OutboxItem
 from actions.services import Services
 from bot.blocks import fallback_text, sections, to_dicts
-from bot.slack.cards import card_state, refresh_card, show_card, snapshot
+from bot.slack.cards import CardBusy, card_state, refresh_card, show_card, snapshot
 from bot.slack.closure import closure_blocks
 from bot.slack.text import split_ref
 from store.models import Person, Ticket
@@ -95,7 +95,11 @@ class SlackDeliverer:
         ticket = snapshot(self.services, item.ticket_key or "") or item.context.get("ticket")
         if not ticket:
             raise DeliveryError("ticket_not_found", retryable=False)
-        if not show_card(self.services, self.client, ticket):
+        try:
+            shown = show_card(self.services, self.client, ticket)
+        except CardBusy as exc:  # another process is posting it: edit it once it is there
+            raise DeliveryError("card_busy", retryable=True, retry_after=2) from exc
+        if not shown:
             # No triage channel configured for the team (deskbot run warned at start): its
             # technicians find the ticket in their App Home and /ticket queue; the assignee
             # and the leads are told directly. Not a delivery failure to pile up for admins.
@@ -188,6 +192,8 @@ class SlackDeliverer:
             refresh_card(self.services, self.client, key)
         except SlackApiError as exc:
             log.warning("card of %s not refreshed: %s", key, exc.response.get("error"))
+        except CardBusy:
+            log.info("card of %s is being posted by another process", key)
 
 
 def deliverers(services: Services, client: WebClient) -> dict[str, SlackDeliverer]:
