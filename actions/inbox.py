@@ -39,7 +39,7 @@ class RetryPolicy:
     base_seconds: float = 1.0
     cap_seconds: float = 60.0
     max_attempts: int = 10
-    lease_seconds: float = 20.0
+    lease_seconds: float = 15.0
 
     def delay(self, attempts: int, rng: random.Random | None = None) -> float:
         raw = min(self.cap_seconds, self.base_seconds * 2 ** max(attempts - 1, 0))
@@ -186,6 +186,34 @@ def finish(services: Any, job: Job, error: BaseException | None = None) -> str:
     if repo_status == FAILED:
         log.error("inbox %s (%s) failed permanently: %s", row.id, row.key, values["last_error"])
     return repo_status
+
+
+def release_orphans(services: Any, *, host: str, me: str, alive: Any) -> int:
+    """Rows held by processes of this host that are gone (a restart after a crash): due now,
+    instead of when their lease runs out. ``alive(pid)`` says whether a process exists;
+    owners are ``host:pid:nonce``, so this process's own pid with another nonce is a
+    previous life (a container restarts with the same pid)."""
+    from sqlalchemy import select, update
+
+    released = 0
+    with services.session_factory() as session, session.begin():
+        rows = session.execute(select(InboxItem.id, InboxItem.owner).where(
+            InboxItem.status == WORKING, InboxItem.owner.like(f"{host}:%"))).all()
+        for row_id, owner in rows:
+            _, pid, nonce = (str(owner).split(":") + ["", ""])[:3]
+            mine = f"{host}:{pid}:{nonce}" == me
+            if mine or not pid.isdigit():
+                continue
+            if int(pid) == int(me.split(":")[1]) or not alive(int(pid)):
+                result = session.execute(
+                    update(InboxItem).where(InboxItem.id == row_id,
+                                            InboxItem.status == WORKING,
+                                            InboxItem.owner == owner)
+                    .values(status=PENDING, next_attempt_at=desk_now(), owner=None))
+                released += int(result.rowcount)  # type: ignore[attr-defined]
+    if released:
+        log.warning("inbox: %d rows of a process that is gone are due again", released)
+    return released
 
 
 def give_back(services: Any, claims: list[tuple[int, int]]) -> int:

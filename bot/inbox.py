@@ -35,6 +35,16 @@ def process_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class Quiet:
     """One log line per kind of failure while it lasts, not one per attempt."""
 
@@ -75,6 +85,11 @@ class InboxWorkers:
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> InboxWorkers:
+        try:
+            inbox.release_orphans(self.services, host=socket.gethostname(), me=self.owner,
+                                  alive=_alive)
+        except Exception as exc:  # noqa: BLE001 - their leases run out instead
+            self._quiet.failed("releasing rows of a previous run", exc)
         for thread in self._threads:
             thread.start()
         self._beat.start()
