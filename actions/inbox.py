@@ -158,7 +158,8 @@ def extend_leases(services: Any, claims: list[tuple[int, int]],
         return InboxRepository(session).extend(claims, until)
 
 
-def finish(services: Any, job: Job, error: BaseException | None = None) -> str:
+def finish(services: Any, job: Job, error: BaseException | None = None, *,
+           now: datetime | None = None) -> str:
     """Record how the job ended; returns the row's new status (or ``lost`` when another
     process had taken it over)."""
     if job.marked and error is None:
@@ -178,7 +179,7 @@ def finish(services: Any, job: Job, error: BaseException | None = None) -> str:
             repo_status = PENDING
             delay = job.policy.delay(row.attempts)
             values = {"status": PENDING, "last_error": reason,
-                      "next_attempt_at": desk_now() + timedelta(seconds=delay)}
+                      "next_attempt_at": (now or desk_now()) + timedelta(seconds=delay)}
     with services.session_factory() as session, session.begin():
         done = InboxRepository(session).finish(row.id, row.attempts, **values)
     if not done:
