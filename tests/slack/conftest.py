@@ -190,7 +190,19 @@ def slack_settings(settings: Settings) -> Settings:
 @pytest.fixture
 def slack(request: pytest.FixtureRequest, slack_settings: Settings, tmp_path: Any,
           ) -> Iterator[Harness]:
-    services = make_services("sqlite", slack_settings, tmp_path, request)
+    yield from _harness("sqlite", request, slack_settings, tmp_path)
+
+
+@pytest.fixture
+def slack_pg(request: pytest.FixtureRequest, slack_settings: Settings, tmp_path: Any,
+             ) -> Iterator[Harness]:
+    """The same harness on PostgreSQL (what only PostgreSQL refuses or locks)."""
+    yield from _harness("postgres", request, slack_settings, tmp_path)
+
+
+def _harness(kind: str, request: pytest.FixtureRequest, slack_settings: Settings,
+             tmp_path: Any) -> Iterator[Harness]:
+    services = make_services(kind, slack_settings, tmp_path, request)
     cast = add_cast(services)
     api = SlackStandIn(slack_users()).start()
     client = make_client("xoxb-test", api.url)

@@ -58,6 +58,7 @@ class SlackStandIn:
         self.calls: list[Call] = []
         self.failures: dict[str, list[Failure]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.delays: dict[str, float] = {}
         self._ts = itertools.count(1)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -117,6 +118,10 @@ class SlackStandIn:
             self.failures.setdefault(method, []).append(
                 Failure(status=status, error=error, retry_after=retry_after, times=times))
 
+    def slow(self, method: str, seconds: float) -> None:
+        """Answer ``method`` only after ``seconds`` (a slow Slack widens race windows)."""
+        self.delays[method] = seconds
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -152,6 +157,8 @@ class SlackStandIn:
             method = "respond"
         else:
             method = path.split("?")[0].removeprefix("/api/")
+        if self.delays.get(method):
+            time.sleep(self.delays[method])
         with self._changed:
             self.calls.append(Call(method, body, headers, path=path))
             self._changed.notify_all()

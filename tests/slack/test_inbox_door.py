@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import select as selectors
 import socket
+import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy import select, update
 
 from actions import inbox
 from bot.ids import ActionId
+from bot.slack.client import make_client
 from store.models import InboxItem
 from store.types import utcnow
 from tests.slack.conftest import TRIAGE, Harness
@@ -193,3 +195,33 @@ def test_readiness_says_ready_and_why_not(slack: Harness) -> None:
     slack.api.wait_for(lambda: readyz()[0] == 200, timeout=30, what="ready again")
     found = inbox.stats(slack.services)
     assert found.waiting == 0 and found.counts.get("done", 0) >= 1
+
+
+def test_two_processes_showing_one_card_at_once_post_it_once(slack: Harness) -> None:
+    from bot.slack.cards import CardBusy, show_card, snapshot
+
+    ticket = slack.open_ticket(slack.cast.carlos, "el proyector no enciende")
+    context = snapshot(slack.services, ticket.key)
+    assert context is not None
+    slack.api.slow("chat.postMessage", 0.3)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def show() -> None:
+        client = make_client("xoxb-test", slack.api.url)
+        start.wait()
+        try:
+            outcomes.append(str(show_card(slack.services, client, context)))
+        except CardBusy:
+            outcomes.append("busy")
+
+    threads = [threading.Thread(target=show) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["True", "busy"]
+    assert len(slack.api.messages.get(TRIAGE["L1"], [])) == 1
+    slack.api.slow("chat.postMessage", 0)
+    slack.deliver()  # the routed notice finds the card there: edited, not posted again
+    assert len(slack.api.messages.get(TRIAGE["L1"], [])) == 1
