@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.nlu
 	$(BIN)/python -m bench.sla
 	$(BIN)/python -m bench.slack
+	$(BIN)/python -m bench.inbox
 
 clean:
 	rm -rf $(VENV) deskbot.db .pytest_cache

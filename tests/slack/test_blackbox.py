@@ -83,19 +83,19 @@ class Desk:
             self.process = subprocess.Popen(
                 [str(DESKBOT), "run", "--host", "127.0.0.1", "--port", str(port)],
                 env=self.env, stdout=subprocess.DEVNULL, stderr=err)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a busy machine loads the models slowly
         while True:
             if self.process.poll() is not None:
                 if "address already in use" in self.stderr().lower():
                     return False
                 raise AssertionError(f"deskbot run exited: {self.stderr()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as answer:
+            try:  # ready: database reachable, models loaded
+                with urllib.request.urlopen(f"{self.url}/readyz", timeout=5) as answer:
                     if answer.status == 200:
                         return True
             except OSError:
                 pass
-            assert time.monotonic() < deadline, "deskbot run never answered /healthz"
+            assert time.monotonic() < deadline, "deskbot run never said it was ready"
             time.sleep(0.05)
 
     def stop(self) -> None:

@@ -92,9 +92,9 @@ def _idle(desk: Desk) -> None:
         services.close()
 
 
-def _health(desk: Desk) -> int:
+def _health(desk: Desk, probe: str = "healthz") -> int:
     try:
-        with urllib.request.urlopen(f"{desk.url}/healthz", timeout=2) as answer:
+        with urllib.request.urlopen(f"{desk.url}/{probe}", timeout=5) as answer:
             return answer.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -133,10 +133,10 @@ def _start_with(desk: Desk, *extra: str) -> None:
         desk.process = subprocess.Popen(
             [str(DESKBOT), "run", "--host", "127.0.0.1", "--port", str(port), *extra],
             env=desk.env, stdout=subprocess.DEVNULL, stderr=err)
-    deadline = time.monotonic() + 30
-    while _health(desk) != 200:
+    deadline = time.monotonic() + 90
+    while _health(desk, "readyz") != 200:
         assert desk.process.poll() is None, desk.stderr()
-        assert time.monotonic() < deadline, "deskbot run never answered /healthz"
+        assert time.monotonic() < deadline, "deskbot run never said it was ready"
         time.sleep(0.05)
 
 
