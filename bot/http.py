@@ -83,6 +83,7 @@ class SlackFront:
         self.wake = wake or (lambda: None)
         self.max_body = max_body
         self.draining = threading.Event()
+        self._refused = 0  # requests refused since storing started failing
 
     def verified(self, headers: Any, body: bytes) -> bool:
         stamp = headers.get("x-slack-request-timestamp") or ""
@@ -119,9 +120,15 @@ class SlackFront:
                 inbox.receive, self.services, key=intake.key, channel="slack",
                 kind=intake.kind, body=intake.body, headers=headers, inline=intake.inline)
         except Exception as exc:  # noqa: BLE001 - not stored, so not acknowledged
-            log.warning("could not store a Slack request (%s: %s): answered 503, Slack will "
-                        "send it again", type(exc).__name__, str(exc).splitlines()[0][:200])
+            self._refused += 1
+            if self._refused == 1:  # one line for the whole outage, not one per request
+                log.warning("could not store Slack requests (%s: %s): answering 503, Slack will "
+                            "send them again", type(exc).__name__,
+                            str(exc).splitlines()[0][:200])
             return Response(status_code=503)
+        if self._refused:
+            log.info("storing Slack requests again (%d refused meanwhile)", self._refused)
+            self._refused = 0
         if not stored:
             log.info("repeated delivery of %s (retry %s) skipped", intake.key,
                      headers.get("x-slack-retry-num", "0"))

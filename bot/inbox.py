@@ -15,6 +15,7 @@ deadline, and whatever is still running then is handed back to the queue.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -179,7 +180,12 @@ class InboxWorkers:
     # --- heartbeat: leases and lag ----------------------------------------------------------------
     def _heartbeat(self) -> None:
         every = max(0.5, self.policy.lease_seconds / 4)
+        purged_at = 0.0
         while not self._stopping.wait(every):
+            if time.monotonic() - purged_at > 600:  # finished rows are kept a week
+                purged_at = time.monotonic()
+                with contextlib.suppress(Exception):
+                    inbox.purge(self.services)
             with self._lock:
                 claims = list(self._running.values())
             try:
