@@ -2,13 +2,12 @@
 
 No module-level App: each process (and each test) builds its own with ``create_app``.
 
-Over HTTP the door (``bot.http``) verifies each request and stores it in the inbox before Slack
-gets its acknowledgement; the app then runs listeners with ``process_before_response``, in the
-thread that dispatches: an inbox worker (which must know how the turn ended) or the door itself
-for what must be answered within 3 seconds. Its own signature check is off: stored requests are
-run again long after their timestamp, and the door has verified them. In Socket Mode the app runs
-as before: Bolt acknowledges as soon as a listener calls ``ack()`` and the work continues on the
-listener executor.
+The door (``bot.http`` over HTTP, ``bot.socket_mode`` in Socket Mode) stores each request in the
+inbox before Slack gets its acknowledgement; the app then runs listeners with
+``process_before_response``, in the thread that dispatches: an inbox worker (which must know how
+the turn ended) or the door itself for what must be answered within 3 seconds. Its own signature
+check is off: stored requests are run again long after their timestamp, and the HTTP door has
+verified them (Socket Mode requests come over the app's own connection).
 """
 
 from __future__ import annotations
@@ -76,7 +75,7 @@ def create_app(services: Services, *, client: WebClient | None = None,
         client=client,
         signing_secret=secret or "",
         request_verification_enabled=False,
-        process_before_response=not socket_mode,
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(max_workers=workers,
                                              thread_name_prefix="slack-listener"),
         logger=logging.getLogger("bot.slack.bolt"),

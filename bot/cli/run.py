@@ -118,10 +118,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     scheduler = start_scheduler(services, process_deliverers(services, client))
     try:
         if socket_mode:
-            from slack_bolt.adapter.socket_mode.builtin import SocketModeHandler
+            from bot.socket_mode import serve as serve_socket_mode
 
-            print("deskbot: connected to Slack in Socket Mode", file=sys.stderr)
-            SocketModeHandler(app, settings.slack_app_token).start()
+            serve_socket_mode(app, settings.slack_app_token or "", services,
+                              threads=args.inbox_threads, drain_seconds=args.drain_seconds,
+                              on_drained=lambda: _stop_scheduler(scheduler))
         else:
             from bot.http import Desk, serve
 
