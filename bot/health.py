@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import text
+from store.db import ping
 
 log = logging.getLogger("bot.health")
 
@@ -45,8 +45,7 @@ class Readiness:
             if time.monotonic() - at < 1.0:
                 return problem
             try:
-                with self.services.engine.connect() as connection:
-                    connection.execute(text("SELECT 1"))
+                ping(self.services.engine)
                 problem = None
             except Exception as exc:  # noqa: BLE001 - that is the answer
                 problem = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"

@@ -35,6 +35,12 @@ def libpq_url(engine: Engine) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def without_passwords(argv: list[str]) -> list[str]:
+    """A command line fit to print: database URLs without their password."""
+    return [make_url(a).render_as_string(hide_password=True) if a.startswith("postgresql")
+            else a for a in argv]
+
+
 def _copy(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
     with target:
         source.backup(target, pages=1024)

@@ -143,10 +143,9 @@ def _shown(services: object) -> str:
 
 
 def _pg_guidance(tools: object, file: Path, command: str, argv: list[str]) -> int:
-    from sqlalchemy import make_url
+    from store.backup import without_passwords
 
-    hidden = [make_url(a).render_as_string(hide_password=True) if a.startswith("postgresql")
-              else a for a in argv]
+    hidden = without_passwords(argv)
     print(f"deskbot: {command} is not installed here (Debian: apt-get install "
           f"postgresql-client). Run it where it is:\n  {' '.join(hidden)}", file=sys.stderr)
     return 2
