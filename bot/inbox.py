@@ -66,8 +66,14 @@ class Quiet:
 class InboxWorkers:
     def __init__(self, services: Any, app: App, *, threads: int = 8,
                  policy: RetryPolicy = DEFAULT_POLICY, lag_warning_seconds: float = 30.0,
-                 idle_seconds: float = 0.5) -> None:
+                 idle_seconds: float = 0.5, done_in_commit: bool = False) -> None:
         self.services, self.app, self.policy = services, app, policy
+        #: Mark each row done inside the turn's own commit. Right once every listener commits
+        #: its turn once (dedupe key, state, writes, outgoing messages); while a turn still
+        #: commits in several steps, marking it done in the first would let a crash between
+        #: them lose the rest, so the row is marked once the handler has returned instead (and
+        #: a re-run's posts are recognised by their marks, ``bot.slack.client``).
+        self.done_in_commit = done_in_commit
         self.owner = process_name()
         self.lag_warning_seconds = lag_warning_seconds
         self.idle_seconds = idle_seconds
@@ -158,7 +164,7 @@ class InboxWorkers:
                     self._running.pop(me, None)
 
     def _run(self, row: inbox.InboxRow) -> None:
-        job = Job(row=row, policy=self.policy)
+        job = Job(row=row, policy=self.policy, done_in_commit=self.done_in_commit)
         token = current_job.set(job)
         error: BaseException | None = None
         try:
