@@ -185,3 +185,24 @@ def test_postgres_backup_and_restore_round_trip(pg_services, settings, tmp_path:
     assert _tickets(url) == sorted(keys)
     with services.session_factory() as session:
         assert session.scalar(select(InboxItem.id).limit(1)) is None
+
+
+def test_a_one_commit_turn_marks_its_row_done_in_that_commit(services, cast, settings) -> None:
+    """The composition point for one-commit turns: whatever unit of work the handler commits
+    while its job runs also marks the row done; a turn that fails leaves it to be tried again."""
+    from actions.inbox import current_job
+
+    _receive(services, "slack:EvTurn")
+    [row] = inbox.take(services, owner="a")
+    job = Job(row=row, done_in_commit=True)
+    token = current_job.set(job)
+    try:
+        with pytest.raises(RuntimeError), services.uow():
+            raise RuntimeError("the turn failed half-way")  # rolled back: nothing marked
+        assert not job.marked and inbox.list_rows(services)[0].status == "working"
+        open_one(services, cast, settings)  # the turn's unit of work
+    finally:
+        current_job.reset(token)
+    assert job.marked
+    assert inbox.list_rows(services)[0].status == "done"
+    assert inbox.finish(services, job) == "done"
