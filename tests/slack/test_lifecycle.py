@@ -45,10 +45,11 @@ def _api() -> SlackStandIn:
                          for u in USERS}).start()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def desk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Desk]:
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[Desk]:
+    """On SQLite (PostgreSQL: the two-process test below, and ``python -m bench.inbox``)."""
     api = _api()
-    with database(request.param, tmp_path) as url:
+    with database("sqlite", tmp_path) as url:
         running = Desk(api, _env(api, url), tmp_path / "run.log")
         try:
             running.cli("db", "upgrade")
