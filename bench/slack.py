@@ -87,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retries", type=float, default=0.2,
                         help="share of events delivered a second time (default 0.2)")
     parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--inbox-threads", type=int, default=8,
+                        help="inbox workers (as deskbot run --inbox-threads)")
     parser.add_argument("--database-url", default=None,
                         help="an empty database to use instead of a fresh SQLite file")
     args = parser.parse_args(argv)
@@ -106,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
                         for u in users}).start()
     app = create_app(services, client=make_client("xoxb-bench", api.url),
                      signing_secret=SECRET)
-    server = BackgroundServer(Desk(app, services, signing_secret=SECRET)).start()
+    server = BackgroundServer(Desk(app, services, signing_secret=SECRET,
+                                   threads=args.inbox_threads)).start()
     url = f"{server.url}/slack/events"
 
     def replies_in(thread: str) -> list[float]:

@@ -66,7 +66,7 @@ class Quiet:
 class InboxWorkers:
     def __init__(self, services: Any, app: App, *, threads: int = 8,
                  policy: RetryPolicy = DEFAULT_POLICY, lag_warning_seconds: float = 30.0,
-                 idle_seconds: float = 0.5, done_in_commit: bool = False) -> None:
+                 idle_seconds: float = 2.0, done_in_commit: bool = False) -> None:
         self.services, self.app, self.policy = services, app, policy
         #: Mark each row done inside the turn's own commit. Right once every listener commits
         #: its turn once (dedupe key, state, writes, outgoing messages); while a turn still
