@@ -203,8 +203,11 @@ class Desk:
         from bot.inbox import InboxWorkers
 
         secret = signing_secret or services.settings.slack_signing_secret or ""
+        from bot.slack.lag import LagNotice
+
         self.workers = InboxWorkers(services, bolt, threads=threads, policy=policy,
-                                    lag_warning_seconds=lag_limit_seconds)
+                                    lag_warning_seconds=lag_limit_seconds,
+                                    on_lag=LagNotice(services, bolt.client))
         self.front = SlackFront(bolt, services, secret, wake=self.workers.wake)
         self.readiness = Readiness(services, self.workers, lag_limit_seconds=lag_limit_seconds)
         self.drain_seconds, self.grace_seconds = drain_seconds, grace_seconds

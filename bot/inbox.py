@@ -22,6 +22,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltRequest
@@ -66,7 +67,8 @@ class Quiet:
 class InboxWorkers:
     def __init__(self, services: Any, app: App, *, threads: int = 8,
                  policy: RetryPolicy = DEFAULT_POLICY, lag_warning_seconds: float = 30.0,
-                 idle_seconds: float = 2.0, done_in_commit: bool = False) -> None:
+                 idle_seconds: float = 2.0, done_in_commit: bool = False,
+                 on_lag: Callable[[inbox.InboxStats], None] | None = None) -> None:
         self.services, self.app, self.policy = services, app, policy
         #: Mark each row done inside the turn's own commit. Right once every listener commits
         #: its turn once (dedupe key, state, writes, outgoing messages); while a turn still
@@ -74,6 +76,7 @@ class InboxWorkers:
         #: them lose the rest, so the row is marked once the handler has returned instead (and
         #: a re-run's posts are recognised by their marks, ``bot.slack.client``).
         self.done_in_commit = done_in_commit
+        self.on_lag = on_lag
         self.owner = process_name()
         self.lag_warning_seconds = lag_warning_seconds
         self.idle_seconds = idle_seconds
@@ -211,3 +214,5 @@ class InboxWorkers:
             self._lag_said = time.monotonic()
             log.warning("inbox is falling behind: %d waiting, the oldest for %.0f s "
                         "(more processes or threads needed?)", stats.waiting, stats.lag_seconds)
+        if self.on_lag is not None:
+            self.on_lag(stats)

@@ -66,8 +66,9 @@ def serve(app: App, app_token: str, services: Any, *, threads: int = 8,
     """Connect and work until SIGTERM/SIGINT; then disconnect and drain the inbox workers."""
     from bot.health import Readiness
     from bot.inbox import InboxWorkers
+    from bot.slack.lag import LagNotice
 
-    workers = InboxWorkers(services, app, threads=threads)
+    workers = InboxWorkers(services, app, threads=threads, on_lag=LagNotice(services, app.client))
     Readiness(services, workers).warm_up()
     workers.start()
     handler = InboxSocketModeHandler(app, app_token, services, wake=workers.wake)

@@ -189,6 +189,10 @@ def test_readiness_says_ready_and_why_not(slack: Harness) -> None:
     status, report = slack.api.wait_for(
         lambda: (r := readyz())[0] == 503 and r, timeout=30, what="lag reported")
     assert any("inbox lag" in p for p in report["problems"])
+    # The support team hears of it in its triage channel, in the desk's language.
+    slack.api.wait_for(lambda: any("va con retraso" in str(m.get("text"))
+                                   for m in slack.api.messages.get(TRIAGE["L1"], [])),
+                       timeout=30, what="the lag notice in the triage channel")
     with slack.services.session_factory() as session, session.begin():
         session.execute(update(InboxItem).where(InboxItem.key == "slack:EvLATE")
                         .values(status="done"))
