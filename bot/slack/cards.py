@@ -113,7 +113,10 @@ def show_card(services: Services, client: WebClient, ticket: dict[str, Any]) -> 
     text, blocks = _render(services, ticket)
     try:
         found = _posted_before(client, channel, key) if reserved.get("taken_over") else None
-        if found is None:
+        if found is not None:  # shown as it is now, whatever the dead process rendered
+            client.chat_update(channel=found["channel"], ts=found["ts"], text=text,
+                               blocks=blocks)
+        else:
             answer = client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks,
                 metadata={"event_type": CARD_MARK, "event_payload": {"card": key}})

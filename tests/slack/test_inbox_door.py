@@ -229,3 +229,28 @@ def test_two_processes_showing_one_card_at_once_post_it_once(slack: Harness) -> 
     slack.api.slow("chat.postMessage", 0)
     slack.deliver()  # the routed notice finds the card there: edited, not posted again
     assert len(slack.api.messages.get(TRIAGE["L1"], [])) == 1
+
+
+def test_a_card_posted_by_a_process_that_died_before_saving_it_is_not_posted_again(
+        slack: Harness) -> None:
+    from actions.card_posting import CARD
+    from bot.slack.cards import CARD_MARK, show_card, snapshot
+    from store.models import Conversation
+
+    ticket = slack.open_ticket(slack.cast.carlos, "no arranca el portátil")
+    context = snapshot(slack.services, ticket.key)
+    assert context is not None
+    client = make_client("xoxb-test", slack.api.url)
+    # The dead process reserved the card, posted it, and was killed before recording where.
+    client.chat_postMessage(channel=TRIAGE["L1"], text="card",
+                            metadata={"event_type": CARD_MARK,
+                                      "event_payload": {"card": ticket.key}})
+    with slack.services.session_factory() as session, session.begin():
+        session.add(Conversation(channel=CARD, ref=ticket.key, updated_at=utcnow(), state={
+            "posting": (utcnow() - timedelta(minutes=2)).isoformat()}))
+    assert show_card(slack.services, client, context) is True
+    cards = slack.api.messages.get(TRIAGE["L1"], [])
+    assert len(cards) == 1
+    slack.deliver()  # the routed notice edits that card
+    assert len(slack.api.messages.get(TRIAGE["L1"], [])) == 1
+    assert ticket.key in str(slack.api.messages[TRIAGE["L1"]][0]["blocks"])
