@@ -34,21 +34,24 @@ POSTING_TIMEOUT = timedelta(seconds=60)
 def reserve_posting(services: Any, key: str) -> dict[str, Any] | None:
     """Mark the card as being posted by this process; its state before, or None when another
     process holds a fresh reservation. Compare-and-set on ``updated_at``, so of two processes
-    reading the same state one wins; the other reads again."""
+    reading the same state one wins; the other reads again. Inside a turn it joins the turn's
+    transaction (its row lock then holds the other process off until the turn commits)."""
     for _ in range(5):
-        with services.session_factory() as session:
+        with services.uow() as uow:
+            session = uow.session
             row = session.scalar(select(Conversation).where(
                 Conversation.channel == CARD, Conversation.ref == key))
             now = utcnow()
             if row is None:
-                session.add(Conversation(channel=CARD, ref=key,
-                                         state={"posting": now.isoformat()}, updated_at=now))
                 try:
-                    session.commit()
-                    return {}
+                    with uow.savepoint():
+                        session.add(Conversation(channel=CARD, ref=key, updated_at=now,
+                                                 state={"posting": now.isoformat()}))
+                        session.flush()
                 except IntegrityError:
-                    session.rollback()
-                    continue
+                    continue  # another process inserted it first: read it again
+                uow.commit()
+                return {}
             state = dict(row.state or {})
             since = state.get("posting")
             stale = since and now - datetime.fromisoformat(since) > POSTING_TIMEOUT
@@ -58,9 +61,7 @@ def reserve_posting(services: Any, key: str) -> dict[str, Any] | None:
                 update(Conversation)
                 .where(Conversation.id == row.id, Conversation.updated_at == row.updated_at)
                 .values(state={**state, "posting": now.isoformat()}, updated_at=now))
-            session.commit()
+            uow.commit()
             if taken.rowcount:  # type: ignore[attr-defined]
                 return {**state, "taken_over": bool(stale)}
     return None
-
-

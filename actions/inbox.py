@@ -59,6 +59,8 @@ class Job:
     done_in_commit: bool = False
     #: Set when a commit marked the row done; the worker then has nothing left to record.
     marked: bool = False
+    #: A commit under way marks the row done (``marked`` once it succeeded).
+    marking: bool = False
     #: A failure the handler's error handler saw (the worker decides: retry or give up).
     error: BaseException | None = None
     #: The failure will not pass by trying again (a bug, a refusal from Slack): give up now.
@@ -96,30 +98,49 @@ class LostClaim(RuntimeError):
 
 
 def mark_done_in_commit(uow: Any) -> None:
-    """``before_commit`` hook: the job's row is done in the same transaction as the turn."""
+    """``before_commit`` hook of a turn: the job's row is done in the same transaction as the
+    turn's writes (``confirm_done`` records it once that commit succeeded)."""
     job = current_job.get()
-    if job is None or not job.done_in_commit or job.marked:
+    if job is None or not job.done_in_commit or job.marked or job.marking:
         return
     if not InboxRepository(uow.session).finish(job.row.id, job.row.attempts, status=DONE,
                                                done_at=desk_now(), last_error=None):
         raise LostClaim(f"inbox {job.row.id}: claim lost")
-    job.marked = True
+    job.marking = True
+
+
+def confirm_done(uow: Any) -> None:
+    """``after_commit`` hook: the commit that marked the row done went through."""
+    job = current_job.get()
+    if job is not None and job.marking:
+        job.marking, job.marked = False, True
 
 
 # --- the adapter's side ------------------------------------------------------------------------
 
 def receive(services: Any, *, key: str, channel: str, kind: str, body: str,
-            headers: dict[str, Any] | None = None, inline: bool = False) -> bool:
-    """Store a delivery before acknowledging it; False when the key was seen before.
+            headers: dict[str, Any] | None = None, inline: bool = False,
+            owner: str | None = None, policy: RetryPolicy = DEFAULT_POLICY,
+            ) -> InboxRow | None:
+    """Store a delivery before acknowledging it; None when the key was seen before.
 
     ``inline``: the adapter answers it during the request (a modal within Slack's 3 seconds);
-    it is recorded, never worked by the queue.
+    it is recorded, never worked by the queue. ``owner``: the receiving process works it
+    itself, so it is stored already leased to that process (one commit, no second one to take
+    it); should that process die, the lease runs out and any process takes it.
     """
+    at = desk_now()
+    status, attempts, due = PENDING, 0, at
+    if inline:
+        status = INLINE
+    elif owner is not None:
+        status, attempts = WORKING, 1
+        due = at + timedelta(seconds=policy.lease_seconds)
     item = InboxItem(key=key[:255], channel=channel, kind=kind, body=body,
-                     headers=dict(headers or {}), status=INLINE if inline else PENDING,
-                     attempts=0, next_attempt_at=desk_now(), received_at=desk_now())
+                     headers=dict(headers or {}), status=status, attempts=attempts,
+                     next_attempt_at=due, received_at=at, owner=owner)
     with services.session_factory() as session, session.begin():
-        return InboxRepository(session).add(item)
+        return InboxRow.of(item) if InboxRepository(session).add(item) else None
 
 
 def record_inline_outcome(services: Any, key: str, error: str | None) -> None:
@@ -138,6 +159,9 @@ def record_inline_outcome(services: Any, key: str, error: str | None) -> None:
 def take(services: Any, *, owner: str, limit: int = 1, policy: RetryPolicy = DEFAULT_POLICY,
          now: datetime | None = None) -> list[InboxRow]:
     at = now or desk_now()
+    with services.session_factory() as session:  # a look first: an idle poll commits nothing
+        if not InboxRepository(session).any_due(at):
+            return []
     with services.session_factory() as session, session.begin():
         rows = InboxRepository(session).take_due(
             now=at, lease=timedelta(seconds=policy.lease_seconds), owner=owner, limit=limit)

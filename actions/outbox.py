@@ -131,11 +131,20 @@ def deliver_due(services: Any, deliverers: Mapping[str, Deliverer], *, limit: in
                 now: datetime | None = None, policy: RetryPolicy = DEFAULT_POLICY,
                 ) -> DeliveryReport:
     """Claim up to ``limit`` due messages of the channels in ``deliverers`` and deliver them."""
-    report = DeliveryReport()
     if not deliverers:
-        return report
+        return DeliveryReport()
     at = now or desk_now()
     items = claim(services, list(deliverers), limit=limit, now=at, policy=policy)
+    return deliver_claimed(services, deliverers, items, now=now, policy=policy)
+
+
+def deliver_claimed(services: Any, deliverers: Mapping[str, Deliverer], items: list[OutboxItem],
+                    *, now: datetime | None = None, policy: RetryPolicy = DEFAULT_POLICY,
+                    ) -> DeliveryReport:
+    """Deliver messages this process has claimed (by ``claim``, or in the commit that queued
+    them) and record each outcome under the claim's token. The leases of those still waiting
+    are renewed as the batch goes on (a heartbeat)."""
+    report = DeliveryReport()
     renewed = time.monotonic()
     for index, item in enumerate(items):
         if time.monotonic() - renewed > policy.lease_seconds / 3:  # heartbeat

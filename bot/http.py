@@ -76,11 +76,14 @@ class SlackFront:
     """The door: verification, the inbox write, inline answers, and the stopping flag."""
 
     def __init__(self, bolt: App, services: Any, signing_secret: str, *,
-                 wake: Callable[[], None] | None = None, max_body: int = MAX_BODY) -> None:
+                 hand: Callable[[inbox.InboxRow], None] | None = None, owner: str | None = None,
+                 policy: inbox.RetryPolicy = inbox.DEFAULT_POLICY,
+                 max_body: int = MAX_BODY) -> None:
         self.bolt, self.services = bolt, services
         self.verifier = SignatureVerifier(signing_secret)
         self.secret = signing_secret
-        self.wake = wake or (lambda: None)
+        #: Stored rows go straight to this process's workers (``hand``), leased to ``owner``.
+        self.hand, self.owner, self.policy = hand, owner, policy
         self.max_body = max_body
         self.draining = threading.Event()
         self._refused = 0  # requests refused since storing started failing
@@ -118,7 +121,8 @@ class SlackFront:
         try:
             stored = await run_in_threadpool(
                 inbox.receive, self.services, key=intake.key, channel="slack",
-                kind=intake.kind, body=intake.body, headers=headers, inline=intake.inline)
+                kind=intake.kind, body=intake.body, headers=headers, inline=intake.inline,
+                owner=self.owner if self.hand is not None else None, policy=self.policy)
         except Exception as exc:  # noqa: BLE001 - not stored, so not acknowledged
             self._refused += 1
             if self._refused == 1:  # one line for the whole outage, not one per request
@@ -134,7 +138,8 @@ class SlackFront:
                      headers.get("x-slack-retry-num", "0"))
             return Response(status_code=200)
         if not intake.inline:
-            self.wake()
+            if self.hand is not None:
+                self.hand(stored)
             return Response(status_code=200)
         return await run_in_threadpool(self._inline, intake.body, headers, intake.key)
 
@@ -208,7 +213,9 @@ class Desk:
         self.workers = InboxWorkers(services, bolt, threads=threads, policy=policy,
                                     lag_warning_seconds=lag_limit_seconds,
                                     on_lag=LagNotice(services, bolt.client))
-        self.front = SlackFront(bolt, services, secret, wake=self.workers.wake)
+        self.front = SlackFront(bolt, services, secret, policy=policy,
+                                hand=self.workers.accept if threads > 0 else None,
+                                owner=self.workers.owner)
         self.readiness = Readiness(services, self.workers, lag_limit_seconds=lag_limit_seconds)
         self.drain_seconds, self.grace_seconds = drain_seconds, grace_seconds
         self.asgi = asgi_app(self.front, self.readiness)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
 import socket
 import threading
 import time
@@ -67,14 +68,15 @@ class Quiet:
 class InboxWorkers:
     def __init__(self, services: Any, app: App, *, threads: int = 8,
                  policy: RetryPolicy = DEFAULT_POLICY, lag_warning_seconds: float = 30.0,
-                 idle_seconds: float = 2.0, done_in_commit: bool = False,
+                 idle_seconds: float = 2.0, done_in_commit: bool = True,
                  on_lag: Callable[[inbox.InboxStats], None] | None = None) -> None:
         self.services, self.app, self.policy = services, app, policy
-        #: Mark each row done inside the turn's own commit. Right once every listener commits
-        #: its turn once (dedupe key, state, writes, outgoing messages); while a turn still
-        #: commits in several steps, marking it done in the first would let a crash between
-        #: them lose the rest, so the row is marked once the handler has returned instead (and
-        #: a re-run's posts are recognised by their marks, ``bot.slack.client``).
+        #: Mark each row done inside the turn's own commit (``Services.turn``: dedupe key,
+        #: person, state, writes and outgoing messages commit together), so a crash either
+        #: leaves the row to be worked again with nothing of it committed, or leaves it done
+        #: with everything committed and its messages in the outbox. A handler that commits no
+        #: turn has its row marked done by the worker once it returned; a re-run's direct posts
+        #: are recognised by their marks (``bot.slack.client``).
         self.done_in_commit = done_in_commit
         self.on_lag = on_lag
         self.owner = process_name()
@@ -87,7 +89,9 @@ class InboxWorkers:
         self._beat = threading.Thread(target=self._heartbeat, name="inbox-heartbeat",
                                       daemon=True)
         self._stopping = threading.Event()
-        self._wake = threading.Condition()
+        #: Rows the door stored already leased to this process, waiting for a free worker.
+        self._handed: queue.Queue[inbox.InboxRow] = queue.Queue()
+        self._queued: dict[int, tuple[int, int]] = {}  # row id -> (row id, attempts)
         self._running: dict[int, tuple[int, int]] = {}  # thread id -> (row id, attempts)
         self._lock = threading.Lock()
         self._quiet = Quiet()
@@ -106,22 +110,22 @@ class InboxWorkers:
         log.info("inbox workers started: %d threads (%s)", len(self._threads), self.owner)
         return self
 
-    def wake(self) -> None:
-        """A row was just stored: a waiting worker takes it now rather than at its next look."""
-        with self._wake:
-            self._wake.notify()
+    def accept(self, row: inbox.InboxRow) -> None:
+        """A row the door stored already leased to this process: the next free worker runs it
+        (the heartbeat keeps its lease while it waits)."""
+        with self._lock:
+            self._queued[row.id] = (row.id, row.attempts)
+        self._handed.put(row)
 
     def stop(self, timeout: float = 20.0) -> int:
         """Drain: take nothing more, let running rows finish until ``timeout``; rows still
         running then go back to the queue. Returns how many were handed back."""
         self._stopping.set()
-        with self._wake:
-            self._wake.notify_all()
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         with self._lock:
-            left = list(self._running.values())
+            left = list(self._running.values()) + list(self._queued.values())
         given = 0
         if left:
             try:
@@ -143,21 +147,21 @@ class InboxWorkers:
         me = threading.get_ident()
         failures = 0
         while not self._stopping.is_set():
-            try:
-                rows = inbox.take(self.services, owner=self.owner, limit=1, policy=self.policy)
-                self._quiet.recovered("taking inbox rows")
-                self.database_ok, failures = True, 0
-            except Exception as exc:  # noqa: BLE001 - the database is away; try again later
-                self._quiet.failed("taking inbox rows", exc)
-                self.database_ok, failures = False, failures + 1
-                self._stopping.wait(min(5.0, 0.2 * 2 ** min(failures, 5)))
-                continue
-            if not rows:
-                with self._wake:
-                    if not self._stopping.is_set():
-                        self._wake.wait(self.idle_seconds)
-                continue
-            row = rows[0]
+            row = self._next_handed(0)
+            if row is None:
+                try:
+                    rows = inbox.take(self.services, owner=self.owner, limit=1,
+                                      policy=self.policy)
+                    self._quiet.recovered("taking inbox rows")
+                    self.database_ok, failures = True, 0
+                except Exception as exc:  # noqa: BLE001 - the database is away; try again later
+                    self._quiet.failed("taking inbox rows", exc)
+                    self.database_ok, failures = False, failures + 1
+                    self._stopping.wait(min(5.0, 0.2 * 2 ** min(failures, 5)))
+                    continue
+                row = rows[0] if rows else self._next_handed(self.idle_seconds)
+                if row is None:
+                    continue
             with self._lock:
                 self._running[me] = (row.id, row.attempts)
             try:
@@ -165,6 +169,17 @@ class InboxWorkers:
             finally:
                 with self._lock:
                     self._running.pop(me, None)
+
+    def _next_handed(self, wait: float) -> inbox.InboxRow | None:
+        if self._stopping.is_set():
+            return None
+        try:
+            row = self._handed.get(timeout=wait) if wait > 0 else self._handed.get_nowait()
+        except queue.Empty:
+            return None
+        with self._lock:
+            self._queued.pop(row.id, None)
+        return row
 
     def _run(self, row: inbox.InboxRow) -> None:
         job = Job(row=row, policy=self.policy, done_in_commit=self.done_in_commit)
@@ -196,7 +211,7 @@ class InboxWorkers:
                 with contextlib.suppress(Exception):
                     inbox.purge(self.services)
             with self._lock:
-                claims = list(self._running.values())
+                claims = list(self._running.values()) + list(self._queued.values())
             try:
                 inbox.extend_leases(self.services, claims, self.policy)
                 self.stats = inbox.stats(self.services)

@@ -30,10 +30,12 @@ log = logging.getLogger("bot.socket_mode")
 
 class InboxSocketModeHandler(SocketModeHandler):
     def __init__(self, app: App, app_token: str, services: Any, *,
-                 wake: Callable[[], None] | None = None) -> None:
+                 hand: Callable[[inbox.InboxRow], None] | None = None,
+                 owner: str | None = None) -> None:
         super().__init__(app, app_token)
         self.services = services
-        self.wake = wake or (lambda: None)
+        #: Stored rows go straight to this process's workers (``hand``), leased to ``owner``.
+        self.hand, self.owner = hand, owner
 
     def handle(self, client: Any, req: SocketModeRequest) -> None:  # type: ignore[override]
         payload = clean(req.payload) if isinstance(req.payload, dict) else {}
@@ -43,15 +45,16 @@ class InboxSocketModeHandler(SocketModeHandler):
         if key is not None:
             try:
                 stored = inbox.receive(self.services, key=key, channel="slack", kind=kind,
-                                       body=body, headers=headers, inline=inline)
+                                       body=body, headers=headers, inline=inline,
+                                       owner=self.owner if self.hand else None)
             except Exception as exc:  # noqa: BLE001 - not acknowledged: Slack sends it again
                 log.warning("could not store a Slack request (%s); not acknowledged",
                             type(exc).__name__)
                 return
             if not stored or not inline:
                 client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
-                if stored:
-                    self.wake()
+                if stored is not None and self.hand is not None:
+                    self.hand(stored)
                 return
         answer = self.app.dispatch(BoltRequest(mode="socket_mode", body=payload,
                                                headers=build_headers(req)))
@@ -71,7 +74,8 @@ def serve(app: App, app_token: str, services: Any, *, threads: int = 8,
     workers = InboxWorkers(services, app, threads=threads, on_lag=LagNotice(services, app.client))
     Readiness(services, workers).warm_up()
     workers.start()
-    handler = InboxSocketModeHandler(app, app_token, services, wake=workers.wake)
+    handler = InboxSocketModeHandler(app, app_token, services, hand=workers.accept,
+                                     owner=workers.owner)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -58,9 +58,15 @@ class InboxRepository:
         try:
             with self.session.begin_nested():
                 self.session.add(item)
+                self.session.flush()
             return True
         except IntegrityError:
             return False
+
+    def any_due(self, now: datetime) -> bool:
+        return self.session.scalar(
+            select(InboxItem.id).where(InboxItem.status.in_((PENDING, WORKING)),
+                                       InboxItem.next_attempt_at <= now).limit(1)) is not None
 
     def take_due(self, *, now: datetime, lease: timedelta, owner: str, limit: int,
                  ) -> list[InboxRow]:

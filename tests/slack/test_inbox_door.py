@@ -137,35 +137,44 @@ def test_a_request_left_by_a_killed_process_is_worked_once(slack: Harness) -> No
 
 
 def test_slack_rate_limiting_and_errors_do_not_lose_the_reply(slack: Harness) -> None:
-    # 429s and 500s beyond the client's own single retry: the turn is tried again later.
+    # 429s and 500s beyond the client's own single retry: the turn is committed with its reply
+    # as an outbox row, and the outbox delivers it once Slack answers again.
     slack.api.fail("chat.postMessage", status=429, retry_after=0, times=2)
     slack.api.fail("chat.postMessage", status=500, times=2)
     ts = "1800000000.300001"
     slack.event({"type": "message", "channel": "DUEMMA", "channel_type": "im", "user": "UEMMA",
                  "text": "the printer on floor 2 is jammed", "ts": ts, "event_ts": ts},
                 event_id="EvLIMITED")
-    slack.api.wait_for(lambda: _thread_posts(slack, "DUEMMA", ts), timeout=30,
-                       what="the answer after the errors")
-    slack.api.wait_for(lambda: _rows(slack)[0].status == "done", what="row done")
+    slack.api.wait_for(lambda: _rows(slack) and _rows(slack)[0].status == "done",
+                       what="row done")
+    slack.api.wait_calls("chat.postMessage", 2)  # the first delivery, failed
+
+    def answered() -> bool:
+        slack.deliver(later=3600)  # the outbox's retries, come due
+        return bool(_thread_posts(slack, "DUEMMA", ts))
+
+    slack.api.wait_for(answered, what="the answer after the errors")
     assert len(_thread_posts(slack, "DUEMMA", ts)) == 1
     assert not slack.api.calls_to("chat.postEphemeral")  # no apology: nothing was lost
-    assert _rows(slack)[0].attempts >= 2
 
 
-def test_a_refusal_from_slack_is_dead_lettered_and_an_admin_can_retry_it(slack: Harness,
-                                                                       ) -> None:
-    slack.api.fail("chat.postMessage", error="not_in_channel")
+def test_a_request_that_cannot_be_worked_is_dead_lettered_and_can_be_retried(
+        slack: Harness) -> None:
+    # A mention whose envelope lacks its channel: the listener fails, not for a passing reason.
     ts = "1800000000.400001"
-    slack.event({"type": "message", "channel": "DUEMMA", "channel_type": "im", "user": "UEMMA",
-                 "text": "my screen is broken", "ts": ts, "event_ts": ts}, event_id="EvDEAD")
-    apology = slack.api.wait_calls("chat.postEphemeral")[0].body
-    assert "Sorry, something went wrong" in apology["text"]
-    slack.api.wait_for(lambda: _rows(slack)[0].status == "failed", what="dead letter")
+    slack.event({"type": "app_mention", "user": "UEMMA", "text": "<@UBOT> help", "ts": ts,
+                 "event_ts": ts}, event_id="EvDEAD")
+    slack.api.wait_for(lambda: _rows(slack) and _rows(slack)[0].status == "failed",
+                       what="dead letter")
     [failed] = inbox.list_rows(slack.services, statuses=["failed"])
-    assert "not_in_channel" in (failed.last_error or "")
-    assert inbox.retry(slack.services, failed.id)
-    slack.api.wait_for(lambda: _thread_posts(slack, "DUEMMA", ts), what="the answer")
-    slack.api.wait_for(lambda: _rows(slack)[0].status == "done", what="row done")
+    assert failed.key == "slack:EvDEAD" and "KeyError" in (failed.last_error or "")
+    apology = slack.api.wait_calls("chat.postMessage")[0].body  # told, in a DM
+    assert apology["channel"] == "UEMMA" and "algo falló" in apology["text"]
+    assert inbox.retry(slack.services, failed.id)  # an admin queues it again: worked again
+    slack.api.wait_calls("chat.postMessage", 2)
+    slack.api.wait_for(lambda: [r.id for r in inbox.list_rows(slack.services,
+                                                              statuses=["failed"])] == [failed.id],
+                       what="failed again, still listed")
 
 
 def test_readiness_says_ready_and_why_not(slack: Harness) -> None:
@@ -202,7 +211,8 @@ def test_readiness_says_ready_and_why_not(slack: Harness) -> None:
 
 
 def test_two_processes_showing_one_card_at_once_post_it_once(slack: Harness) -> None:
-    from bot.slack.cards import CardBusy, show_card, snapshot
+    from actions.cards import ticket_snapshot as snapshot
+    from bot.slack.cards import CardBusy, show_card
 
     ticket = slack.open_ticket(slack.cast.carlos, "el proyector no enciende")
     context = snapshot(slack.services, ticket.key)
@@ -224,7 +234,7 @@ def test_two_processes_showing_one_card_at_once_post_it_once(slack: Harness) -> 
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes) == ["True", "busy"]
+    assert set(outcomes) <= {"True", "busy"} and "True" in outcomes
     assert len(slack.api.messages.get(TRIAGE["L1"], [])) == 1
     slack.api.slow("chat.postMessage", 0)
     slack.deliver()  # the routed notice finds the card there: edited, not posted again
@@ -234,20 +244,22 @@ def test_two_processes_showing_one_card_at_once_post_it_once(slack: Harness) -> 
 def test_a_card_posted_by_a_process_that_died_before_saving_it_is_not_posted_again(
         slack: Harness) -> None:
     from actions.card_posting import CARD
-    from bot.slack.cards import CARD_MARK, show_card, snapshot
+    from actions.cards import ticket_snapshot as snapshot
+    from bot.slack.cards import show_card
     from store.models import Conversation
 
     ticket = slack.open_ticket(slack.cast.carlos, "no arranca el portátil")
     context = snapshot(slack.services, ticket.key)
     assert context is not None
     client = make_client("xoxb-test", slack.api.url)
-    # The dead process reserved the card, posted it, and was killed before recording where.
-    client.chat_postMessage(channel=TRIAGE["L1"], text="card",
-                            metadata={"event_type": CARD_MARK,
-                                      "event_payload": {"card": ticket.key}})
+    slack.deliver()  # the card is posted (with its mark) ...
+    assert len(slack.api.messages.get(TRIAGE["L1"], [])) == 1
+    # ... but, as if the process had been killed right then, where it lives was not recorded:
+    # the row still says "being posted", since long enough for the reservation to be stale.
     with slack.services.session_factory() as session, session.begin():
-        session.add(Conversation(channel=CARD, ref=ticket.key, updated_at=utcnow(), state={
-            "posting": (utcnow() - timedelta(minutes=2)).isoformat()}))
+        session.execute(update(Conversation).where(
+            Conversation.channel == CARD, Conversation.ref == ticket.key).values(
+            state={"posting": (utcnow() - timedelta(minutes=2)).isoformat()}))
     assert show_card(slack.services, client, context) is True
     cards = slack.api.messages.get(TRIAGE["L1"], [])
     assert len(cards) == 1

@@ -25,7 +25,7 @@ FAST = RetryPolicy(base_seconds=1, cap_seconds=4, max_attempts=3, lease_seconds=
 
 def _receive(services, key: str) -> bool:
     return inbox.receive(services, key=key, channel="slack", kind="event", body="{}",
-                         headers={"content-type": "application/json"})
+                         headers={"content-type": "application/json"}) is not None
 
 
 def test_a_delivery_is_stored_once_and_worked_once(services) -> None:
@@ -188,8 +188,8 @@ def test_postgres_backup_and_restore_round_trip(pg_services, settings, tmp_path:
 
 
 def test_a_one_commit_turn_marks_its_row_done_in_that_commit(services, cast, settings) -> None:
-    """The composition point for one-commit turns: whatever unit of work the handler commits
-    while its job runs also marks the row done; a turn that fails leaves it to be tried again."""
+    """The turn run for an inbox row marks the row done in the turn's own commit; a turn that
+    fails leaves it to be tried again, with nothing of it committed."""
     from actions.inbox import current_job
 
     _receive(services, "slack:EvTurn")
@@ -197,10 +197,13 @@ def test_a_one_commit_turn_marks_its_row_done_in_that_commit(services, cast, set
     job = Job(row=row, done_in_commit=True)
     token = current_job.set(job)
     try:
-        with pytest.raises(RuntimeError), services.uow():
+        with pytest.raises(RuntimeError), services.turn():
+            open_one(services, cast, settings)
             raise RuntimeError("the turn failed half-way")  # rolled back: nothing marked
         assert not job.marked and inbox.list_rows(services)[0].status == "working"
-        open_one(services, cast, settings)  # the turn's unit of work
+        with services.turn() as turn:  # the turn: its use cases join it, one commit
+            open_one(services, cast, settings)
+            turn.commit()
     finally:
         current_job.reset(token)
     assert job.marked
