@@ -29,7 +29,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +36,7 @@ from typing import Any
 
 from tests.slack.stand_in import SlackStandIn, slack_user
 from tests.slack.test_blackbox import SECRET, Desk
+from tests.slack.test_lifecycle import doubled
 
 USERS = tuple(f"UB{n:03d}" for n in range(20))
 TEXTS = ("no puedo conectarme a la vpn desde casa", "my laptop does not turn on",
@@ -200,10 +200,7 @@ def _settle(desk: Desk, result: Result, since: float, timeout: float = 180) -> N
     result.last_answer_s = (max(last) - since) if last else 0.0
     time.sleep(3)  # anything still retrying would post now
     result.answered = answered()
-    marks = Counter(((c.body.get("metadata") or {}).get("event_payload") or {}).get("mark")
-                    for c in desk.api.calls_to("chat.postMessage"))
-    marks.pop(None, None)
-    result.doubled = sum(n - 1 for n in marks.values() if n > 1)
+    result.doubled = len(doubled(desk.api))
     result.tracebacks = desk.stderr().count("Traceback")
 
 
