@@ -1,7 +1,7 @@
 """Inbox: every request from a channel is stored before it is acknowledged
 
 Revision ID: 0004
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-30 15:30:00
 
 A crash between Slack's acknowledgement and the work no longer loses the request: the worker of
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 import store.types
 
 revision = "0004"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
