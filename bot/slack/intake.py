@@ -24,9 +24,11 @@ from bot.ids import ActionId, CallbackId
 
 #: Buttons whose listener opens a modal (``views.open`` needs the trigger within 3 s).
 MODAL_BUTTONS = frozenset({ActionId.TRANSFER.value, ActionId.OPEN_TICKET_FORM.value,
-                           ActionId.SURVEY_COMMENT.value})
+                           ActionId.SURVEY_COMMENT.value, ActionId.REPLY.value})
 #: Forms whose submission may be answered with ``response_action: errors``.
-VALIDATED_FORMS = frozenset({CallbackId.TRANSFER_FORM.value})
+VALIDATED_FORMS = frozenset({CallbackId.TRANSFER_FORM.value, CallbackId.REPLY_FORM.value})
+#: ``/ticket`` sub-commands that may answer with a form (``views.open`` with the trigger).
+FORM_COMMANDS = frozenset({"reply", "iso"})
 #: Interaction types answered inline.
 INLINE_TYPES = frozenset({"shortcut", "message_action"})
 
@@ -111,7 +113,9 @@ def classify(payload: dict[str, Any], body: str) -> tuple[str | None, str, bool]
         return key, "event", False
     if payload.get("command"):
         trigger = payload.get("trigger_id") or _digest(body)
-        return f"slack-command:{trigger}", "command", False
+        words = str(payload.get("text") or "").split()
+        return (f"slack-command:{trigger}", "command",
+                bool(words) and words[0].lower() in FORM_COMMANDS)
     if kind in ("url_verification", "app_rate_limited") or payload.get("ssl_check"):
         return None, kind or "ssl_check", True
     if not kind:
