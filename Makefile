@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.nlu
 	$(BIN)/python -m bench.sla
 	$(BIN)/python -m bench.slack
+	$(BIN)/python -m bench.inbox
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.similar
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -105,7 +106,9 @@ class RetryPolicy:
     base_seconds: float = 5.0
     cap_seconds: float = 3600.0
     max_attempts: int = 10
-    lease_seconds: float = 300.0
+    #: Short, and renewed while a batch is delivered: a killed process's rows are sent again
+    #: within this long (deliverers are idempotent on the key, so nothing is posted twice).
+    lease_seconds: float = 30.0
 
     def delay(self, attempts: int, retry_after: float | None = None,
               rng: random.Random | None = None) -> float:
@@ -152,9 +155,14 @@ def deliver_claimed(services: Any, deliverers: Mapping[str, Deliverer], items: l
                     *, now: datetime | None = None, policy: RetryPolicy = DEFAULT_POLICY,
                     ) -> DeliveryReport:
     """Deliver messages this process has claimed (by ``claim``, or in the commit that queued
-    them) and record each outcome under the claim's token."""
+    them) and record each outcome under the claim's token. The leases of those still waiting
+    are renewed as the batch goes on (a heartbeat)."""
     report = DeliveryReport()
-    for item in items:
+    renewed = time.monotonic()
+    for index, item in enumerate(items):
+        if time.monotonic() - renewed > policy.lease_seconds / 3:  # heartbeat
+            _extend(services, items[index:], (now or desk_now()), policy)
+            renewed = time.monotonic()
         try:
             deliverers[item.channel].deliver(item)
         except Skipped as exc:
@@ -196,6 +204,18 @@ def claim(services: Any, channels: list[str], *, limit: int, now: datetime,
             row.status, row.attempts, row.next_attempt_at = SENDING, row.attempts + 1, lease_until
             items.append(OutboxItem.of(row))
     return items
+
+
+def _extend(services: Any, items: list[OutboxItem], at: datetime, policy: RetryPolicy) -> None:
+    """Keep the rows of a batch still to deliver leased (a slow batch must not let another
+    process take them over while this one still works on them)."""
+    until = at + timedelta(seconds=policy.lease_seconds)
+    with services.session_factory() as session, session.begin():
+        for item in items:
+            session.execute(update(OutboxMessage)
+                            .where(OutboxMessage.id == item.id, OutboxMessage.status == SENDING,
+                                   OutboxMessage.attempts == item.attempts)
+                            .values(next_attempt_at=until))
 
 
 def _record_failure(services: Any, item: OutboxItem, error: DeliveryError, at: datetime,

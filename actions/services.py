@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.channels import BUILT_IN
+from actions.inbox import confirm_done, mark_done_in_commit
 from actions.messages import LANGUAGES, Messages
 from actions.notify import notifier
 from actions.settings import Settings, load_settings
@@ -78,6 +80,9 @@ class Services:
             yield _InTurn(current)  # type: ignore[misc]
             return
         root = self.uow()
+        # A turn run from the inbox marks its row done in this same commit.
+        root.before_commit(mark_done_in_commit)
+        root.after_commit(confirm_done)
         self._local.turn, self._local.claimed = root, []
         try:
             with root:
@@ -244,7 +249,10 @@ def build_services(settings: Settings | None = None, *, migrate: bool = False,
         from store.migrate import upgrade
 
         upgrade(engine)
-        sync_teams(services.uow(), settings)
+        try:
+            sync_teams(services.uow(), settings)
+        except IntegrityError:  # another process starting at the same moment wrote them
+            sync_teams(services.uow(), settings)
     return services
 
 

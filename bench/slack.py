@@ -38,7 +38,7 @@ from actions.people import NewPerson, add_person, sync_teams
 from actions.services import build_services
 from actions.settings import load_settings
 from bot.app import create_app
-from bot.http import BackgroundServer
+from bot.http import BackgroundServer, Desk
 from bot.slack.client import make_client
 from tests.slack.stand_in import SlackStandIn, slack_user
 
@@ -98,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retries", type=float, default=0.2,
                         help="share of events delivered a second time (default 0.2)")
     parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--inbox-threads", type=int, default=8,
+                        help="inbox workers (as deskbot run --inbox-threads)")
     parser.add_argument("--database-url", default=None,
                         help="an empty database to use instead of a fresh SQLite file")
     parser.add_argument("--postgres", nargs="?", const=PG_SERVER, default=None, metavar="SERVER",
@@ -166,7 +168,8 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
                         for u in users}).start()
     app = create_app(services, client=make_client("xoxb-bench", api.url),
                      signing_secret=SECRET)
-    server = BackgroundServer(app).start()
+    server = BackgroundServer(Desk(app, services, signing_secret=SECRET,
+                                   threads=args.inbox_threads)).start()
     url = f"{server.url}/slack/events"
 
     def replies_in(thread: str) -> list[float]:

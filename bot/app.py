@@ -1,9 +1,13 @@
 """The Slack app factory: one ``slack_bolt.App`` over the desk's services, built on demand.
 
-No module-level App: each process (and each test) builds its own with ``create_app``. The app
-runs with ``process_before_response=False``: Bolt acknowledges Slack as soon as a listener calls
-``ack()`` (events are acknowledged before their listener starts) and the work continues on the
-listener executor, so Slack gets its answer well inside 3 seconds in HTTP and Socket Mode alike.
+No module-level App: each process (and each test) builds its own with ``create_app``.
+
+The door (``bot.http`` over HTTP, ``bot.socket_mode`` in Socket Mode) stores each request in the
+inbox before Slack gets its acknowledgement; the app then runs listeners with
+``process_before_response``, in the thread that dispatches: an inbox worker (which must know how
+the turn ended) or the door itself for what must be answered within 3 seconds. Its own signature
+check is off: stored requests are run again long after their timestamp, and the HTTP door has
+verified them (Socket Mode requests come over the app's own connection).
 """
 
 from __future__ import annotations
@@ -71,8 +75,8 @@ def create_app(services: Services, *, client: WebClient | None = None,
     app = App(
         client=client,
         signing_secret=secret or "",
-        request_verification_enabled=not socket_mode,
-        process_before_response=False,
+        request_verification_enabled=False,
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(max_workers=workers,
                                              thread_name_prefix="slack-listener"),
         logger=logging.getLogger("bot.slack.bolt"),

@@ -4,6 +4,11 @@ A ``DeskError`` (a refusal, bad input, a conflict such as "already claimed") is 
 person's language, exactly as the use case phrased it. Anything else is logged with its stack
 trace and the person gets a short apology. Nothing here may raise: a failure while telling the
 person is logged and dropped.
+
+A request run by an inbox worker (``actions.inbox.current_job``) that fails for any other reason
+(the database or Slack unreachable, a lost race) is tried again later: the failure is noted on
+the job, logged in one line by the worker, and the person hears nothing yet. Only when the job
+gives up does the person get the apology.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from typing import Any
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
+from actions.inbox import current_job, passing_failure
 from actions.services import Services
 from bot.blocks import fallback_text
 from bot.listeners import user_id_of
@@ -54,11 +61,29 @@ def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
         client.chat_postMessage(channel=user, text=text)
 
 
+def passing(error: Exception) -> bool:
+    """A failure that trying again later can cure: Slack rate limiting or failing (429, 5xx),
+    the network, the database away. Slack's ``ok: false`` refusals are not."""
+    if isinstance(error, SlackApiError):
+        status = getattr(error.response, "status_code", 200)
+        return status == 429 or status >= 500
+    return passing_failure(error)
+
+
 def make_error_handler(services: Services):  # type: ignore[no-untyped-def]
     def on_error(error: Exception, body: dict[str, Any], context: BoltContext,
                  client: WebClient) -> None:
+        job = current_job.get()
+        if job is not None and not isinstance(error, DeskError):
+            job.error = error
+            if passing(error) and not job.last_attempt:
+                return  # tried again later; the worker logs it
+            job.permanent = True
         if isinstance(error, DeskError):
             log.info("refused: %s", error)
+        elif job is not None:
+            log.error("listener failed for good on %s: %s: %s", job.row.key,
+                      type(error).__name__, error)
         else:
             log.exception("listener failed", exc_info=error)
         try:

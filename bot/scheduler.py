@@ -29,6 +29,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from actions.common import now
+from actions.inbox import passing_failure
 from actions.outbox import Deliverer, deliver_due
 from actions.sweep import sweep
 
@@ -40,12 +41,33 @@ OUTBOX_JOB = "deskbot-outbox"
 DEFAULT_INTERVALS = {"sweep_seconds": 60.0, "outbox_seconds": 2.0}
 
 
+_said: dict[str, str] = {}
+
+
+def _failed(job: str, exc: Exception) -> None:
+    """Log a failed run: a traceback for a bug; for the database or network being away, one
+    line when the failure starts (not one traceback every two seconds while it lasts)."""
+    if not passing_failure(exc):
+        log.exception("%s failed", job, exc_info=exc)
+        return
+    line = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+    if _said.get(job) != line:
+        _said[job] = line
+        log.warning("%s failed (tried again at its next run): %s", job, line)
+
+
+def _worked(job: str) -> None:
+    if _said.pop(job, None) is not None:
+        log.info("%s works again", job)
+
+
 def run_sweep(services: Any) -> None:
     """Job body: one sweep; errors are logged, never raised into the scheduler thread."""
     try:
         sweep(services)
-    except Exception:  # noqa: BLE001 - the next run tries again
-        log.exception("SLA sweep failed")
+        _worked("SLA sweep")
+    except Exception as exc:  # noqa: BLE001 - the next run tries again
+        _failed("SLA sweep", exc)
 
 
 def run_outbox(services: Any, deliverers: Mapping[str, Deliverer],
@@ -64,9 +86,10 @@ def run_outbox(services: Any, deliverers: Mapping[str, Deliverer],
                 if report.claimed < 100:
                     break
             if wanted is None or not wanted.is_set():
+                _worked("outbox delivery")
                 return
-    except Exception:  # noqa: BLE001 - the next run tries again
-        log.exception("outbox delivery failed")
+    except Exception as exc:  # noqa: BLE001 - the next run tries again
+        _failed("outbox delivery", exc)
 
 
 def intervals(services: Any) -> dict[str, float]:

@@ -1,4 +1,10 @@
-"""Schema migrations (Alembic) driven from code: ``deskbot db upgrade`` and the tests use this."""
+"""Schema migrations (Alembic) driven from code: ``deskbot db upgrade`` and the tests use this.
+
+Several processes may start at once on a fresh PostgreSQL database (a rolling deploy, two
+replicas): the upgrade runs under a transaction-level advisory lock, so one migrates and the
+others wait, then find the schema current and do nothing. SQLite's ``BEGIN IMMEDIATE``
+serialises them the same way.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,14 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from store.db import make_engine
 from store.models import Base
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: The advisory lock's number: "deskbot_migrate" as an integer, the same in every process.
+MIGRATION_LOCK = int.from_bytes(b"dskmigr", "big")
 
 
 def alembic_config(url: str) -> Config:
@@ -27,6 +35,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision`` (default: the newest)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

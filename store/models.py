@@ -275,6 +275,36 @@ class Notice(Base):
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class InboxItem(Base):
+    """A request from a channel, stored before it is acknowledged and worked from here.
+
+    ``key`` is the channel's own id of the delivery (Slack ``event_id``, an interaction's
+    ``trigger_id``): a re-sent delivery finds its key taken, which is the de-duplication.
+    ``status``: ``pending`` (waiting, or waiting again after a failure until
+    ``next_attempt_at``), ``working`` (a process holds it until ``next_attempt_at``, its lease,
+    which it keeps extending while the work runs), ``done``, ``failed`` (gave up: the
+    dead-letter state an admin re-queues), ``inline`` (answered during the request itself,
+    recorded only).
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))  # slack | email
+    kind: Mapped[str] = mapped_column(String(32))  # event | command | interaction ...
+    body: Mapped[str] = mapped_column(Text)  # as received, minus what the database cannot hold
+    headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    owner: Mapped[str | None] = mapped_column(String(128))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column()
+
+
 class TicketAlias(Base):
     """A key a ticket was known by before (INC-4 turned into SEC-2): still resolves to it."""
 

@@ -23,6 +23,7 @@ GROUPS: tuple[str, ...] = (
     "bot.cli.run",
     "bot.cli.sla",
     "bot.cli.outbox",
+    "bot.cli.inbox",
     "bot.cli.report",
     "bot.cli.audit",
     "bot.cli.email",

@@ -1,8 +1,16 @@
-"""``deskbot db upgrade`` / ``deskbot db check`` and ``deskbot seed`` (sample people)."""
+"""``deskbot db upgrade|check|backup|restore`` and ``deskbot seed`` (sample people).
+
+``upgrade`` is the deploy step: run it once before starting the new processes (``deskbot run``
+also migrates at start, under a lock, so two processes starting together do not both migrate).
+``backup`` takes a consistent copy while the desk runs; ``restore`` puts one back (stop the
+desk's processes first).
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from actions.people import NewPerson, add_person
 from bot.cli.common import services_from
@@ -32,6 +40,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.set_defaults(func=upgrade)
     check = db_sub.add_parser("check", help="say whether the schema matches the code")
     check.set_defaults(func=check_schema)
+    backup = db_sub.add_parser("backup", help="a consistent copy of the database, while it runs")
+    backup.add_argument("file", type=Path)
+    backup.set_defaults(func=backup_database)
+    restore = db_sub.add_parser("restore", help="replace the database with a backup "
+                                                "(stop deskbot run first)")
+    restore.add_argument("file", type=Path)
+    restore.set_defaults(func=restore_database)
     seed = sub.add_parser("seed", help="add sample people (technicians, a lead, employees)")
     seed.set_defaults(func=seed_people)
 
@@ -75,3 +90,62 @@ def seed_people(args: argparse.Namespace) -> int:
             pass
     print(f"sample people: {added} added, {len(SAMPLE_PEOPLE) - added} already there")
     return 0
+
+
+def backup_database(args: argparse.Namespace) -> int:
+    from store.backup import BackupError, PgTools, backup_sqlite, libpq_url, sqlite_path
+
+    services = services_from(args)
+    path = sqlite_path(services.engine)
+    try:
+        if path is not None:
+            if args.file.exists():
+                print(f"deskbot: {args.file} exists; choose a new file", file=sys.stderr)
+                return 1
+            backup_sqlite(path, args.file)
+            print(f"backed up {path} to {args.file}")
+            return 0
+        tools = PgTools(libpq_url(services.engine))
+        if not tools.installed("pg_dump"):
+            return _pg_guidance(tools, args.file, "pg_dump", tools.dump(args.file))
+        tools.run(tools.dump(args.file))
+    except BackupError as exc:
+        print(f"deskbot: {exc}", file=sys.stderr)
+        return 1
+    print(f"backed up {_shown(services)} to {args.file} (pg_dump custom format)")
+    return 0
+
+
+def restore_database(args: argparse.Namespace) -> int:
+    from store.backup import BackupError, PgTools, libpq_url, restore_sqlite, sqlite_path
+
+    services = services_from(args)
+    path = sqlite_path(services.engine)
+    try:
+        if path is not None:
+            services.engine.dispose()
+            restore_sqlite(args.file, path)
+            print(f"restored {args.file} into {path}")
+            return 0
+        tools = PgTools(libpq_url(services.engine))
+        if not tools.installed("pg_restore"):
+            return _pg_guidance(tools, args.file, "pg_restore", tools.restore(args.file))
+        tools.run(tools.restore(args.file))
+    except BackupError as exc:
+        print(f"deskbot: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored {args.file} into {_shown(services)}")
+    return 0
+
+
+def _shown(services: object) -> str:
+    return services.engine.url.render_as_string(hide_password=True)  # type: ignore[attr-defined]
+
+
+def _pg_guidance(tools: object, file: Path, command: str, argv: list[str]) -> int:
+    from store.backup import without_passwords
+
+    hidden = without_passwords(argv)
+    print(f"deskbot: {command} is not installed here (Debian: apt-get install "
+          f"postgresql-client). Run it where it is:\n  {' '.join(hidden)}", file=sys.stderr)
+    return 2

@@ -9,9 +9,10 @@ channel instead (``make run`` does that, so the desk can be tried without a Slac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.common import services_from
 
@@ -38,6 +39,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
     run.add_argument("--or-console", action="store_true",
                      help="without Slack credentials, start the console chat instead of failing")
+    run.add_argument("--inbox-threads", type=int, default=8,
+                     help="inbox workers in this process (default 8)")
+    run.add_argument("--drain-seconds", type=float, default=20.0,
+                     help="on SIGTERM, how long running requests may finish (default 20)")
+    run.add_argument("--grace-seconds", type=float, default=0.0,
+                     help="on SIGTERM, how long health checks say 503 before new requests are "
+                          "refused, for a load balancer to notice (default 0)")
     run.set_defaults(func=cmd_run)
 
 
@@ -166,17 +174,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     scheduler = start_scheduler(services, deliverers)
     try:
         if socket_mode:
-            from slack_bolt.adapter.socket_mode.builtin import SocketModeHandler
+            from bot.socket_mode import serve as serve_socket_mode
 
-            print("deskbot: connected to Slack in Socket Mode", file=sys.stderr)
-            SocketModeHandler(app, settings.slack_app_token).start()
+            serve_socket_mode(app, settings.slack_app_token or "", services,
+                              threads=args.inbox_threads, drain_seconds=args.drain_seconds,
+                              on_drained=lambda: _stop_scheduler(scheduler))
         else:
-            from bot.http import serve
+            from bot.http import Desk, serve
 
+            desk = Desk(app, services, threads=args.inbox_threads,
+                        drain_seconds=args.drain_seconds, grace_seconds=args.grace_seconds,
+                        on_drained=lambda: _stop_scheduler(scheduler))
             print(f"deskbot: listening on http://{args.host}:{args.port}/slack/events",
                   file=sys.stderr)
-            serve(app, host=args.host, port=args.port)
+            serve(desk, host=args.host, port=args.port)
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        _stop_scheduler(scheduler)
     return 0
+
+
+def _stop_scheduler(scheduler: Any) -> None:
+    """Let a delivery under way finish (its rows would otherwise wait out their lease)."""
+    from apscheduler.schedulers import SchedulerNotRunningError
+
+    if scheduler is not None:
+        with contextlib.suppress(SchedulerNotRunningError):
+            scheduler.shutdown(wait=True)

@@ -27,7 +27,7 @@ from actions.people import address_of
 from actions.services import Services
 from bot.blocks import fallback_text, sections, to_dicts
 from bot.blocks.conversation import turn_messages
-from bot.slack.cards import refresh_card, show_card
+from bot.slack.cards import CardBusy, refresh_card, show_card
 from bot.slack.closure import closure_blocks
 from bot.slack.text import split_ref
 
@@ -98,7 +98,11 @@ class SlackDeliverer:
         ticket = ticket_snapshot(self.services, item.ticket_key or "") or item.context.get("ticket")
         if not ticket:
             raise DeliveryError("ticket_not_found", retryable=False)
-        if not show_card(self.services, self.client, ticket):
+        try:
+            shown = show_card(self.services, self.client, ticket)
+        except CardBusy as exc:  # another process is posting it: edit it once it is there
+            raise DeliveryError("card_busy", retryable=True, retry_after=2) from exc
+        if not shown:
             # No triage channel configured for the team (deskbot run warned at start): its
             # technicians find the ticket in their App Home and /ticket queue; the assignee
             # and the leads are told directly. Not a delivery failure to pile up for admins.
@@ -193,6 +197,8 @@ class SlackDeliverer:
             refresh_card(self.services, self.client, key)
         except SlackApiError as exc:
             log.warning("card of %s not refreshed: %s", key, exc.response.get("error"))
+        except CardBusy:
+            log.info("card of %s is being posted by another process", key)
 
 
 def deliverers(services: Services, client: WebClient) -> dict[str, SlackDeliverer]:

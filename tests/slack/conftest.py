@@ -25,7 +25,7 @@ from actions.outbox import deliver_due
 from actions.services import Services
 from actions.settings import Settings
 from bot.app import create_app
-from bot.http import BackgroundServer
+from bot.http import BackgroundServer, Desk
 from bot.slack.client import make_client
 from bot.slack.deliver import SlackDeliverer
 from store.types import utcnow
@@ -190,12 +190,24 @@ def slack_settings(settings: Settings) -> Settings:
 @pytest.fixture
 def slack(request: pytest.FixtureRequest, slack_settings: Settings, tmp_path: Any,
           ) -> Iterator[Harness]:
-    services = make_services("sqlite", slack_settings, tmp_path, request)
+    yield from _harness("sqlite", request, slack_settings, tmp_path)
+
+
+@pytest.fixture
+def slack_pg(request: pytest.FixtureRequest, slack_settings: Settings, tmp_path: Any,
+             ) -> Iterator[Harness]:
+    """The same harness on PostgreSQL (what only PostgreSQL refuses or locks)."""
+    yield from _harness("postgres", request, slack_settings, tmp_path)
+
+
+def _harness(kind: str, request: pytest.FixtureRequest, slack_settings: Settings,
+             tmp_path: Any) -> Iterator[Harness]:
+    services = make_services(kind, slack_settings, tmp_path, request)
     cast = add_cast(services)
     api = SlackStandIn(slack_users()).start()
     client = make_client("xoxb-test", api.url)
     app = create_app(services, client=client, signing_secret=SECRET)
-    server = BackgroundServer(app).start()
+    server = BackgroundServer(Desk(app, services, signing_secret=SECRET)).start()
     try:
         yield Harness(services, cast, api, server.url, SlackDeliverer(services, client))
     finally:

@@ -58,6 +58,7 @@ class SlackStandIn:
         self.calls: list[Call] = []
         self.failures: dict[str, list[Failure]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.delays: dict[str, float] = {}
         #: Methods whose calls are held (recorded, then left unanswered) until ``release``.
         self.held: dict[str, threading.Event] = {}
         self._ts = itertools.count(1)
@@ -119,6 +120,10 @@ class SlackStandIn:
             self.failures.setdefault(method, []).append(
                 Failure(status=status, error=error, retry_after=retry_after, times=times))
 
+    def slow(self, method: str, seconds: float) -> None:
+        """Answer ``method`` only after ``seconds`` (a slow Slack widens race windows)."""
+        self.delays[method] = seconds
+
     def hold(self, method: str) -> None:
         """Leave calls of ``method`` hanging (recorded, unanswered): a process can then be
         killed while it waits on Slack. ``release`` answers them with a 500, storing nothing."""
@@ -172,6 +177,8 @@ class SlackStandIn:
             method = "respond"
         else:
             method = path.split("?")[0].removeprefix("/api/")
+        if self.delays.get(method):
+            time.sleep(self.delays[method])
         with self._changed:
             self.calls.append(Call(method, body, headers, path=path))
             self._changed.notify_all()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from actions.outbox import OutboxItem
 from bot.ids import ActionId
-from store.models import OutboxMessage, ProcessedEvent, Ticket
+from store.models import InboxItem, OutboxMessage, Ticket
 from tests.slack.conftest import TRIAGE, Harness, blocks_text
 
 
@@ -63,8 +63,8 @@ def test_retried_event_creates_one_ticket_and_one_reply(slack: Harness) -> None:
     assert len(opened) == 1
     assert _count(slack, Ticket) == 1
     with slack.services.session_factory() as session:
-        assert session.scalar(select(func.count()).select_from(ProcessedEvent).where(
-            ProcessedEvent.key == "slack:EvSAME")) == 1
+        assert session.scalar(select(func.count()).select_from(InboxItem).where(
+            InboxItem.key == "slack:EvSAME")) == 1
 
 
 def test_hostile_text_is_shown_escaped_never_executed(slack: Harness) -> None:

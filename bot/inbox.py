@@ -1,0 +1,233 @@
+"""The inbox workers of a running process: take stored requests and run them through the app.
+
+Each worker thread takes one due row at a time (``actions.inbox.take``: ``SKIP LOCKED`` on
+PostgreSQL, so any number of processes share the queue), rebuilds the Slack request exactly as
+it was received and dispatches it through the Bolt app, which runs the listener in this thread
+(the app serves HTTP with ``process_before_response``). While it runs, ``current_job`` names the
+row: the app's error handler records a passing failure on it instead of apologising, and the
+unit of work can mark the row done in the turn's own commit. A heartbeat keeps the leases of
+running rows fresh, so the rows of a killed process are free again within one lease, and says
+in the log when the queue falls behind.
+
+``stop(deadline)`` is the drain: no new rows are taken, running ones may finish until the
+deadline, and whatever is still running then is handed back to the queue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltRequest
+
+from actions import inbox
+from actions.inbox import DEFAULT_POLICY, Job, RetryPolicy, current_job
+
+log = logging.getLogger("bot.inbox")
+
+
+def process_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Quiet:
+    """One log line per kind of failure while it lasts, not one per attempt."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, str] = {}
+
+    def failed(self, what: str, exc: BaseException) -> None:
+        line = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        if self._last.get(what) != line:
+            log.warning("%s failed: %s", what, line[:300])
+            self._last[what] = line
+
+    def recovered(self, what: str) -> None:
+        if self._last.pop(what, None) is not None:
+            log.info("%s works again", what)
+
+
+class InboxWorkers:
+    def __init__(self, services: Any, app: App, *, threads: int = 8,
+                 policy: RetryPolicy = DEFAULT_POLICY, lag_warning_seconds: float = 30.0,
+                 idle_seconds: float = 2.0, done_in_commit: bool = True,
+                 on_lag: Callable[[inbox.InboxStats], None] | None = None) -> None:
+        self.services, self.app, self.policy = services, app, policy
+        #: Mark each row done inside the turn's own commit (``Services.turn``: dedupe key,
+        #: person, state, writes and outgoing messages commit together), so a crash either
+        #: leaves the row to be worked again with nothing of it committed, or leaves it done
+        #: with everything committed and its messages in the outbox. A handler that commits no
+        #: turn has its row marked done by the worker once it returned; a re-run's direct posts
+        #: are recognised by their marks (``bot.slack.client``).
+        self.done_in_commit = done_in_commit
+        self.on_lag = on_lag
+        self.owner = process_name()
+        self.lag_warning_seconds = lag_warning_seconds
+        self.idle_seconds = idle_seconds
+        self.stats: inbox.InboxStats | None = None
+        self.database_ok = True
+        self._threads = [threading.Thread(target=self._work, name=f"inbox-{n}", daemon=True)
+                         for n in range(threads)]
+        self._beat = threading.Thread(target=self._heartbeat, name="inbox-heartbeat",
+                                      daemon=True)
+        self._stopping = threading.Event()
+        #: Rows the door stored already leased to this process, waiting for a free worker.
+        self._handed: queue.Queue[inbox.InboxRow] = queue.Queue()
+        self._queued: dict[int, tuple[int, int]] = {}  # row id -> (row id, attempts)
+        self._running: dict[int, tuple[int, int]] = {}  # thread id -> (row id, attempts)
+        self._lock = threading.Lock()
+        self._quiet = Quiet()
+        self._lag_said = 0.0
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> InboxWorkers:
+        try:
+            inbox.release_orphans(self.services, host=socket.gethostname(), me=self.owner,
+                                  alive=_alive)
+        except Exception as exc:  # noqa: BLE001 - their leases run out instead
+            self._quiet.failed("releasing rows of a previous run", exc)
+        for thread in self._threads:
+            thread.start()
+        self._beat.start()
+        log.info("inbox workers started: %d threads (%s)", len(self._threads), self.owner)
+        return self
+
+    def accept(self, row: inbox.InboxRow) -> None:
+        """A row the door stored already leased to this process: the next free worker runs it
+        (the heartbeat keeps its lease while it waits)."""
+        with self._lock:
+            self._queued[row.id] = (row.id, row.attempts)
+        self._handed.put(row)
+
+    def stop(self, timeout: float = 20.0) -> int:
+        """Drain: take nothing more, let running rows finish until ``timeout``; rows still
+        running then go back to the queue. Returns how many were handed back."""
+        self._stopping.set()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            left = list(self._running.values()) + list(self._queued.values())
+        given = 0
+        if left:
+            try:
+                given = inbox.give_back(self.services, left)
+            except Exception as exc:  # noqa: BLE001 - their leases run out instead
+                self._quiet.failed("handing rows back", exc)
+            log.warning("drain: %d rows still running at the deadline, %d handed back",
+                        len(left), given)
+        self._beat.join(timeout=2)
+        return given
+
+    @property
+    def busy(self) -> int:
+        with self._lock:
+            return len(self._running)
+
+    # --- the work -------------------------------------------------------------------------------
+    def _work(self) -> None:
+        me = threading.get_ident()
+        failures = 0
+        while not self._stopping.is_set():
+            row = self._next_handed(0)
+            if row is None:
+                try:
+                    rows = inbox.take(self.services, owner=self.owner, limit=1,
+                                      policy=self.policy)
+                    self._quiet.recovered("taking inbox rows")
+                    self.database_ok, failures = True, 0
+                except Exception as exc:  # noqa: BLE001 - the database is away; try again later
+                    self._quiet.failed("taking inbox rows", exc)
+                    self.database_ok, failures = False, failures + 1
+                    self._stopping.wait(min(5.0, 0.2 * 2 ** min(failures, 5)))
+                    continue
+                row = rows[0] if rows else self._next_handed(self.idle_seconds)
+                if row is None:
+                    continue
+            with self._lock:
+                self._running[me] = (row.id, row.attempts)
+            try:
+                self._run(row)
+            finally:
+                with self._lock:
+                    self._running.pop(me, None)
+
+    def _next_handed(self, wait: float) -> inbox.InboxRow | None:
+        if self._stopping.is_set():
+            return None
+        try:
+            row = self._handed.get(timeout=wait) if wait > 0 else self._handed.get_nowait()
+        except queue.Empty:
+            return None
+        with self._lock:
+            self._queued.pop(row.id, None)
+        return row
+
+    def _run(self, row: inbox.InboxRow) -> None:
+        job = Job(row=row, policy=self.policy, done_in_commit=self.done_in_commit)
+        token = current_job.set(job)
+        error: BaseException | None = None
+        try:
+            self.app.dispatch(BoltRequest(body=row.body, headers=row.headers, mode="http"))
+        except Exception as exc:  # noqa: BLE001 - Bolt's own failure: same as a listener's
+            error = exc
+        finally:
+            current_job.reset(token)
+        error = error or job.error
+        try:
+            outcome = inbox.finish(self.services, job, error)
+            self._quiet.recovered("recording inbox outcomes")
+        except Exception as exc:  # noqa: BLE001 - its lease runs out and it is tried again
+            self._quiet.failed("recording inbox outcomes", exc)
+            return
+        if error is not None and outcome == inbox.PENDING:
+            self._quiet.failed(f"inbox {row.kind}", error)
+
+    # --- heartbeat: leases and lag ----------------------------------------------------------------
+    def _heartbeat(self) -> None:
+        every = max(0.5, self.policy.lease_seconds / 4)
+        purged_at = 0.0
+        while not self._stopping.wait(every):
+            if time.monotonic() - purged_at > 600:  # finished rows are kept a week
+                purged_at = time.monotonic()
+                with contextlib.suppress(Exception):
+                    inbox.purge(self.services)
+            with self._lock:
+                claims = list(self._running.values()) + list(self._queued.values())
+            try:
+                inbox.extend_leases(self.services, claims, self.policy)
+                self.stats = inbox.stats(self.services)
+                self._quiet.recovered("inbox heartbeat")
+            except Exception as exc:  # noqa: BLE001
+                self._quiet.failed("inbox heartbeat", exc)
+                continue
+            self._say_lag()
+
+    def _say_lag(self) -> None:
+        stats = self.stats
+        if stats is None or stats.lag_seconds <= self.lag_warning_seconds:
+            return
+        if time.monotonic() - self._lag_said >= 60:
+            self._lag_said = time.monotonic()
+            log.warning("inbox is falling behind: %d waiting, the oldest for %.0f s "
+                        "(more processes or threads needed?)", stats.waiting, stats.lag_seconds)
+        if self.on_lag is not None:
+            self.on_lag(stats)

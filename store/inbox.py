@@ -1,0 +1,136 @@
+"""The inbox's queries: store a delivery once, lease due rows, record outcomes, count the lag.
+
+No commits here: ``actions.inbox`` opens each short transaction. Taking due rows is one
+``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several processes share the queue without
+waiting on each other; SQLite's ``BEGIN IMMEDIATE`` serialises it. A lease is the row's
+``next_attempt_at`` while it is ``working``; ``attempts`` is the claim's token: an outcome is
+written only while status and attempts are still the ones this process claimed, so a process
+whose lease ran out cannot overwrite the work of the one that took the row over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store.models import InboxItem
+
+PENDING, WORKING, DONE, FAILED, INLINE = "pending", "working", "done", "failed", "inline"
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """A plain snapshot of one row (no session attached)."""
+
+    id: int
+    key: str
+    channel: str
+    kind: str
+    body: str
+    headers: dict[str, Any]
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    received_at: datetime
+    last_error: str | None
+    owner: str | None
+
+    @classmethod
+    def of(cls, row: InboxItem) -> InboxRow:
+        return cls(id=row.id, key=row.key, channel=row.channel, kind=row.kind, body=row.body,
+                   headers=dict(row.headers or {}), status=row.status, attempts=row.attempts,
+                   next_attempt_at=row.next_attempt_at, received_at=row.received_at,
+                   last_error=row.last_error, owner=row.owner)
+
+
+class InboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, item: InboxItem) -> bool:
+        """Insert ``item``; False when its key is already there (a re-sent delivery)."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(item)
+                self.session.flush()
+            return True
+        except IntegrityError:
+            return False
+
+    def any_due(self, now: datetime) -> bool:
+        return self.session.scalar(
+            select(InboxItem.id).where(InboxItem.status.in_((PENDING, WORKING)),
+                                       InboxItem.next_attempt_at <= now).limit(1)) is not None
+
+    def take_due(self, *, now: datetime, lease: timedelta, owner: str, limit: int,
+                 ) -> list[InboxRow]:
+        """Lease up to ``limit`` due rows (pending, or working with a lapsed lease)."""
+        query = (select(InboxItem)
+                 .where(InboxItem.status.in_((PENDING, WORKING)),
+                        InboxItem.next_attempt_at <= now)
+                 .order_by(InboxItem.next_attempt_at, InboxItem.id)
+                 .limit(limit))
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        taken = []
+        for row in self.session.scalars(query).all():
+            row.status, row.attempts, row.owner = WORKING, row.attempts + 1, owner
+            row.next_attempt_at = now + lease
+            taken.append(InboxRow.of(row))
+        return taken
+
+    def finish(self, row_id: int, attempts: int, **values: Any) -> bool:
+        """Write an outcome while the claim (status working, same attempts) still holds."""
+        result = self.session.execute(
+            update(InboxItem)
+            .where(InboxItem.id == row_id, InboxItem.status == WORKING,
+                   InboxItem.attempts == attempts)
+            .values(**values))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def extend(self, claims: Sequence[tuple[int, int]], until: datetime) -> int:
+        """Push the leases of the rows this process is working on to ``until``."""
+        extended = 0
+        for row_id, attempts in claims:
+            extended += int(self.finish(row_id, attempts, next_attempt_at=until))
+        return extended
+
+    def requeue(self, row_id: int, now: datetime) -> bool:
+        """Due again now, attempts from zero (an admin's retry of a failed row)."""
+        result = self.session.execute(
+            update(InboxItem)
+            .where(InboxItem.id == row_id, InboxItem.status.in_((FAILED, PENDING)))
+            .values(status=PENDING, attempts=0, next_attempt_at=now, owner=None))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def listing(self, *, statuses: Sequence[str] | None, limit: int) -> list[InboxRow]:
+        query = select(InboxItem).order_by(InboxItem.id.desc()).limit(limit)
+        if statuses:
+            query = query.where(InboxItem.status.in_(tuple(statuses)))
+        return [InboxRow.of(row) for row in self.session.scalars(query).all()]
+
+    def counts(self) -> dict[str, int]:
+        rows = self.session.execute(
+            select(InboxItem.status, func.count()).group_by(InboxItem.status)).all()
+        return {status: int(n) for status, n in rows}
+
+    def oldest_waiting(self) -> datetime | None:
+        """When the oldest row not yet done was received (the queue's lag starts there)."""
+        return self.session.scalar(
+            select(func.min(InboxItem.received_at))
+            .where(InboxItem.status.in_((PENDING, WORKING))))
+
+    def purge_done(self, before: datetime) -> int:
+        """Forget finished rows received before ``before`` (their keys no longer dedupe)."""
+        from sqlalchemy import delete
+
+        result = self.session.execute(
+            delete(InboxItem).where(InboxItem.status.in_((DONE, INLINE)),
+                                    InboxItem.received_at < before))
+        return int(result.rowcount)  # type: ignore[attr-defined]
