@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -180,6 +181,26 @@ class SecurityRecord(Base):
     owner_action: Mapped[str | None] = mapped_column(Text)
     followup_by: Mapped[str | None] = mapped_column(String(200))
     followup_at: Mapped[datetime | None] = mapped_column()
+
+
+class Attachment(Base):
+    """A file that arrived with a ticket or a comment (a screenshot, a log), kept in the database.
+
+    ``name`` is the sanitised file name shown to people: it is never used as a path, so a name
+    like ``../../etc/passwd`` can do no harm (it is stored as ``passwd``).
+    """
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(127), default="application/octet-stream")
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    source: Mapped[str] = mapped_column(String(16), default="email")  # the channel it came by
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Deflection(Base):
