@@ -86,5 +86,6 @@ def _articles(services: StampingServices, messages: list[dict[str, Any]]) -> lis
             article = find_article(services, str(found.get("article_id")))
             if article is not None:
                 out.append({"number": number, "id": article.id, "title": article.title,
-                            "excerpt": body_for(article, "plain", excerpt=True)})
+                            "excerpt": " ".join(body_for(article, "plain",
+                                                         excerpt=True).split())})
     return out

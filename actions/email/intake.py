@@ -89,6 +89,7 @@ class _Turn:
             try:
                 person = ensure_person(self.services.uow(), email=mail.sender,
                                        name=mail.sender_name, language=language,
+                                       timezone=settings.default_timezone,
                                        default_language=settings.language)
                 break
             except IntegrityError:
@@ -122,7 +123,7 @@ class _Turn:
             opened = _opened(second)
             if opened is not None:
                 keep = {"faq_suggestions", "faq_article"}
-                messages = [m for m in first if _kind(m) in keep] + second
+                messages = second + [m for m in first if _kind(m) in keep]
         if opened is not None:
             self._remember_suggestions(ref, first)
         finish(self.services, self.mail, person_id=self.person_id, ticket_key=opened,

@@ -76,3 +76,43 @@ def sink() -> Iterator[tuple[Sink, int]]:
     handler = Sink()
     with EmailServer(handler, "127.0.0.1", 0) as server:
         yield handler, server.port
+
+
+@dataclass
+class Postbox:
+    """The desk's outgoing mail: delivers the outbox to the sink and reads what arrived."""
+
+    services: object
+    sink: Sink
+    port: int
+    seen: int = 0
+
+    def deliver(self) -> list[EmailMessage]:
+        """Deliver everything queued for email; the mails that arrived since the last call."""
+        from email import message_from_bytes
+        from email.policy import default
+
+        from actions.outbox import deliver_due
+        from bot.email.outbound import DatabaseDirectory, SmtpConfig, SmtpDeliverer
+
+        config = SmtpConfig(host="127.0.0.1", port=self.port, sender="soporte@desk.example",
+                            sender_name="Soporte TI", timeout=5)
+        deliver_due(self.services, {"email": SmtpDeliverer(config,
+                                                           DatabaseDirectory(self.services))})
+        new = self.sink.messages[self.seen:]
+        self.seen = len(self.sink.messages)
+        return [message_from_bytes(data, policy=default) for _, _, data in new]  # type: ignore[misc]
+
+
+@pytest.fixture
+def postbox(inbox, sink) -> Postbox:  # type: ignore[no-untyped-def]
+    handler, port = sink
+    return Postbox(inbox.services, handler, port)
+
+
+def text_of(msg: EmailMessage) -> str:
+    return msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def html_of(msg: EmailMessage) -> str:
+    return msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
