@@ -116,3 +116,12 @@ def text_of(msg: EmailMessage) -> str:
 
 def html_of(msg: EmailMessage) -> str:
     return msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def dovecot():  # type: ignore[no-untyped-def]
+    from tests.email.dovecot import start_dovecot
+
+    server = start_dovecot()
+    yield server
+    server.stop()
