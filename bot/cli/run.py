@@ -120,6 +120,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     scheduler = start_scheduler(services, process_deliverers(services, client))
     try:
         if email is not None:
+            # Understanding a mail needs the NLU model and the FAQ matcher: load them now, so
+            # the first mail is answered as fast as the next ones.
+            services.interpreter.parse("hola")
+            _ = services.matcher
             try:
                 for line in email.start():
                     print(line, file=sys.stderr, flush=True)

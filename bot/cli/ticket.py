@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from actions.attachments import list_attachments
 from actions.intake import security_record
 from actions.queries import list_tickets, show_ticket
 from actions.services import Services
@@ -46,6 +47,8 @@ def _show_dict(services: Services, ticket: TicketView) -> dict[str, Any]:
             record = security_record(uow, uow.tickets.get(ticket.key))
         data["security_record"] = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
                                    for k, v in record.items()}
+    data["attachments"] = [{**a, "at": a["at"].isoformat()}  # type: ignore[attr-defined]
+                           for a in list_attachments(services.uow(), key=ticket.key)]
     return data
 
 
@@ -104,6 +107,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     for answer in ticket.survey:
         print(f"  survey     {answer.question_id}: {answer.rating or '-'}"
               f"{'  «' + answer.comment + '»' if answer.comment else ''}")
+    for file in data["attachments"]:
+        print(f"  attachment {file['name']}  ({file['size']} bytes, {file['content_type']})")
     if "security_record" in data:
         print("  ISO 27001 record:")
         for name, value in data["security_record"].items():
