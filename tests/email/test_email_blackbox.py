@@ -66,9 +66,13 @@ class MailDesk:
             code, text = smtp.data(msg.as_bytes(policy=SMTP))
         return code, text.decode()
 
-    def mails_about(self, needle: str) -> list[EmailMessage]:
-        found = [message_from_bytes(d, policy=default) for _, _, d in self.sink.messages]
-        return [m for m in found if needle in str(m["Subject"]) or needle in str(m["In-Reply-To"])]
+    def mails_about(self, message_id: str, to: str = "lucia@example.com") -> list[EmailMessage]:
+        """The desk's answers to one of ``to``'s mails."""
+        return [m for m in self.mails_to(to) if m["In-Reply-To"] == message_id]
+
+    def mails_to(self, address: str) -> list[EmailMessage]:
+        return [message_from_bytes(d, policy=default) for _, rcpt, d in self.sink.messages
+                if address in rcpt]
 
     def stderr(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -91,6 +95,8 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailDesk]:
                     "DESKBOT_SMTP_FROM": "Soporte TI <soporte@desk.example>"})
         desk = MailDesk(env, port, sink, tmp / "run.log")
         desk.cli("db", "upgrade")
+        desk.cli("people", "add", "--name", "Luis Pérez", "--email", "luis@desk.example",
+                 "--role", "technician", "--team", "L2")
         with desk.log.open("wb") as err:
             desk.process = subprocess.Popen([str(DESKBOT), "run"], env=env, cwd=ROOT,
                                             stdout=subprocess.DEVNULL, stderr=err)
@@ -103,7 +109,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailDesk]:
         assert "Traceback" not in desk.stderr(), desk.stderr()
 
 
-def test_a_new_mail_is_answered_with_its_key_within_seconds(desk: MailDesk) -> None:
+def test_the_whole_journey_by_mail_on_an_email_only_desk(desk: MailDesk) -> None:
     sent = time.monotonic()
     code, text = desk.send(mail("URGENTE: toda la oficina sin internet",
                                 "No tenemos red en todo el piso.", message_id="<bb1@x>"))
@@ -114,10 +120,27 @@ def test_a_new_mail_is_answered_with_its_key_within_seconds(desk: MailDesk) -> N
     assert ack["Subject"].startswith(f"[{key}]") and key in text_of(ack)
     ticket = desk.ticket(key)
     assert ticket["priority"] in ("P1", "P2") and ticket["team"] == "L2"
+    # The L2 technician has no Slack: the new ticket reaches him by mail.
+    [routed] = wait_for(lambda: desk.mails_to("luis@desk.example"))
+    assert key in routed["Subject"] and "P" in text_of(routed)
     code, text = desk.send(mail(f"Re: {ack['Subject']}", "Seguimos sin red, ya reiniciamos.",
                                 message_id="<bb2@x>", In_Reply_To=ack["Message-ID"]))
     assert f"comment added to {key}" in text
     assert len(desk.tickets()) == 1
+    # The technician works it in the console channel (the same use cases as Slack).
+    done = subprocess.run([str(DESKBOT), "chat", "--as", "Luis Pérez", "--deliver", "console"],
+                          input=f"/ticket claim {key}\n/ticket resolve {key} Reiniciamos el "
+                                "switch del piso.\n", env=desk.env, capture_output=True,
+                          text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    resolved = wait_for(lambda: [m for m in desk.mails_to("lucia@example.com")
+                                 if "Reiniciamos el switch" in text_of(m)])[0]
+    assert "califica la atención del 1 al 5" in text_of(resolved)
+    desk.send(mail(f"Re: {resolved['Subject']}", "Sí, ya funciona, califico 5",
+                   message_id="<bb7@x>", In_Reply_To=resolved["Message-ID"]))
+    closed = desk.ticket(key)
+    assert closed["status"] == "closed"
+    assert [a["rating"] for a in closed["survey"]] == [5]
 
 
 def test_phishing_duplicates_and_out_of_office(desk: MailDesk) -> None:
