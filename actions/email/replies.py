@@ -16,7 +16,9 @@ from actions.conversation.phrases import fold, says_not_fixed
 _YES = r"(si|sip|claro|yes|yep|yeah|ok|okay|vale|listo|correcto|confirmo|confirmado|confirm)"
 _WORKS = (r"(ya )?(funciona|sirve|quedo|jala|anda)|(it )?works|it'?s working|all good"
           r"|todo bien|arreglado|fixed|resuelto|solucionado|solved|resolved")
-_NO = re.compile(r"^\s*(no|nope|nop|negativo)\b(?!\s+(problem|hay problema|te preocupes))")
+_NO = re.compile(r"^\s*(no|nope|nop|negativo)\b"
+                 r"(?!\s+(problem|hay problema|te preocupes|se si|estoy seguro|i'?m not sure))")
+_UNSURE = re.compile(r"\b(no se si|no lo se|no estoy segur[oa]|not sure|don'?t know)\b")
 _YES_START = re.compile(rf"^\s*{_YES}\b")
 _WORKS_ANY = re.compile(rf"\b({_WORKS})\b")
 _RATING_WORDS = (r"califico|calificacion|calificar|califica|puntuo|puntuacion|puntaje|nota"
@@ -53,7 +55,9 @@ def read_reply(text: str, *, scale: int = 5) -> ReplyWords:
         return ReplyWords()
     words = _WORD.findall(head)
     confirm: bool | None = None
-    if says_not_fixed(head) or _NO.match(head):
+    if _UNSURE.search(head):
+        confirm = None  # "no sé si quedó": neither; the conversation reads it as a comment
+    elif says_not_fixed(head) or _NO.match(head):
         confirm = False
     elif _YES_START.match(head) or _WORKS_ANY.search(head):
         confirm = True

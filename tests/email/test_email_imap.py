@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -19,9 +20,12 @@ from tests.email.conftest import mail, text_of
 from tests.email.dovecot import PASSWORD
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 30.0) -> None:
+def wait_for(condition: Callable[[], Any], timeout: float = 60.0) -> Any:
     deadline = time.monotonic() + timeout
-    while not condition():
+    while True:
+        value = condition()
+        if value:
+            return value
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.1)
 
@@ -117,9 +121,8 @@ def test_the_whole_journey_over_imap_with_idle_and_a_processed_folder(
         resolved = [m for m in postbox.deliver() if "Cambié el tóner" in text_of(m)][0]
         dovecot.append(bytes(mail(f"Re: {resolved['Subject']}", "Sí, ya funciona, califico 5",
                                   message_id="<r2@x>", In_Reply_To=resolved["Message-ID"])))
-        wait_for(lambda: show_ticket(services.uow(), key="INC-1",
-                                     actor_id=None).status == "closed")
-        done = show_ticket(services.uow(), key="INC-1", actor_id=None)
-        assert [a.rating for a in done.survey] == [5]
+        done = wait_for(lambda: (lambda t: t if t.survey else None)(
+            show_ticket(services.uow(), key="INC-1", actor_id=None)))
+        assert done.status == "closed" and [a.rating for a in done.survey] == [5]
     finally:
         poller.stop()
