@@ -25,9 +25,9 @@ from sqlalchemy.exc import IntegrityError
 
 from actions.conversation import handle_message, payload
 from actions.conversation.state import load_state, save_state
-from actions.email.answer import finish
+from actions.email.answer import finish, reserve
 from actions.email.ids import SUBJECT_KEY, dedupe_key
-from actions.email.mail import Mail, MailRefused, Outcome
+from actions.email.mail import EmailSettings, Mail, MailRefused, Outcome
 from actions.email.replies import ReplyWords, read_reply
 from actions.email.threads import (
     AlreadyProcessed,
@@ -97,6 +97,9 @@ class _Turn:
                     raise
         self.person_id = person.id
         self.staff = person.is_staff
+        limit = EmailSettings.of(settings).max_answers_per_hour
+        self.services.on_stamp = lambda uow: reserve(uow, mail, person_id=person.id,
+                                                     limit=limit)
         thread = find_thread(self.services.uow(), mail)
         if thread is not None:
             outcome = self._reply(thread)
@@ -204,6 +207,7 @@ class _Turn:
 
     def _comment(self, thread: Thread, text: str) -> Outcome | None:
         """Staff answering a notice by mail, or a reply about a ticket from another channel."""
+        self.services.on_stamp = None  # no answer: the comment itself is the news
         if not text and not self.mail.files:
             finish(self.services, self.mail, person_id=self.person_id, ticket_key=thread.key,
                    messages=[], answer=False)

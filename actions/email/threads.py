@@ -8,6 +8,7 @@ Message-ID, so every reply continues the same conversation state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 from actions.email.ids import key_in_desk_id, key_in_subject
@@ -71,6 +72,8 @@ class StampingServices(Services):
 
     stamp_key: str = ""
     stamped: bool = False
+    #: Also run inside the stamping transaction (the intake reserves the answer there).
+    on_stamp: Callable[[UnitOfWork], None] | None = None
 
     @classmethod
     def around(cls, services: Services, key: str) -> StampingServices:
@@ -99,6 +102,8 @@ class StampingServices(Services):
         uow.session.add(ProcessedEvent(key=self.stamp_key))
         uow.session.flush()
         uow.session.info[_MINE] = True
+        if self.on_stamp is not None:
+            self.on_stamp(uow)
         uow.after_commit(self._committed)
 
     def _committed(self, uow: UnitOfWork) -> None:

@@ -24,7 +24,7 @@ class Inbox:
              ) -> tuple[int, str]:
         """One SMTP session: MAIL, RCPT, DATA. Returns the reply to DATA (code, text)."""
         data = msg if isinstance(msg, bytes) else msg.as_bytes(policy=SMTP)
-        with smtplib.SMTP("127.0.0.1", self.port, timeout=10) as smtp:
+        with smtplib.SMTP("127.0.0.1", self.port, timeout=120) as smtp:
             smtp.ehlo()
             smtp.mail(sender)
             smtp.rcpt("soporte@desk.example")
@@ -96,7 +96,7 @@ class Postbox:
         from bot.email.outbound import DatabaseDirectory, SmtpConfig, SmtpDeliverer
 
         config = SmtpConfig(host="127.0.0.1", port=self.port, sender="soporte@desk.example",
-                            sender_name="Soporte TI", timeout=5)
+                            sender_name="Soporte TI", timeout=30)
         deliver_due(self.services, {"email": SmtpDeliverer(config,
                                                            DatabaseDirectory(self.services))})
         new = self.sink.messages[self.seen:]

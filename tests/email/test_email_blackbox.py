@@ -31,7 +31,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
+def wait_for(condition: Callable[[], Any], timeout: float = 60.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
@@ -59,7 +59,7 @@ class MailDesk:
         return json.loads(self.cli("ticket", "list", "--json").stdout)
 
     def send(self, msg: EmailMessage) -> tuple[int, str]:
-        with smtplib.SMTP("127.0.0.1", self.port, timeout=30) as smtp:
+        with smtplib.SMTP("127.0.0.1", self.port, timeout=120) as smtp:
             smtp.ehlo()
             smtp.mail("someone@example.com")
             smtp.rcpt("soporte@desk.example")
@@ -172,11 +172,3 @@ def test_a_hostile_mail_is_stored_safely_and_listed(desk: MailDesk) -> None:
     shown = desk.cli("ticket", "show", key).stdout
     assert "attachment passwd  (2097152 bytes" in shown
     assert desk.send(mail("Ratón", "No funciona el ratón", message_id="<bb6@x>"))[0] == 250
-
-
-def test_without_any_channel_run_says_what_to_set(desk: MailDesk) -> None:
-    env = {k: v for k, v in desk.env.items() if k not in ("DESKBOT_EMAIL_LISTEN",)}
-    done = subprocess.run([str(DESKBOT), "run"], env=env, capture_output=True, text=True,
-                          timeout=60, cwd=ROOT)
-    assert done.returncode == 2
-    assert "DESKBOT_EMAIL_LISTEN" in done.stderr and "SLACK_BOT_TOKEN" in done.stderr
