@@ -30,9 +30,9 @@ _AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 _DAEMONS = ("mailer-daemon", "postmaster", "no-reply", "noreply", "do-not-reply", "donotreply")
 _AUTO_SUBJECT = re.compile(
     r"^\s*(respuesta autom[aá]tica|fuera de la oficina|out of (the )?office|automatic reply|"
-    r"auto(matic)?[- ]?reply|autoresponder|auto[- ]response|absence|abwesenheit|"
-    r"r[ée]ponse automatique|delivery status notification|undeliverable|"
-    r"no se puede entregar|mail delivery (failed|failure))\b", re.IGNORECASE)
+    r"auto(matic)?[- ]?reply|autoresponder|auto[- ]response|r[ée]ponse automatique|"
+    r"delivery status notification|undeliverable|no se puede entregar|"
+    r"mail delivery (failed|failure))\b", re.IGNORECASE)
 
 
 def parse_mail(raw: bytes, envelope_from: str | None = None) -> Mail:
