@@ -32,10 +32,19 @@ def _free_port() -> int:
 class Dovecot:
     root: Path
     port: int
+    tls_port: int
 
     @property
     def url(self) -> str:
         return f"imap://{USER}@127.0.0.1:{self.port}/INBOX"
+
+    @property
+    def tls_url(self) -> str:
+        return f"imaps://{USER}@127.0.0.1:{self.tls_port}/INBOX"
+
+    @property
+    def cafile(self) -> str:
+        return str(self.root / "cert.pem")
 
     def client(self) -> imaplib.IMAP4:
         conn = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
@@ -91,7 +100,11 @@ def start_dovecot() -> Dovecot:
         users = (f"default_login_user = {owner.pw_name}\n"
                  f"default_internal_user = {owner.pw_name}\n")
     (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
-    port = _free_port()
+    port, tls_port = _free_port(), _free_port()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(root / "key.pem"), "-out", str(root / "cert.pem")],
+                   check=True, capture_output=True, timeout=60)
     (root / "dovecot.conf").write_text(f"""\
 base_dir = {root}/run
 state_dir = {root}/state
@@ -99,7 +112,9 @@ instance_name = deskbot-test-{port}
 log_path = {root}/dovecot.log
 listen = 127.0.0.1
 protocols = imap
-ssl = no
+ssl = yes
+ssl_cert = <{root}/cert.pem
+ssl_key = <{root}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 {users}passdb {{
@@ -123,7 +138,9 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
+    ssl = yes
   }}
 }}
 service stats {{
@@ -136,7 +153,7 @@ service stats {{
 }}
 """)
     subprocess.run([binary, "-c", str(root / "dovecot.conf")], check=True, timeout=30)
-    server = Dovecot(root, port)
+    server = Dovecot(root, port, tls_port)
     deadline = time.monotonic() + 30
     while True:
         try:

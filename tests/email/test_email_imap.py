@@ -4,6 +4,7 @@ mail at once."""
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable
 from typing import Any
@@ -77,6 +78,23 @@ def test_a_mailbox_is_read_marked_after_the_commit_and_never_taken_twice(
     finally:
         conn.logout()
     assert tickets(sqlite_services) == 1 and postbox.deliver() == []
+
+
+def test_imaps_verifies_the_certificate_and_reads_the_mailbox(dovecot, sqlite_services):
+    dovecot.append(bytes(mail("La impresora no imprime", "Nada sale.")))
+    tls = {"DESKBOT_IMAP_URL": dovecot.tls_url, "DESKBOT_IMAP_PASSWORD": PASSWORD}
+    untrusted = ImapPoller(ImapConfig.from_env(tls), EmailIntake(sqlite_services))  # type: ignore[arg-type]
+    with pytest.raises(ssl.SSLCertVerificationError):
+        untrusted.connect()
+    trusted = ImapConfig.from_env({**tls, "DESKBOT_IMAP_CAFILE": dovecot.cafile})
+    poller = ImapPoller(trusted, EmailIntake(sqlite_services)).start()  # type: ignore[arg-type]
+    try:
+        wait_for(lambda: tickets(sqlite_services) == 1)
+        wait_for(lambda: dovecot.count("UNSEEN") == 0)
+        dovecot.append(bytes(mail("El ratón no funciona", "No se mueve.", message_id="<m2@x>")))
+        wait_for(lambda: tickets(sqlite_services) == 2)  # IDLE over TLS
+    finally:
+        poller.stop()
 
 
 def test_a_message_that_fails_stays_unseen_for_the_next_pass(dovecot, sqlite_services,
