@@ -1,12 +1,9 @@
-"""The answer to a mail: reserved with the work, filled in at the end of the turn.
+"""The last step of a mail's turn: keep its files and queue the answer.
 
 The answer is one outbox row (template ``turn``) holding the conversation's replies, the ticket
 and the message it answers, so the email channel renders one mail that threads under the
-sender's own. The conversation commits more than once, so the row is *reserved* in the same
-transaction as the ticket (or comment) and the de-duplication key, due only after ``GRACE``;
-the turn's last step (``finish``) fills in the replies and makes it due at once. If the process
-dies in between, the reserved row still goes out after the grace period, as a plain
-acknowledgement: a ticket is never opened without the sender hearing of it.
+sender's own. It is written in the mail's turn, so it commits with the ticket (or comment) and
+the Message-ID, or not at all.
 
 At most ``email.max_answers_per_hour`` answers go to one sender per hour: a person (or a
 misbehaving program) writing in a loop gets their tickets and comments, not a flood of mail.
@@ -23,42 +20,22 @@ from sqlalchemy import func, select
 from actions.attachments import FileInfo, attach, screen
 from actions.common import now
 from actions.email.mail import EmailSettings, Mail
-from actions.email.threads import StampingServices
 from actions.notify import ticket_context
+from actions.services import Services
 from store.models import OutboxMessage, Ticket
 from store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-GRACE = timedelta(seconds=60)
 
 
 def answer_key(person_id: int, message_id: str) -> str:
     return f"email-answer:{person_id}:{message_id}"[:255]
 
 
-def reserve(uow: UnitOfWork, mail: Mail, *, person_id: int, limit: int) -> None:
-    """Inside the work's transaction: the answer, due after ``GRACE`` unless filled in."""
-    tickets = [o for o in uow.session.identity_map.values() if isinstance(o, Ticket)]
-    if not tickets or not _allowed(uow, person_id, limit):
-        return
-    ticket, person = tickets[0], uow.people.get(person_id)
-    uow.outbox.add(OutboxMessage(
-        key=answer_key(person_id, mail.message_id), channel="email",
-        recipient={"type": "person", "person_id": person_id, "role": "requester"},
-        template="turn", language=person.language, ticket_id=ticket.id,
-        next_attempt_at=now() + GRACE,
-        context=_context(mail, person.timezone, ticket, messages=[], articles=[], files=[],
-                         fallback="opened" if ticket.channel_ref == mail.message_id
-                         else "received")))
-
-
-def finish(services: StampingServices, mail: Mail, *, person_id: int, ticket_key: str | None,
+def finish(services: Services, mail: Mail, *, person_id: int, ticket_key: str | None,
            messages: list[dict[str, Any]], answer: bool = True) -> list[FileInfo]:
-    """One transaction: the files on the ticket, the answer filled in (or queued, or withdrawn
-    when there is nothing to say), the message stamped if no earlier commit did."""
+    """In the mail's turn: the files on the ticket, and the answer when there is one."""
     limits = EmailSettings.of(services.settings)
-    services.on_stamp = None  # the answer is written here, not reserved
     with services.uow() as uow:
         person = uow.people.get(person_id)
         ticket = uow.tickets.get(ticket_key) if ticket_key else None
@@ -68,41 +45,28 @@ def finish(services: StampingServices, mail: Mail, *, person_id: int, ticket_key
                               max_files=limits.max_attachments)
             files = attach(uow, ticket, person, screened, source="email") if ticket \
                 else [info for info, _ in screened]
-        services.stamp(uow)
-        key = answer_key(person_id, mail.message_id)
-        reserved = uow.session.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
-        wanted = answer and bool(messages)
-        context = _context(mail, person.timezone, ticket, messages=messages,
-                           articles=_articles(services, messages) if wanted else [],
-                           files=[f.__dict__ for f in files])
-        if reserved is not None and reserved.status == "pending":
-            if wanted:
-                reserved.context, reserved.language = context, person.language
-                reserved.ticket_id = ticket.id if ticket else None
-                reserved.next_attempt_at = now()
-                uow.outbox.queued += 1  # wakes the delivery worker after the commit
-            else:
-                uow.session.delete(reserved)
-        elif reserved is None and wanted \
-                and _allowed(uow, person_id, limits.max_answers_per_hour):
+        if answer and messages and _allowed(uow, person_id, limits.max_answers_per_hour):
             uow.outbox.add(OutboxMessage(
-                key=key, channel="email",
+                key=answer_key(person_id, mail.message_id), channel="email",
                 recipient={"type": "person", "person_id": person_id, "role": "requester"},
                 template="turn", language=person.language,
-                ticket_id=ticket.id if ticket else None, context=context))
+                ticket_id=ticket.id if ticket else None,
+                context=_context(mail, person.timezone, ticket, messages=messages,
+                                 articles=_articles(services, messages),
+                                 files=[f.__dict__ for f in files])))
         uow.commit()
     return files
 
 
 def _context(mail: Mail, timezone: str, ticket: Ticket | None, *,
              messages: list[dict[str, Any]], articles: list[dict[str, Any]],
-             files: list[dict[str, Any]], fallback: str = "") -> dict[str, Any]:
+             files: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "messages": messages,
         "ticket": ticket_context(ticket) if ticket else None,
         "reply": {"message_id": mail.message_id, "subject": mail.subject[:300],
                   "references": [*mail.references[-8:], mail.message_id]},
-        "articles": articles, "files": files, "timezone": timezone, "fallback": fallback,
+        "articles": articles, "files": files, "timezone": timezone,
     }
 
 
@@ -118,7 +82,7 @@ def _allowed(uow: UnitOfWork, person_id: int, limit: int) -> bool:
     return True
 
 
-def _articles(services: StampingServices, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _articles(services: Services, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The suggested articles with a short excerpt, numbered as the answer lists them."""
     from actions.conversation.faq import body_for, find_article
 

@@ -11,9 +11,10 @@ comment, "solved" (the ticket is withdrawn and the article counted), and on a re
 one-line "sí / no / 1..5" that confirms, reopens and rates. Replies from staff (or to tickets
 opened in another channel) are comments, as before.
 
-Mail servers retry, so the Message-ID is recorded in ``processed_events`` in the same
-transaction as the ticket or comment the message produced (``StampingServices``), or with its
-answer when it changed no ticket: a retry finds the key and does nothing.
+The whole message is one unit of work (``Services.turn``): the Message-ID in
+``processed_events``, the sender, the conversation's turns, the ticket or comment, the files and
+the answer in the outbox commit together. Mail servers retry; a retry finds the key and does
+nothing, and a failure leaves nothing behind, so the retry does the work.
 """
 
 from __future__ import annotations
@@ -25,17 +26,12 @@ from sqlalchemy.exc import IntegrityError
 
 from actions.conversation import handle_message, payload
 from actions.conversation.state import load_state, save_state
-from actions.email.answer import finish, reserve
+from actions.dedupe import first_delivery, seen
+from actions.email.answer import finish
 from actions.email.ids import SUBJECT_KEY, dedupe_key
-from actions.email.mail import EmailSettings, Mail, MailRefused, Outcome
+from actions.email.mail import Mail, MailRefused, Outcome
 from actions.email.replies import ReplyWords, read_reply
-from actions.email.threads import (
-    AlreadyProcessed,
-    StampingServices,
-    Thread,
-    find_thread,
-    seen,
-)
+from actions.email.threads import Thread, find_thread
 from actions.people import ensure_person
 from actions.services import Services
 from actions.text import MAX_TEXT
@@ -59,23 +55,26 @@ def receive(services: Services, mail: Mail, *, own_addresses: tuple[str, ...] = 
     if mail.sender in {a.lower() for a in own_addresses}:
         return Outcome("ignored", detail="sent by the desk itself")
     key = dedupe_key(mail.message_id)
+    if seen(services.uow(), key):
+        return Outcome("duplicate")
     for attempt in range(1, ATTEMPTS + 1):
-        if seen(services, key):
-            return Outcome("duplicate")
         try:
-            return _Turn(StampingServices.around(services, key), mail).run()
-        except AlreadyProcessed:
-            return Outcome("duplicate")  # the same message, delivered twice at once
+            with services.turn() as turn:
+                if not first_delivery(turn, key):
+                    return Outcome("duplicate")  # the same message, delivered twice at once
+                outcome = _Turn(services, mail).run()
+                turn.commit()
+                return outcome
         except IntegrityError:
-            # Two deliveries of one message (or two first mails from one new sender) raced on
-            # a unique row; the work is stamped, so going round again is safe.
+            # Two first mails from one new sender raced to register them: nothing was kept,
+            # so going round again is safe.
             if attempt == ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
 
 
 class _Turn:
-    def __init__(self, services: StampingServices, mail: Mail) -> None:
+    def __init__(self, services: Services, mail: Mail) -> None:
         self.services = services
         self.mail = mail
         self.person_id = 0
@@ -85,21 +84,11 @@ class _Turn:
 
         mail, settings = self.mail, self.services.settings
         language = detect_language(f"{mail.subject}\n{mail.text}", settings.language)
-        for attempt in (1, 2):  # a first mail from someone new may race another one
-            try:
-                person = ensure_person(self.services.uow(), email=mail.sender,
-                                       name=mail.sender_name, language=language,
-                                       timezone=settings.default_timezone,
-                                       default_language=settings.language)
-                break
-            except IntegrityError:
-                if attempt == 2:
-                    raise
+        person = ensure_person(self.services.uow(), email=mail.sender, name=mail.sender_name,
+                               language=language, timezone=settings.default_timezone,
+                               default_language=settings.language)
         self.person_id = person.id
         self.staff = person.is_staff
-        limit = EmailSettings.of(settings).max_answers_per_hour
-        self.services.on_stamp = lambda uow: reserve(uow, mail, person_id=person.id,
-                                                     limit=limit)
         thread = find_thread(self.services.uow(), mail)
         if thread is not None:
             outcome = self._reply(thread)
@@ -207,7 +196,6 @@ class _Turn:
 
     def _comment(self, thread: Thread, text: str) -> Outcome | None:
         """Staff answering a notice by mail, or a reply about a ticket from another channel."""
-        self.services.on_stamp = None  # no answer: the comment itself is the news
         if not text and not self.mail.files:
             finish(self.services, self.mail, person_id=self.person_id, ticket_key=thread.key,
                    messages=[], answer=False)

@@ -1,4 +1,4 @@
-"""Which ticket a message continues, and the services a mail's turn runs with.
+"""Which ticket a message continues.
 
 A reply is recognised by a ticket key in the subject (``[INC-12]``), by In-Reply-To/References
 naming one of the desk's own mails (their Message-ID carries the key), or by naming the ticket's
@@ -8,14 +8,12 @@ Message-ID, so every reply continues the same conversation state.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from actions.email.ids import key_in_desk_id, key_in_subject
 from actions.email.mail import Mail
-from actions.services import Services
 from store.errors import NotFound
-from store.models import ProcessedEvent, Ticket
+from store.models import Ticket
 from store.uow import UnitOfWork
 
 
@@ -50,61 +48,3 @@ def find_thread(uow: UnitOfWork, mail: Mail) -> Thread | None:
             if ticket is not None:
                 return Thread.of(ticket)
     return None
-
-
-def seen(services: Services, key: str) -> bool:
-    with services.uow() as uow:
-        return uow.session.get(ProcessedEvent, key) is not None
-
-
-_MINE = "deskbot_mail_stamped"
-
-
-class AlreadyProcessed(Exception):
-    """The same message was handled by another delivery while this one was working."""
-
-
-@dataclass
-class StampingServices(Services):
-    """The desk's services, except that the first commit of the turn that changes a ticket also
-    records the message as processed: the ticket (or comment) and the de-duplication key are
-    one transaction, so a retry after a crash before it does the work, and after it does not."""
-
-    stamp_key: str = ""
-    stamped: bool = False
-    #: Also run inside the stamping transaction (the intake reserves the answer there).
-    on_stamp: Callable[[UnitOfWork], None] | None = None
-
-    @classmethod
-    def around(cls, services: Services, key: str) -> StampingServices:
-        shared = {f.name: getattr(services, f.name) for f in fields(Services)}
-        return cls(**shared, stamp_key=key)  # the same engine, caches and delivery callbacks
-
-    def uow(self) -> UnitOfWork:
-        uow = super().uow()
-        uow.before_commit(self._stamp)
-        return uow
-
-    def _stamp(self, uow: UnitOfWork) -> None:
-        loaded = uow.session.identity_map.values()
-        if self.stamped or not any(isinstance(o, Ticket) for o in loaded):
-            return
-        self.stamp(uow)
-
-    def stamp(self, uow: UnitOfWork) -> None:
-        """Record the message in ``uow``'s transaction (once per turn). Raises
-        ``AlreadyProcessed`` (rolling the transaction back) when another delivery of the same
-        message got there first."""
-        if self.stamped or uow.session.info.get(_MINE):
-            return
-        if uow.session.get(ProcessedEvent, self.stamp_key) is not None:
-            raise AlreadyProcessed(self.stamp_key)
-        uow.session.add(ProcessedEvent(key=self.stamp_key))
-        uow.session.flush()
-        uow.session.info[_MINE] = True
-        if self.on_stamp is not None:
-            self.on_stamp(uow)
-        uow.after_commit(self._committed)
-
-    def _committed(self, uow: UnitOfWork) -> None:
-        self.stamped = True

@@ -92,6 +92,24 @@ def process_deliverers(services: Services, client: WebClient | None) -> dict[str
     return found
 
 
+def ready(services: Services) -> bool:
+    """Check the configuration and load the models before accepting traffic; False (after
+    saying what is wrong) when the desk cannot serve."""
+    from actions.readiness import problems, warm_up
+    from kb.loader import KnowledgeBaseError
+
+    found = problems(services)
+    if not found:
+        try:
+            warm_up(services)
+        except KnowledgeBaseError as exc:
+            found = [f"faq.articles_dir: {exc}"]
+    if found:
+        print("deskbot run: cannot start, config.yml needs attention:\n"
+              + "\n".join(f"  - {line}" for line in found), file=sys.stderr)
+    return not found
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.email.channel import EmailChannel
 
@@ -113,17 +131,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             return int(run_console(services, sys.stdin, sys.stdout) or 0)
         print(explain(missing), file=sys.stderr)
         return 2
+    if not ready(services):  # the models load here, before any channel takes traffic
+        return 2
     _quiet_logs()
     from bot.scheduler import start_scheduler
 
     client = None if missing else _slack_client(settings)
-    scheduler = start_scheduler(services, process_deliverers(services, client))
+    deliverers = process_deliverers(services, client)
+    services.deliver_inline(deliverers)
+    scheduler = start_scheduler(services, deliverers)
     try:
         if email is not None:
-            # Understanding a mail needs the NLU model and the FAQ matcher: load them now, so
-            # the first mail is answered as fast as the next ones.
-            services.interpreter.parse("hola")
-            _ = services.matcher
             try:
                 for line in email.start():
                     print(line, file=sys.stderr, flush=True)

@@ -161,7 +161,7 @@ class SmtpDeliverer:
         body = self.renderer.text(
             "mail.turn", lang, messages=ctx.get("messages") or [], ticket=ticket,
             articles=ctx.get("articles") or [], files=ctx.get("files") or [],
-            timezone=ctx.get("timezone") or "UTC", reply=reply, fallback=ctx.get("fallback") or "")
+            timezone=ctx.get("timezone") or "UTC", reply=reply)
         subject = self.renderer.text("mail.answer_subject", lang, ticket=ticket, reply=reply)
         footer = self.renderer.text("mail.answer_footer", lang, ticket=ticket)
         references = [str(r) for r in reply.get("references") or []]

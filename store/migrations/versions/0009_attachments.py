@@ -1,7 +1,7 @@
 """Attachments: files that arrive with a ticket or a comment, kept with the ticket
 
 Revision ID: 0009
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-30 15:30:00
 
 Files are stored in the database next to the ticket (a help desk receives screenshots and logs,
@@ -17,7 +17,7 @@ from alembic import op
 import store.types
 
 revision = "0009"
-down_revision = "0002"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
