@@ -1,31 +1,119 @@
-"""Files kept with a ticket: a screenshot of the error, a log, a photo of the broken screen.
+"""Files kept with a ticket: what they are called, how big, of what type, and where they are.
 
-Channels hand over what arrived (name, type, bytes); this decides what is kept. Each file has a
-size limit and each message a count limit; a name is reduced to a harmless label (no folders, no
-control characters, no leading dots), so ``../../etc/passwd`` is kept as ``passwd``. Files live in
-the database with the ticket and are never written to disk under the name someone chose.
+The desk stores where a file lives (a Slack file's private URL, a mail's attachment reference),
+not its bytes. Any channel records them the same way: Slack when a file is shared with a message
+of a ticket's thread, email when a reply carries attachments (``attach`` is the use case the
+email channel calls). The same file shared twice is recorded once.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
-from actions.common import now
+from actions.access import require_party
+from actions.common import locked, now, touch
+from store.errors import InvalidInput
 from store.models import Attachment, Person, Ticket
 from store.uow import UnitOfWork
 
+MAX_FILES = 20  # per message: more is not a person sharing files
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file as a channel describes it."""
+
+    name: str
+    size: int | None = None
+    mimetype: str | None = None
+    url: str | None = None
+    ref: str | None = None  # the channel's own id of the file (Slack file id, Message-ID+part)
+
+    @classmethod
+    def from_slack(cls, item: dict[str, Any]) -> FileRef:
+        size = item.get("size")
+        return cls(name=str(item.get("name") or item.get("title") or "file")[:255],
+                   size=int(size) if isinstance(size, int | float) else None,
+                   mimetype=str(item.get("mimetype") or "")[:128] or None,
+                   url=str(item.get("url_private") or item.get("permalink") or "") or None,
+                   ref=str(item.get("id") or "")[:255] or None)
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    name: str
+    size: int | None
+    mimetype: str | None
+    url: str | None
+    source: str
+    added_at: str
+
+
+def attach(uow: UnitOfWork, *, key: str, actor_id: int, files: Iterable[FileRef],
+           source: str) -> list[AttachmentView]:
+    """Record ``files`` on ticket ``key`` shared by ``actor_id`` (its requester or staff)."""
+    wanted = list(files)[:MAX_FILES]
+    if not wanted:
+        raise InvalidInput("empty_text", field="files")
+    with uow:
+        ticket, actor = locked(uow, key, actor_id)
+        require_party(actor, ticket, "comment")
+        at = now()
+        known = set(uow.session.scalars(select(Attachment.source_ref).where(
+            Attachment.ticket_id == ticket.id, Attachment.source_ref.is_not(None))))
+        added = []
+        for item in wanted:
+            if item.ref and item.ref in known:
+                continue
+            uow.session.add(Attachment(ticket_id=ticket.id, name=item.name, size=item.size,
+                                       mimetype=item.mimetype, url=item.url, source=source,
+                                       source_ref=item.ref, added_by=actor.id, added_at=at))
+            added.append(item)
+        if added:
+            uow.events.append(ticket, "attached", actor=actor, at=at, payload={
+                "files": [{"name": f.name, "size": f.size, "mimetype": f.mimetype}
+                          for f in added]})
+            touch(ticket, at)
+        uow.commit()
+        return attachments_of(uow, ticket)
+
+
+def attach_in_thread(uow: UnitOfWork, *, channel: str, thread_ref: str, actor_id: int,
+                     files: Iterable[FileRef], source: str) -> list[AttachmentView]:
+    """Files shared in a ticket's thread go to that ticket; a thread without one keeps none."""
+    with uow:
+        ticket = uow.session.scalars(
+            select(Ticket).where(Ticket.channel == channel, Ticket.channel_ref == thread_ref)
+            .order_by(Ticket.id.desc()).limit(1)).unique().first()
+        key = ticket.key if ticket is not None else None
+    if key is None:
+        return []
+    return attach(uow, key=key, actor_id=actor_id, files=files, source=source)
+
+
+def attachments_of(uow: UnitOfWork, ticket: Ticket) -> list[AttachmentView]:
+    rows = uow.session.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id)
+                               .order_by(Attachment.id)).all()
+    return [AttachmentView(name=a.name, size=a.size, mimetype=a.mimetype, url=a.url,
+                           source=a.source, added_at=a.added_at.isoformat()) for a in rows]
+
+
+# -- files whose bytes the channel hands over (mail attachments) -------------------------------
+
 MAX_BYTES = 5 * 1024 * 1024  # per file
-MAX_FILES = 10  # per message
 _UNSAFE = re.compile(r"[^\w .()+\-]", re.UNICODE)
 
 
 @dataclass(frozen=True)
 class IncomingFile:
-    """A file as a channel received it; ``name`` may be anything the sender chose."""
+    """A file as a channel received it, bytes included; ``name`` may be anything the sender
+    chose (``../../etc/passwd``)."""
 
     name: str
     content_type: str
@@ -34,7 +122,7 @@ class IncomingFile:
 
 @dataclass(frozen=True)
 class FileInfo:
-    """A kept (or refused) file as people see it."""
+    """A received file as people are told about it: kept, or refused and why."""
 
     name: str
     content_type: str
@@ -61,7 +149,7 @@ def _content_type(value: str) -> str:
         else "application/octet-stream"
 
 
-def screen(files: tuple[IncomingFile, ...] | list[IncomingFile], *, max_bytes: int = MAX_BYTES,
+def screen(files: Iterable[IncomingFile], *, max_bytes: int = MAX_BYTES,
            max_files: int = MAX_FILES) -> list[tuple[FileInfo, IncomingFile]]:
     """Decide which files are kept; the refused ones say why (the sender is told)."""
     out: list[tuple[FileInfo, IncomingFile]] = []
@@ -75,30 +163,22 @@ def screen(files: tuple[IncomingFile, ...] | list[IncomingFile], *, max_bytes: i
     return out
 
 
-def attach(uow: UnitOfWork, ticket: Ticket, person: Person | None,
-           screened: list[tuple[FileInfo, IncomingFile]], *, source: str) -> list[FileInfo]:
-    """Inside the caller's transaction: store the kept files and record one public event."""
+def store_files(uow: UnitOfWork, ticket: Ticket, person: Person | None,
+                screened: list[tuple[FileInfo, IncomingFile]], *, source: str,
+                source_ref: str | None = None) -> list[FileInfo]:
+    """Inside the caller's transaction: keep the accepted files' bytes with the ticket and
+    record one public event."""
+    at = now()
     kept = [info for info, _ in screened if info.kept]
-    for info, file in screened:
+    for number, (info, file) in enumerate(screened, start=1):
         if info.kept:
-            uow.session.add(Attachment(ticket_id=ticket.id,
-                                       person_id=person.id if person else None,
-                                       name=info.name, content_type=info.content_type,
-                                       size=info.size, data=file.data, source=source,
-                                       created_at=now()))
+            uow.session.add(Attachment(
+                ticket_id=ticket.id, name=info.name, size=info.size,
+                mimetype=info.content_type, source=source, data=file.data,
+                source_ref=f"{source_ref}#{number}"[:255] if source_ref else None,
+                added_by=person.id if person else None, added_at=at))
     if kept:
-        uow.events.append(ticket, "attached", actor=person, payload={
-            "files": [{"name": i.name, "size": i.size} for i in kept], "source": source})
+        uow.events.append(ticket, "attached", actor=person, at=at, payload={
+            "files": [{"name": i.name, "size": i.size, "mimetype": i.content_type}
+                      for i in kept]})
     return [info for info, _ in screened]
-
-
-def list_attachments(uow: UnitOfWork, *, key: str) -> list[dict[str, object]]:
-    """The files of a ticket, oldest first (no contents)."""
-    with uow:
-        ticket = uow.tickets.get(key)
-        rows = uow.session.execute(
-            select(Attachment.id, Attachment.name, Attachment.content_type, Attachment.size,
-                   Attachment.created_at, Attachment.source)
-            .where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)).all()
-        return [{"id": r.id, "name": r.name, "content_type": r.content_type, "size": r.size,
-                 "at": r.created_at, "source": r.source} for r in rows]

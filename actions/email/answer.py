@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from actions.attachments import FileInfo, attach, screen
+from actions.attachments import FileInfo, screen, store_files
 from actions.common import now
 from actions.email.mail import EmailSettings, Mail
 from actions.notify import ticket_context
@@ -43,7 +43,8 @@ def finish(services: Services, mail: Mail, *, person_id: int, ticket_key: str | 
         if mail.files:
             screened = screen(mail.files, max_bytes=limits.attachment_max_bytes,
                               max_files=limits.max_attachments)
-            files = attach(uow, ticket, person, screened, source="email") if ticket \
+            files = store_files(uow, ticket, person, screened, source="email",
+                                source_ref=mail.message_id) if ticket \
                 else [info for info, _ in screened]
         if answer and messages and _allowed(uow, person_id, limits.max_answers_per_hour):
             uow.outbox.add(OutboxMessage(

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import func, select
 
-from actions.attachments import list_attachments
+from actions.attachments import attachments_of
 from actions.intake import security_record
 from actions.queries import show_ticket
 from actions.work import claim, resolve
@@ -158,8 +158,9 @@ def test_a_hostile_mail_is_stored_safely_and_the_next_mail_is_served(inbox, post
     assert code == 250, text
     with inbox.services.session_factory() as s:
         key = s.scalars(select(Ticket.key)).one()
-    files = list_attachments(inbox.services.uow(), key=key)
-    assert [(f["name"], f["size"]) for f in files] == [("passwd", 2 * 1024 * 1024)]
+    with inbox.services.uow() as uow:
+        files = attachments_of(uow, uow.tickets.get(key))
+    assert [(f.name, f.size) for f in files] == [("passwd", 2 * 1024 * 1024)]
     [ack] = postbox.deliver()
     assert "<script>" not in html_of(ack) and "&lt;script&gt;" in html_of(ack)
     assert inbox.send(mail("Ratón", "No funciona el ratón", message_id="<next@x>"))[0] == 250
