@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from actions.messages import Messages
-from actions.notify import queue_notifications
+from actions.messages import LANGUAGES, Messages
+from actions.notify import notifier
 from actions.settings import Settings, load_settings
 from actions.sla_clock import calendar_for
 from store.db import make_engine, make_session_factory
@@ -38,6 +38,12 @@ class Services:
     _inline: dict[str, Any] = field(default_factory=dict)
     _local: threading.local = field(default_factory=threading.local)
 
+    def __post_init__(self) -> None:
+        """Templates name teams as config.yml does, in each reader's language."""
+        names = {code: {lang: team.label(lang) for lang in LANGUAGES}
+                 for code, team in self.settings.teams.items()}
+        self.messages.teams = self.plain.teams = names
+
     def uow(self) -> UnitOfWork:
         """A fresh unit of work that also queues notifications for what it commits, and lends
         the use cases the SLA's working-time calendar (pause and resume count working time).
@@ -47,7 +53,7 @@ class Services:
         outer = getattr(self._local, "turn", None)
         uow = UnitOfWork(self.session_factory, outer=outer)
         uow.working_time = calendar_for(self.settings.sla)
-        uow.before_commit(queue_notifications)
+        uow.before_commit(notifier(self.settings.language))
         if outer is None:
             uow.before_commit(self._take_for_delivery)
             uow.after_commit(self._after_commit)

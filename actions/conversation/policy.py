@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from actions.conversation.cancel import says_cancel
+from actions.conversation.language import asked_language
+from actions.conversation.newproblem import looks_new
 from actions.conversation.phrases import has_words, says_not_fixed, word_count
 
 PAYLOAD_ACTIONS = {
@@ -22,6 +25,11 @@ PAYLOAD_ACTIONS = {
     "rate": "action_answer_survey",
     "skip_comment": "action_survey_comment",
     "help": "action_out_of_scope",
+    "cancel_ticket": "action_cancel_ticket",
+    "cancel_confirm": "action_cancel_confirmed",
+    "cancel_keep": "action_cancel_kept",
+    "new_problem": "action_new_problem",
+    "same_ticket": "action_new_problem",
 }
 INTENT_ACTIONS = {
     "greet": "action_greet",
@@ -54,6 +62,7 @@ class ThreadTicket:
     status: str
     is_requester: bool
     is_party: bool
+    category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,15 @@ def decide(s: Situation) -> Decision:
     else:
         if awaiting == "security":
             return Decision("action_security_intake")
+        # The requester in control (actions/conversation/cancel.py, language.py).
+        if awaiting == "cancel_confirm" and s.intent in ("affirm", "deny") \
+                and word_count(s.text) <= SHORT:
+            return Decision("action_cancel_confirmed" if s.intent == "affirm"
+                            else "action_cancel_kept")
+        if says_cancel(s.text) and not (s.thread and s.thread.status == "resolved"):
+            return Decision("action_cancel_ticket", s.thread.key if s.thread else None)
+        if asked_language(s.text):
+            return Decision("action_switch_language")
         if awaiting == "survey_comment" and has_words(s.text):
             return Decision("action_survey_comment")
         if awaiting == "description" and has_words(s.text) and s.intent not in SMALLTALK:
@@ -129,6 +147,9 @@ def _in_thread(s: Situation, thread: ThreadTicket) -> Decision | None:
             return None  # a new security incident is never buried in a comment
         if short_smalltalk or not has_words(s.text):
             return None
+        if thread.is_requester and looks_new(s.intent, s.confidence, s.text,
+                                             s.entities.get("category"), thread.category):
+            return Decision("action_new_problem", thread.key)  # actions/conversation/newproblem
         return Decision("action_add_comment", thread.key)
     if thread.status == "resolved" and thread.is_requester:
         if says_not_fixed(s.text) or s.intent == "deny":

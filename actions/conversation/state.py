@@ -29,6 +29,8 @@ SLOTS: dict[str, Any] = {
     "security_key": None,
     "security_step": 0,
     "survey_key": None,
+    "cancel_key": None,  # the ticket the requester is asked to confirm cancelling
+    "new_text": None,  # a message held while asking "is it about INC-3 or a new problem?"
 }
 
 

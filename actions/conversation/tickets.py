@@ -12,10 +12,12 @@ from typing import Any
 from sqlalchemy import select
 
 from actions import queries, similar_intake, work
-from actions.common import view
+from actions.common import now, view
 from actions.conversation.base import DeskAction, Replies, Turn, slots
+from actions.conversation.payloads import button
 from actions.conversation.prompts import closure_prompt
 from actions.intake import NewTicket, open_ticket
+from actions.promises import promise_for
 from actions.services import Services
 from actions.views import TicketView
 from store.errors import NotFound
@@ -59,9 +61,10 @@ def key_for_number(services: Services, person_id: int, number: str) -> str:
 
 
 def ticket_facts(services: Services, ticket: TicketView, lang: str) -> dict[str, Any]:
-    """Category label and team name for the "ticket opened" message."""
-    team = services.settings.teams.get(ticket.team or "")
-    return {"ticket": ticket, "team_name": team.name if team else (ticket.team or "")}
+    """What the "ticket opened" message promises: due times in the person's time zone, whether
+    the desk is open now, who is on call (actions/promises.py)."""
+    promise = promise_for(services.settings, ticket, now())
+    return {"ticket": ticket, "promise": promise.context(), "tz": ticket.requester.timezone}
 
 
 def request_human(uow: UnitOfWork, *, key: str, actor_id: int, text: str) -> TicketView:
@@ -106,7 +109,8 @@ class ActionOpenTicket(DeskAction):
 
     def opened(self, out: Replies, ticket: TicketView) -> None:
         facts = ticket_facts(self.services, ticket, out.language)
-        out.say("ticket_opened", **facts, custom={
+        cancel = button(out.text("cancel_button"), "cancel_ticket", ticket_key=ticket.key)
+        out.say("ticket_opened", **facts, buttons=[cancel], custom={
             "kind": "ticket_opened", "ticket_key": ticket.key, "category": ticket.category,
             "priority": ticket.priority, "team": ticket.team, "status": ticket.status})
 
