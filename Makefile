@@ -21,6 +21,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	bash .ci/postgres
+	bash .ci/dovecot
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider

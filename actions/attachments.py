@@ -8,6 +8,8 @@ email channel calls). The same file shared twice is recorded once.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +19,7 @@ from sqlalchemy import select
 from actions.access import require_party
 from actions.common import locked, now, touch
 from store.errors import InvalidInput
-from store.models import Attachment, Ticket
+from store.models import Attachment, Person, Ticket
 from store.uow import UnitOfWork
 
 MAX_FILES = 20  # per message: more is not a person sharing files
@@ -100,3 +102,83 @@ def attachments_of(uow: UnitOfWork, ticket: Ticket) -> list[AttachmentView]:
                                .order_by(Attachment.id)).all()
     return [AttachmentView(name=a.name, size=a.size, mimetype=a.mimetype, url=a.url,
                            source=a.source, added_at=a.added_at.isoformat()) for a in rows]
+
+
+# -- files whose bytes the channel hands over (mail attachments) -------------------------------
+
+MAX_BYTES = 5 * 1024 * 1024  # per file
+_UNSAFE = re.compile(r"[^\w .()+\-]", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A file as a channel received it, bytes included; ``name`` may be anything the sender
+    chose (``../../etc/passwd``)."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """A received file as people are told about it: kept, or refused and why."""
+
+    name: str
+    content_type: str
+    size: int
+    kept: bool = True
+    reason: str = ""  # too_big | too_many, when not kept
+
+
+def safe_name(name: str | None, *, fallback: str = "attachment") -> str:
+    """A file name that is only a label: the last path part, printable, at most 120 chars."""
+    text = unicodedata.normalize("NFC", name or "")
+    text = re.split(r"[\\/]", text)[-1]
+    text = "".join(c for c in text if unicodedata.category(c)[0] != "C")
+    text = _UNSAFE.sub("_", text).strip(" ._")
+    if len(text) > 120:
+        stem, dot, ext = text.rpartition(".")
+        text = (stem[:110] + dot + ext[:9]) if dot and len(ext) <= 9 else text[:120]
+    return text or fallback
+
+
+def _content_type(value: str) -> str:
+    value = (value or "").strip().lower()
+    return value if re.fullmatch(r"[a-z0-9.+\-]+/[a-z0-9.+\-]+", value) and len(value) <= 127 \
+        else "application/octet-stream"
+
+
+def screen(files: Iterable[IncomingFile], *, max_bytes: int = MAX_BYTES,
+           max_files: int = MAX_FILES) -> list[tuple[FileInfo, IncomingFile]]:
+    """Decide which files are kept; the refused ones say why (the sender is told)."""
+    out: list[tuple[FileInfo, IncomingFile]] = []
+    for index, file in enumerate(files):
+        info = FileInfo(safe_name(file.name), _content_type(file.content_type), len(file.data))
+        if index >= max_files:
+            info = FileInfo(info.name, info.content_type, info.size, False, "too_many")
+        elif len(file.data) > max_bytes:
+            info = FileInfo(info.name, info.content_type, info.size, False, "too_big")
+        out.append((info, file))
+    return out
+
+
+def store_files(uow: UnitOfWork, ticket: Ticket, person: Person | None,
+                screened: list[tuple[FileInfo, IncomingFile]], *, source: str,
+                source_ref: str | None = None) -> list[FileInfo]:
+    """Inside the caller's transaction: keep the accepted files' bytes with the ticket and
+    record one public event."""
+    at = now()
+    kept = [info for info, _ in screened if info.kept]
+    for number, (info, file) in enumerate(screened, start=1):
+        if info.kept:
+            uow.session.add(Attachment(
+                ticket_id=ticket.id, name=info.name, size=info.size,
+                mimetype=info.content_type, source=source, data=file.data,
+                source_ref=f"{source_ref}#{number}"[:255] if source_ref else None,
+                added_by=person.id if person else None, added_at=at))
+    if kept:
+        uow.events.append(ticket, "attached", actor=person, at=at, payload={
+            "files": [{"name": i.name, "size": i.size, "mimetype": i.content_type}
+                      for i in kept]})
+    return [info for info, _ in screened]

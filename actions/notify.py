@@ -229,6 +229,12 @@ def _recipients(
                 person(lead, "lead")
         elif who == "team" and ticket.team_code:
             out.append(({"type": "team", "team": ticket.team_code}, "slack", team_language))
+            if not uow.teams.get(ticket.team_code).slack_channel:
+                # No triage channel (an email-only desk): its staff who are reached by mail
+                # are told one by one instead, so a new ticket never goes unnoticed.
+                for member in uow.people.list(team=ticket.team_code):
+                    if member.role in ("technician", "lead") and channel_for(member) == "email":
+                        person(member, "team")
     return out
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -353,6 +354,9 @@ class Attachment(Base):
     source_ref: Mapped[str | None] = mapped_column(String(255))  # Slack file id, Message-ID
     added_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The file itself when the channel hands over its bytes (a mail's attachment; a Slack
+    #: file stays in Slack, at ``url``). ``name`` is a label, never used as a path.
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class SavedReply(Base):

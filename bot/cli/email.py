@@ -1,7 +1,8 @@
 """``deskbot email serve``: the inbound mail server (requests by email become tickets).
 
-Point the help desk's mailbox at it (an MX or a forwarding rule to this host and port). Outbound
-notifications are sent by ``deskbot run`` through the outbox (``DESKBOT_SMTP_*`` variables).
+Point the help desk's mailbox at it (an MX or a forwarding rule to this host and port). Answers
+and notifications are sent by ``deskbot run`` through the outbox (``DESKBOT_SMTP_*``), which
+also receives mail itself when ``DESKBOT_EMAIL_LISTEN`` or ``DESKBOT_IMAP_URL`` is set.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                            "become comments")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=2525)
-    serve.add_argument("--max-bytes", type=int, default=1024 * 1024,
-                       help="largest message accepted (default 1 MB)")
+    serve.add_argument("--max-bytes", type=int, default=10 * 1024 * 1024,
+                       help="largest message accepted (default 10 MB)")
     serve.set_defaults(func=cmd_serve)
 
 

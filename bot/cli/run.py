@@ -1,9 +1,11 @@
-"""``deskbot run``: the Slack app, in Socket Mode or over HTTP, with the timed jobs.
+"""``deskbot run``: the configured channels (Slack, email, or both) with the timed jobs.
 
-Socket Mode when ``SLACK_APP_TOKEN`` is set (no public URL needed), HTTP otherwise
-(``POST /slack/events`` on ``--port``, ``GET /healthz``). Without the credentials it says exactly
-which variable is missing and where to get it, and exits 2; ``--or-console`` starts the console
-channel instead (``make run`` does that, so the desk can be tried without a Slack workspace).
+Slack runs in Socket Mode when ``SLACK_APP_TOKEN`` is set (no public URL needed), over HTTP
+otherwise (``POST /slack/events`` on ``--port``, ``GET /healthz``). Email runs when
+``DESKBOT_EMAIL_LISTEN`` (SMTP) or ``DESKBOT_IMAP_URL`` (a mailbox) is set; an email-only desk
+needs no Slack variables at all. With no channel it says exactly what to set and where to get
+it, and exits 2; ``--or-console`` starts the console channel instead (``make run`` does that,
+so the desk can be tried without a Slack workspace or a mail server).
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import signal
 import sys
+import threading
 from typing import TYPE_CHECKING, Any
 
 from bot.cli.common import services_from
@@ -22,6 +26,11 @@ if TYPE_CHECKING:
     from actions.outbox import Deliverer
     from actions.services import Services
     from actions.settings import Settings
+
+EMAIL_HELP = """\
+  DESKBOT_EMAIL_LISTEN: host:port to receive mail by SMTP (e.g. 0.0.0.0:2525), and/or
+  DESKBOT_IMAP_URL + DESKBOT_IMAP_PASSWORD: a mailbox to read (imaps://user@host/INBOX);
+  DESKBOT_SMTP_HOST, DESKBOT_SMTP_PORT, DESKBOT_SMTP_FROM: where answers and notices go out"""
 
 HELP = {
     "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-...): Slack app settings > OAuth & "
@@ -34,7 +43,7 @@ HELP = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    run = sub.add_parser("run", help="start the Slack app (Socket Mode or HTTP) and the timers")
+    run = sub.add_parser("run", help="start the configured channels (Slack, email) and the timers")
     run.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     run.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
     run.add_argument("--or-console", action="store_true",
@@ -58,9 +67,13 @@ def missing_credentials(settings: Settings) -> list[str]:
 
 
 def explain(missing: list[str]) -> str:
-    lines = ["deskbot run: Slack credentials missing: " + ", ".join(missing), ""]
+    lines = ["deskbot run: no channel configured. Slack credentials missing: "
+             + ", ".join(missing), ""]
     lines += [f"  {name}: {HELP[name]}" for name in missing]
     lines += [
+        "",
+        "Or run the desk by email only (no Slack variables needed):",
+        EMAIL_HELP,
         "",
         "Create the app in one paste from manifest.yml (https://api.slack.com/apps > Create New",
         "App > From an app manifest), install it, then export the variables. For Socket Mode",
@@ -95,13 +108,16 @@ def reach_slack(client: WebClient) -> str | None:
     return None
 
 
-def process_deliverers(services: Services, client: WebClient) -> dict[str, Deliverer]:
-    """Every channel this process delivers the outbox to: Slack, and email unless turned off
-    (``DESKBOT_SMTP_HOST=off``), so people without a Slack id are still told."""
+def process_deliverers(services: Services, client: WebClient | None) -> dict[str, Deliverer]:
+    """Every channel this process delivers the outbox to: Slack when it runs, and email unless
+    turned off (``DESKBOT_SMTP_HOST=off``), so people without a Slack id are still told."""
     from bot.email import email_deliverer_from_env
-    from bot.slack.deliver import deliverers
 
-    found: dict[str, Deliverer] = dict(deliverers(services, client))
+    found: dict[str, Deliverer] = {}
+    if client is not None:
+        from bot.slack.deliver import deliverers
+
+        found.update(deliverers(services, client))
     email = email_deliverer_from_env(services)
     if email is not None:
         found["email"] = email
@@ -127,13 +143,21 @@ def ready(services: Services) -> bool:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from bot.email.channel import EmailChannel
+
     services = services_from(args, migrate=True)
     settings = services.settings
     missing = missing_credentials(settings)
-    if missing:
+    try:
+        email = EmailChannel.from_env(services)
+    except ValueError as exc:
+        print(f"deskbot run: email settings: {exc}", file=sys.stderr)
+        return 2
+    if missing and email is None:
         if args.or_console:
-            print(f"deskbot: no Slack credentials ({', '.join(missing)}): starting the console "
-                  "instead. See README.md, 'Connecting Slack'.", file=sys.stderr)
+            print(f"deskbot: no Slack credentials ({', '.join(missing)}) and no email channel: "
+                  "starting the console instead. See README.md, 'Connecting Slack'.",
+                  file=sys.stderr)
             from bot.console import run_console
 
             return int(run_console(services, sys.stdin, sys.stdout) or 0)
@@ -142,14 +166,43 @@ def cmd_run(args: argparse.Namespace) -> int:
     from actions.readiness import problems
     from bot.slack.client import make_client
 
-    # config.yml first (said all at once by ready()), then Slack, then loading the models
-    problem = None if problems(services) else reach_slack(
+    # config.yml first (said all at once by ready()), then Slack when it runs, then the models
+    problem = None if missing or problems(services) else reach_slack(
         make_client(settings.slack_bot_token, settings.slack_api_url))
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
-    if not ready(services):
+    if not ready(services):  # the models load here, before any channel takes traffic
         return 2
+    _quiet_logs()
+    from bot.scheduler import start_scheduler
+
+    client = None if missing else _slack_client(settings)
+    deliverers = process_deliverers(services, client)
+    services.deliver_inline(deliverers)
+    scheduler = start_scheduler(services, deliverers)
+    try:
+        if email is not None:
+            try:
+                for line in email.start():
+                    print(line, file=sys.stderr, flush=True)
+            except OSError as exc:
+                print(f"deskbot run: cannot receive mail: {exc}", file=sys.stderr)
+                return 1
+        if client is not None:
+            _run_slack(services, client, args, scheduler)
+        else:
+            print("deskbot: email only (no Slack variables); Ctrl-C or SIGTERM stops it",
+                  file=sys.stderr, flush=True)
+            _wait_for_stop()
+    finally:
+        if email is not None:
+            email.stop()
+        _stop_scheduler(scheduler)
+    return 0
+
+
+def _quiet_logs() -> None:
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # APScheduler logs every run of every job at INFO (the outbox runs every 2 s): its warnings
@@ -157,8 +210,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Bolt logs a refused request's whole body at INFO: what employees wrote stays out of logs.
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
-    from bot.app import create_app
-    from bot.scheduler import start_scheduler
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: one line per command
+
+
+def _slack_client(settings: Settings) -> WebClient:
     from bot.slack.client import make_client
 
     without = sorted(code for code, team in settings.teams.items() if not team.slack_channel)
@@ -166,31 +221,33 @@ def cmd_run(args: argparse.Namespace) -> int:
         logging.getLogger("deskbot").warning(
             "teams without a triage channel in config.yml (teams.<TEAM>.slack_channel): %s; "
             "their new tickets are only in App Home and /ticket queue", ", ".join(without))
-    client = make_client(settings.slack_bot_token, settings.slack_api_url)
+    return make_client(settings.slack_bot_token, settings.slack_api_url)
+
+
+def _run_slack(services: Services, client: WebClient, args: argparse.Namespace,
+               scheduler: Any) -> None:
+    """The Slack app in the foreground until it is stopped (SIGTERM drains the inbox first,
+    then stops the timers)."""
+    from bot.app import create_app
+
+    settings = services.settings
     socket_mode = bool(settings.slack_app_token)
     app = create_app(services, client=client, socket_mode=socket_mode)
-    deliverers = process_deliverers(services, client)
-    services.deliver_inline(deliverers)
-    scheduler = start_scheduler(services, deliverers)
-    try:
-        if socket_mode:
-            from bot.socket_mode import serve as serve_socket_mode
+    if socket_mode:
+        from bot.socket_mode import serve as serve_socket_mode
 
-            serve_socket_mode(app, settings.slack_app_token or "", services,
-                              threads=args.inbox_threads, drain_seconds=args.drain_seconds,
-                              on_drained=lambda: _stop_scheduler(scheduler))
-        else:
-            from bot.http import Desk, serve
+        serve_socket_mode(app, settings.slack_app_token or "", services,
+                          threads=args.inbox_threads, drain_seconds=args.drain_seconds,
+                          on_drained=lambda: _stop_scheduler(scheduler))
+    else:
+        from bot.http import Desk, serve
 
-            desk = Desk(app, services, threads=args.inbox_threads,
-                        drain_seconds=args.drain_seconds, grace_seconds=args.grace_seconds,
-                        on_drained=lambda: _stop_scheduler(scheduler))
-            print(f"deskbot: listening on http://{args.host}:{args.port}/slack/events",
-                  file=sys.stderr)
-            serve(desk, host=args.host, port=args.port)
-    finally:
-        _stop_scheduler(scheduler)
-    return 0
+        desk = Desk(app, services, threads=args.inbox_threads,
+                    drain_seconds=args.drain_seconds, grace_seconds=args.grace_seconds,
+                    on_drained=lambda: _stop_scheduler(scheduler))
+        print(f"deskbot: listening on http://{args.host}:{args.port}/slack/events",
+              file=sys.stderr)
+        serve(desk, host=args.host, port=args.port)
 
 
 def _stop_scheduler(scheduler: Any) -> None:
@@ -200,3 +257,10 @@ def _stop_scheduler(scheduler: Any) -> None:
     if scheduler is not None:
         with contextlib.suppress(SchedulerNotRunningError):
             scheduler.shutdown(wait=True)
+
+
+def _wait_for_stop() -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()

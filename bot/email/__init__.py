@@ -1,10 +1,11 @@
-"""Email as a second channel (seed 004, "Consolidar estrategias omnichannel": 64 % of requests
+"""Email as a full channel (seed 004, "Consolidar estrategias omnichannel": 64 % of requests
 arrive by email).
 
-Inbound: an SMTP server (aiosmtpd) turns each message into a ticket, or into a comment on the
-ticket it replies to (``server``, ``inbound``, ``parse``). Outbound: an outbox ``Deliverer`` for
-the ``email`` channel sends notifications by SMTP, threaded with the requester's original message
-(``outbound``). ``ids`` holds the Message-ID conventions both directions share.
+Inbound: an SMTP listener (``server``) and an IMAP mailbox poller (``imap``) hand each message to
+``inbound``, which parses it (``parse``) and calls the use case ``actions.email.intake.receive``:
+the same conversation as a Slack DM. ``channel`` starts whichever is configured for ``deskbot
+run``. Outbound: the outbox ``Deliverer`` of the ``email`` channel (``outbound``) renders answers
+and notices from this channel's own templates (``render``, ``templates/``) as text and HTML.
 """
 
 from __future__ import annotations

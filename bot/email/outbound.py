@@ -25,9 +25,9 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
 from typing import Any, Protocol
 
-from actions.messages import Messages
+from actions.email.ids import outbound_id, thread_root
 from actions.outbox import DeliveryError, OutboxItem
-from bot.email.ids import outbound_id, thread_root
+from bot.email.render import MailRenderer, Rendered
 
 DISABLED = {"", "off", "none", "disabled", "false", "0"}
 
@@ -122,39 +122,73 @@ class SmtpDeliverer:
     are few, and a fresh connection never inherits a half-broken session."""
 
     def __init__(self, config: SmtpConfig, directory: Directory,
-                 messages: Messages | None = None) -> None:
+                 renderer: MailRenderer | None = None) -> None:
         self.config = config
         self.directory = directory
-        self.messages = messages or Messages("plain")
+        self.renderer = renderer or MailRenderer()
 
     def compose(self, item: OutboxItem, to: Address) -> EmailMessage:
-        ctx = item.context
+        """The mail for one outbox message: an answer to a mail (``turn``) or a notice."""
+        if item.template == "turn":
+            rendered, reply_to, references = self._answer(item)
+        else:
+            rendered, reply_to, references = self._notice(item, to)
+        msg = EmailMessage()
+        msg["From"] = formataddr((self.config.sender_name, self.config.sender))
+        msg["To"] = formataddr((to.name, to.email))
+        msg["Subject"] = rendered.subject
+        msg["Date"] = formatdate(usegmt=True)
+        msg["Message-ID"] = outbound_id(item.key, item.ticket_key, self.config.domain)
+        # RFC 3834: everything the desk sends answers a person automatically; well-behaved
+        # auto-responders (out of office, vacation) must not answer it back.
+        msg["Auto-Submitted"] = "auto-replied"
+        msg["X-Auto-Response-Suppress"] = "All"
+        if reply_to:
+            msg["In-Reply-To"] = reply_to
+        if references:
+            msg["References"] = " ".join(dict.fromkeys(references))
+        if item.ticket_key:
+            msg["X-Deskbot-Ticket"] = item.ticket_key
+        msg.set_content(rendered.text)
+        msg.add_alternative(rendered.html, subtype="html")
+        return msg
+
+    def _answer(self, item: OutboxItem) -> tuple[Rendered, str | None, list[str]]:
+        """The answer to someone's mail: threaded under it, the ticket key in the subject."""
+        ctx, lang = item.context, item.language
+        ticket = ctx.get("ticket")
+        reply = ctx.get("reply") or {}
+        body = self.renderer.text(
+            "mail.turn", lang, messages=ctx.get("messages") or [], ticket=ticket,
+            articles=ctx.get("articles") or [], files=ctx.get("files") or [],
+            timezone=ctx.get("timezone") or "UTC", reply=reply)
+        subject = self.renderer.text("mail.answer_subject", lang, ticket=ticket, reply=reply)
+        footer = self.renderer.text("mail.answer_footer", lang, ticket=ticket)
+        references = [str(r) for r in reply.get("references") or []]
+        if item.ticket_key:
+            references.insert(0, thread_root(item.ticket_key, self.config.domain))
+        return (self.renderer.mail(lang, subject=subject, body=body, footer=footer),
+                reply.get("message_id"), references)
+
+    def _notice(self, item: OutboxItem, to: Address) -> tuple[Rendered, str | None, list[str]]:
+        """A notice about a ticket, in the requester's thread when it began by mail."""
+        ctx, lang = item.context, item.language
         ticket = ctx.get("ticket") or {"key": item.ticket_key, "title": ""}
         args = {"ticket": ticket, "event": ctx.get("event") or {"type": item.template,
                                                                 "payload": {}},
                 "actor": ctx.get("actor"), "recipient": item.recipient}
-        lang = item.language
-        if self.messages.has(f"notify.{item.template}", lang):
-            body = self.messages.render(f"notify.{item.template}", lang, **args)
+        if self.renderer.has(f"notify.{item.template}", lang):
+            body = self.renderer.text(f"notify.{item.template}", lang, **args)
         else:
-            body = self.messages.render("email.update", lang, **args)
-        footer = self.messages.render("email.footer", lang, ticket=ticket, role=to.role)
-        subject = self.messages.render("email.subject", lang, **args)
-        msg = EmailMessage()
-        msg["From"] = formataddr((self.config.sender_name, self.config.sender))
-        msg["To"] = formataddr((to.name, to.email))
-        msg["Subject"] = " ".join(subject.split())
-        msg["Date"] = formatdate(usegmt=True)
-        msg["Message-ID"] = outbound_id(item.key, item.ticket_key, self.config.domain)
-        msg["Auto-Submitted"] = "auto-generated"  # auto-responders must not answer it
-        if item.ticket_key:
-            thread = self.directory.thread_ref(item.ticket_key)
-            root = thread_root(item.ticket_key, self.config.domain)
-            msg["In-Reply-To"] = thread or root
-            msg["References"] = f"{thread} {root}" if thread else root
-            msg["X-Deskbot-Ticket"] = item.ticket_key
-        msg.set_content(f"{body}\n\n-- \n{footer}\n")
-        return msg
+            body = self.renderer.text("mail.update", lang, **args)
+        footer = self.renderer.text("mail.footer", lang, ticket=ticket, role=to.role)
+        subject = self.renderer.text("mail.subject", lang, **args)
+        rendered = self.renderer.mail(lang, subject=subject, body=body, footer=footer)
+        if not item.ticket_key:
+            return rendered, None, []
+        thread = self.directory.thread_ref(item.ticket_key)
+        root = thread_root(item.ticket_key, self.config.domain)
+        return rendered, thread or root, [root, thread] if thread else [root]
 
     def deliver(self, item: OutboxItem) -> None:
         try:

@@ -8,50 +8,47 @@ and the signature are cut, so a reply becomes a comment that says only what is n
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parseaddr
 from html.parser import HTMLParser
 
-from bot.email.ids import message_ids, normalise_id
+from actions.attachments import IncomingFile
+from actions.email.ids import message_ids, normalise_id
+from actions.email.mail import Mail
 
 
 class Unreadable(ValueError):
     """The bytes are not a message the desk can act on (no sender, not mail at all)."""
 
 
-@dataclass(frozen=True)
-class InboundMail:
-    message_id: str | None
-    sender: str  # lower-case address
-    sender_name: str | None
-    subject: str
-    text: str  # new text only: quotes and signature cut
-    in_reply_to: tuple[str, ...]
-    references: tuple[str, ...]
-    automatic: bool  # auto-reply or bounce: never a ticket (that is how mail loops start)
+MAX_SUBJECT = 1000  # characters kept of a (decoded) subject; titles use far fewer
+_AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+_DAEMONS = ("mailer-daemon", "postmaster", "no-reply", "noreply", "do-not-reply", "donotreply")
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(respuesta autom[aá]tica|fuera de la oficina|out of (the )?office|automatic reply|"
+    r"auto(matic)?[- ]?reply|autoresponder|auto[- ]response|r[ée]ponse automatique|"
+    r"delivery status notification|undeliverable|no se puede entregar|"
+    r"mail delivery (failed|failure))\b", re.IGNORECASE)
 
 
-_AUTO_PRECEDENCE = {"bulk", "junk", "auto_reply"}
-_DAEMONS = ("mailer-daemon", "postmaster", "no-reply", "noreply", "do-not-reply")
-
-
-def parse_mail(raw: bytes, envelope_from: str | None = None) -> InboundMail:
+def parse_mail(raw: bytes, envelope_from: str | None = None) -> Mail:
     """Parse ``raw``; raises Unreadable for anything that has no usable sender."""
     try:
         msg = BytesParser(policy=policy.default).parsebytes(raw)
         sender_name, sender = _sender(msg, envelope_from)
-        subject = " ".join(str(msg.get("Subject", "") or "").split())
-        mail = InboundMail(
-            message_id=normalise_id(str(msg.get("Message-ID", "") or "")),
+        subject = " ".join(_header(msg, "Subject")[:MAX_SUBJECT * 4].split())[:MAX_SUBJECT]
+        mail = Mail(
+            message_id=normalise_id(_header(msg, "Message-ID")) or digest_id(raw),
             sender=sender, sender_name=sender_name, subject=subject,
             text=strip_reply(body_text(msg)),
-            in_reply_to=tuple(message_ids(str(msg.get("In-Reply-To", "") or ""))),
-            references=tuple(message_ids(str(msg.get("References", "") or ""))),
-            automatic=_automatic(msg, sender, envelope_from),
+            in_reply_to=tuple(message_ids(_header(msg, "In-Reply-To"))[:20]),
+            references=tuple(message_ids(_header(msg, "References"))[-20:]),
+            automatic=automatic(msg, sender, envelope_from, subject),
+            files=tuple(attachments(msg)),
         )
     except Unreadable:
         raise
@@ -60,27 +57,72 @@ def parse_mail(raw: bytes, envelope_from: str | None = None) -> InboundMail:
     return mail
 
 
+def _header(msg: EmailMessage, name: str) -> str:
+    try:
+        return str(msg.get(name, "") or "")
+    except Exception:  # noqa: BLE001 - a header the parser cannot decode reads as empty
+        return ""
+
+
+def digest_id(raw: bytes) -> str:
+    """A stable id for a message that has no Message-ID: the same bytes, the same id."""
+    return f"<{hashlib.sha256(raw).hexdigest()}@no-message-id.invalid>"
+
+
 def _sender(msg: EmailMessage, envelope_from: str | None) -> tuple[str | None, str]:
     name: str | None
-    name, address = parseaddr(str(msg.get("From") or ""))
+    name, address = parseaddr(_header(msg, "From"))
     if "@" not in address:
         name, address = None, (envelope_from or "").strip("<> ")
     if "@" not in address or len(address) > 320 or any(c.isspace() for c in address):
         raise Unreadable("no sender address")
-    return (name.strip() or None) if name else None, address.lower()
+    return (name.strip()[:200] or None) if name else None, address.lower()
 
 
-def _automatic(msg: EmailMessage, sender: str, envelope_from: str | None) -> bool:
-    auto = str(msg.get("Auto-Submitted", "no") or "no").strip().lower()
-    precedence = str(msg.get("Precedence", "") or "").strip().lower()
-    return (
-        auto != "no"
-        or precedence in _AUTO_PRECEDENCE
-        or any(h in msg for h in ("X-Autoreply", "X-Autorespond"))
-        or msg.get_content_type() == "multipart/report"  # delivery status notifications
-        or envelope_from in ("", "<>")
-        or sender.split("@")[0] in _DAEMONS
-    )
+def automatic(msg: EmailMessage, sender: str, envelope_from: str | None,
+              subject: str) -> str | None:
+    """Why a message was sent by a program (RFC 3834 and the usual signs), or None.
+
+    Such mail never opens a ticket and is never answered: that is how mail loops start.
+    """
+    auto = _header(msg, "Auto-Submitted").strip().lower() or "no"
+    precedence = _header(msg, "Precedence").strip().lower()
+    if auto != "no":
+        return f"Auto-Submitted: {auto[:40]}"
+    if precedence in _AUTO_PRECEDENCE:
+        return f"Precedence: {precedence}"
+    for name in ("X-Autoreply", "X-Autorespond", "List-Id", "List-Unsubscribe", "X-Loop"):
+        if name in msg:
+            return f"{name} header"
+    if msg.get_content_type() == "multipart/report":
+        return "delivery status notification"
+    if envelope_from is not None and envelope_from.strip() in ("", "<>"):
+        return "null return path"
+    if _header(msg, "Return-Path").strip() == "<>":
+        return "null return path"
+    if sender.split("@")[0] in _DAEMONS:
+        return "sent by a mail system"
+    if _AUTO_SUBJECT.match(subject or ""):
+        return "automatic reply subject"
+    return None
+
+
+def attachments(msg: EmailMessage) -> list[IncomingFile]:
+    """The files of a message (attachments and named inline parts), decoded."""
+    files: list[IncomingFile] = []
+    for part in msg.iter_attachments():
+        if part.is_multipart():
+            continue
+        try:
+            data = part.get_payload(decode=True)
+        except Exception:  # noqa: BLE001 - a broken part is skipped, the message is kept
+            continue
+        if not isinstance(data, bytes):
+            continue
+        name = part.get_filename() or ""
+        files.append(IncomingFile(name=str(name), content_type=part.get_content_type(),
+                                  data=data))
+    return files
 
 
 def body_text(msg: EmailMessage) -> str:

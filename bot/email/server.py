@@ -17,11 +17,11 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from bot.email.inbound import EmailIntake, MailRefused
+from bot.email.inbound import EmailIntake, Refused, Verdict
 
 log = logging.getLogger(__name__)
 
-MAX_BYTES = 1024 * 1024  # a help request, not an attachment store
+MAX_BYTES = 10 * 1024 * 1024  # a request with its screenshots; each file has its own limit
 
 
 class DeskHandler:
@@ -41,14 +41,14 @@ class DeskHandler:
         try:
             outcome = await loop.run_in_executor(None, self.intake.receive, raw,
                                                  envelope.mail_from)
-        except MailRefused as exc:
+        except Refused as exc:
             log.info("email from %s refused: %s", envelope.mail_from, exc.smtp)
             return exc.smtp
         except Exception:  # noqa: BLE001 - reported to the sender as temporary, logged here
             log.exception("email from %s failed", envelope.mail_from)
             return "451 4.3.0 Temporary failure in the help desk, please try again later"
         log.info("email from %s: %s %s", envelope.mail_from, outcome.action, outcome.key or "")
-        return outcome.smtp()
+        return Verdict(outcome).smtp()
 
 
 class EmailServer:

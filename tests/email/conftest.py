@@ -24,7 +24,7 @@ class Inbox:
              ) -> tuple[int, str]:
         """One SMTP session: MAIL, RCPT, DATA. Returns the reply to DATA (code, text)."""
         data = msg if isinstance(msg, bytes) else msg.as_bytes(policy=SMTP)
-        with smtplib.SMTP("127.0.0.1", self.port, timeout=10) as smtp:
+        with smtplib.SMTP("127.0.0.1", self.port, timeout=120) as smtp:
             smtp.ehlo()
             smtp.mail(sender)
             smtp.rcpt("soporte@desk.example")
@@ -76,3 +76,52 @@ def sink() -> Iterator[tuple[Sink, int]]:
     handler = Sink()
     with EmailServer(handler, "127.0.0.1", 0) as server:
         yield handler, server.port
+
+
+@dataclass
+class Postbox:
+    """The desk's outgoing mail: delivers the outbox to the sink and reads what arrived."""
+
+    services: object
+    sink: Sink
+    port: int
+    seen: int = 0
+
+    def deliver(self) -> list[EmailMessage]:
+        """Deliver everything queued for email; the mails that arrived since the last call."""
+        from email import message_from_bytes
+        from email.policy import default
+
+        from actions.outbox import deliver_due
+        from bot.email.outbound import DatabaseDirectory, SmtpConfig, SmtpDeliverer
+
+        config = SmtpConfig(host="127.0.0.1", port=self.port, sender="soporte@desk.example",
+                            sender_name="Soporte TI", timeout=30)
+        deliver_due(self.services, {"email": SmtpDeliverer(config,
+                                                           DatabaseDirectory(self.services))})
+        new = self.sink.messages[self.seen:]
+        self.seen = len(self.sink.messages)
+        return [message_from_bytes(data, policy=default) for _, _, data in new]  # type: ignore[misc]
+
+
+@pytest.fixture
+def postbox(inbox, sink) -> Postbox:  # type: ignore[no-untyped-def]
+    handler, port = sink
+    return Postbox(inbox.services, handler, port)
+
+
+def text_of(msg: EmailMessage) -> str:
+    return msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def html_of(msg: EmailMessage) -> str:
+    return msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def dovecot():  # type: ignore[no-untyped-def]
+    from tests.email.dovecot import start_dovecot
+
+    server = start_dovecot()
+    yield server
+    server.stop()

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from actions.queries import show_ticket
 from actions.work import claim, resolve
+from bot.email.server import MAX_BYTES
 from store.models import ProcessedEvent, Ticket
 from tests.email.conftest import mail
 
@@ -29,7 +30,8 @@ def test_a_new_message_opens_a_ticket_for_its_sender(inbox):
     ticket = show_ticket(inbox.services.uow(), key="INC-1", actor_id=None)
     assert (ticket.channel, ticket.channel_ref) == ("email", "<m1@mail.example.com>")
     assert ticket.title == "No puedo entrar al sistema de nóminas"
-    assert ticket.description == "Hola, desde esta mañana me sale contraseña incorrecta."
+    assert ticket.description == ("No puedo entrar al sistema de nóminas\n\n"
+                                  "Hola, desde esta mañana me sale contraseña incorrecta.")
     assert ticket.language == "es" and ticket.status == "open"
     assert (ticket.requester.name, ticket.requester.email) == ("Lucía Fernández",
                                                                "lucia@example.com")
@@ -92,7 +94,7 @@ def test_html_only_mail_is_read_as_text(inbox):
                     "<blockquote>texto citado</blockquote></body></html>", subtype="html")
     assert inbox.send(msg)[0] == 250
     ticket = only_ticket(inbox.services)
-    assert ticket.description == "La pantalla parpadea & se apaga"  # no tags, no quote
+    assert ticket.description == "Pantalla\n\nLa pantalla parpadea & se apaga"  # no tags, quote
 
 
 def test_garbage_is_refused_and_the_server_keeps_working(inbox):
@@ -105,7 +107,7 @@ def test_garbage_is_refused_and_the_server_keeps_working(inbox):
 
 
 def test_an_oversized_message_is_refused(inbox):
-    big = mail("Log", ("x" * 70 + "\n") * 15500)  # 1.1 MB of log lines
+    big = mail("Log", ("x" * 70 + "\n") * (MAX_BYTES // 70 + 100))  # a log over the limit
     code, text = inbox.send(big)
     assert code == 552
     assert tickets(inbox.services) == 0

@@ -9,11 +9,11 @@ from email.policy import default
 import pytest
 from sqlalchemy import select
 
+from actions.email.ids import outbound_id
 from actions.intake import NewTicket, open_ticket
 from actions.outbox import DeliveryError, OutboxItem, deliver_due
 from actions.people import ensure_person
 from actions.work import claim
-from bot.email.ids import outbound_id
 from bot.email.outbound import (
     Address,
     DatabaseDirectory,
@@ -54,13 +54,14 @@ def test_a_notification_is_a_reply_in_the_requesters_thread(email_ticket, sink):
     assert msg["To"] == "Lucía Fernández <lucia@example.com>"
     assert msg["From"] == "Soporte TI <soporte@desk.example>"
     assert msg["In-Reply-To"] == "<orig@mail.example.com>"
-    assert msg["References"].split() == ["<orig@mail.example.com>",
-                                         "<deskbot.INC-1.thread@desk.example>"]
+    assert msg["References"].split() == ["<deskbot.INC-1.thread@desk.example>",
+                                         "<orig@mail.example.com>"]
     with services.session_factory() as s:
         key = s.scalars(select(OutboxMessage.key).where(OutboxMessage.channel == "email")).one()
     assert msg["Message-ID"] == outbound_id(key, "INC-1", "desk.example")
-    assert msg["Auto-Submitted"] == "auto-generated"
-    body = msg.get_content()
+    assert msg["Auto-Submitted"] == "auto-replied"
+    body = msg.get_body(("plain",)).get_content()
+    assert "*" not in body and "&lt;" not in body
     assert "Ana Torres" in body and "INC-1" in body
     assert "Responde a este correo para añadir un comentario al ticket INC-1" in body
 
@@ -85,7 +86,7 @@ def test_a_reply_to_the_notification_comes_back_as_a_comment(email_ticket, sink,
     claim(services.uow(), key=ticket.key, actor_id=cast.ana.id)
     deliver_due(services, {"email": SmtpDeliverer(config(port), DatabaseDirectory(services))})
     sent = message_from_bytes(handler.messages[0][2], policy=default)
-    code, text = inbox.send(mail("Re: la impresora", "Gracias, sigo esperando",
+    code, text = inbox.send(mail("Re: la impresora", "Sigue sin imprimir, ya revisé el papel",
                                  sender="lucia@example.com", message_id="<r1@mail.example.com>",
                                  In_Reply_To=sent["Message-ID"]))
     assert code == 250 and "comment added to INC-1" in text
@@ -123,14 +124,15 @@ def test_staff_are_warned_that_replies_are_public(sink):
     msg = message_from_bytes(handler.messages[0][2], policy=default)
     assert msg["Subject"] == "[INC-7] VPN (OPEN)"
     assert msg["In-Reply-To"] == "<deskbot.INC-7.thread@desk.example>"
-    body = msg.get_content()
+    body = msg.get_body(("plain",)).get_content()
     assert "check logs" in body and "PUBLIC comment" in body
 
 
 def test_an_event_without_its_own_template_still_reads_well(sink):
     handler, port = sink
     SmtpDeliverer(config(port), Book(ANA)).deliver(item(template="something_new"))
-    body = message_from_bytes(handler.messages[0][2], policy=default).get_content()
+    msg = message_from_bytes(handler.messages[0][2], policy=default)
+    body = msg.get_body(("plain",)).get_content()
     assert 'There is news on your ticket INC-7 "VPN" (Luis Pérez)' in body
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.email.ids import key_in_subject, normalise_id
+from actions.email.ids import key_in_subject, normalise_id
 from bot.email.parse import Unreadable, html_to_text, parse_mail, strip_reply
 
 
@@ -44,7 +44,8 @@ def test_headers_are_read_forgivingly():
     mail = parse_mail(raw)
     assert (mail.sender, mail.sender_name, mail.subject) == ("lucia@example.com", "Lucía",
                                                             "Contraseña")
-    assert mail.message_id is None and mail.text == "No puedo entrar"
+    assert mail.message_id.endswith("@no-message-id.invalid>")  # stable: a digest of the bytes
+    assert parse_mail(raw).message_id == mail.message_id and mail.text == "No puedo entrar"
     assert mail.in_reply_to == ("<a@x>",) and mail.references == ("<root@x>", "<a@x>")
     assert not mail.automatic
 
@@ -58,10 +59,46 @@ def test_the_envelope_sender_stands_in_for_a_missing_from():
 @pytest.mark.parametrize("headers", [
     b"Auto-Submitted: auto-replied\r\n", b"Precedence: bulk\r\n", b"X-Autoreply: yes\r\n",
     b"Content-Type: multipart/report; report-type=delivery-status; boundary=x\r\n",
+    b"Precedence: list\r\n", b"Precedence: junk\r\n", b"Precedence: auto_reply\r\n",
+    b"X-Autorespond: yes\r\n", b"List-Id: <news.example.com>\r\n", b"Return-Path: <>\r\n",
 ])
 def test_automatic_mail_is_recognised(headers):
     raw = b"From: a@example.com\r\n" + headers + b"Subject: x\r\n\r\nbody"
     assert parse_mail(raw, "a@example.com").automatic
+
+
+@pytest.mark.parametrize("subject", [
+    "Respuesta automática: Vacaciones", "RESPUESTA AUTOMATICA", "Fuera de la oficina",
+    "Out of office: back Monday", "Automatic reply: VPN", "Out of the Office",
+])
+def test_automatic_reply_subjects_are_recognised(subject):
+    raw = f"From: a@example.com\r\nSubject: {subject}\r\n\r\nbody".encode()
+    assert parse_mail(raw).automatic == "automatic reply subject"
+
+
+def test_a_null_envelope_sender_is_automatic_and_a_person_is_not():
+    raw = b"From: a@example.com\r\nSubject: La impresora\r\n\r\nNo imprime"
+    assert parse_mail(raw, "").automatic == "null return path"
+    assert parse_mail(raw, "a@example.com").automatic is None
+
+
+def test_attachment_names_are_labels_not_paths():
+    from email.message import EmailMessage
+
+    from actions.attachments import safe_name, screen
+
+    msg = EmailMessage()
+    msg["From"] = "a@example.com"
+    msg.set_content("adjunto")
+    msg.add_attachment(b"root:x:0:0", maintype="text", subtype="plain",
+                       filename="../../etc/passwd")
+    [file] = parse_mail(bytes(msg)).files
+    assert file.name == "../../etc/passwd" and file.data == b"root:x:0:0"
+    [(info, _)] = screen([file])
+    assert info.name == "passwd" and info.kept
+    assert safe_name("..\\..\\windows\\system.ini") == "system.ini"
+    assert safe_name("\x00\x1b[31m.bashrc") == "31m.bashrc"
+    assert safe_name("....") == "attachment"
 
 
 def test_keys_and_ids():

@@ -133,7 +133,7 @@ def test_technician_tools_journey(desk: Desk) -> None:
     assert "fusionado" in _command(desk, "UANA", f"merge {other} INTO {key}")
     desk.wait_post(other_dm, other_thread, f"el mismo problema que *{key}*")
     # 6. Corrections: category, kind (the old key keeps working), the ISO form.
-    assert "categoría network" in _command(desk, "UANA", f"category {key} network")
+    assert "categoría Red y VPN" in _command(desk, "UANA", f"category {key} network")
     assert "SEC-1" in _command(desk, "ULUIS", f"kind {key} security")
     opened = len(desk.api.calls_to("views.open"))
     desk.command("ULUIS", f"iso {key}")

@@ -15,7 +15,8 @@ from tests.slack.conftest import Harness
 
 @pytest.fixture
 def no_slack_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",
+                 "DESKBOT_EMAIL_LISTEN", "DESKBOT_IMAP_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DESKBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
 
@@ -26,6 +27,15 @@ def test_run_without_credentials_says_what_is_missing_and_exits_2(
     err = capsys.readouterr().err
     assert "SLACK_BOT_TOKEN" in err and "SLACK_SIGNING_SECRET" in err
     assert "manifest.yml" in err and "Connecting Slack" in err
+    assert "DESKBOT_EMAIL_LISTEN" in err and "DESKBOT_IMAP_URL" in err  # or run by email
+
+
+def test_run_refuses_unusable_email_settings(
+        no_slack_env: None, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DESKBOT_IMAP_URL", "imaps://soporte@mail.example.com/INBOX")
+    assert main(["run"]) == 2
+    assert "DESKBOT_IMAP_PASSWORD" in capsys.readouterr().err
 
 
 def test_run_against_an_unreachable_slack_api_says_so_in_one_line_and_exits_2(

@@ -1,4 +1,4 @@
-"""Message-IDs and ticket keys in mail headers: how a reply finds its ticket.
+"""Message-IDs and ticket keys in mail headers: how a reply finds its ticket (both directions).
 
 Outbound notifications carry ``<deskbot.INC-12.<hash of the outbox key>@domain>``: the same outbox
 message always gets the same Message-ID (a resend is recognisably the same mail), and a reply to
