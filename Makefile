@@ -1,6 +1,7 @@
 # deskbot: the two commands of the README.
 #   make run   set up, migrate, seed sample data, start the desk (console without Slack credentials)
-#   make test  set up, make sure PostgreSQL is up, run ruff, mypy and the whole test suite
+#   make test  set up, make sure PostgreSQL is up and Chromium installed, run ruff, mypy and the
+#              whole test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -21,6 +22,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	bash .ci/postgres
+	bash .ci/chromium
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
@@ -34,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.nlu
 	$(BIN)/python -m bench.sla
 	$(BIN)/python -m bench.slack
+	$(BIN)/python -m bench.web
 
 clean:
 	rm -rf $(VENV) deskbot.db .pytest_cache

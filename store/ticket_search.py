@@ -63,8 +63,10 @@ def search(session: Session, scope: Scope, f: TicketFilter, *, limit: int = 50,
         query = query.where(Ticket.requester_id.in_(people))
     if f.text:
         parsed = parse_key(f.text)
-        conditions: list[ColumnElement[bool]] = [func.lower(Ticket.title).like(_like(f.text), escape="\\"),
-                      func.lower(Ticket.description).like(_like(f.text), escape="\\")]
+        pattern = _like(f.text)
+        conditions: list[ColumnElement[bool]] = [
+            func.lower(Ticket.title).like(pattern, escape="\\"),
+            func.lower(Ticket.description).like(pattern, escape="\\")]
         if parsed is not None:
             conditions.append(Ticket.key == f"{parsed[0]}-{parsed[1]}")
         query = query.where(or_(*conditions))
