@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from store.models import Event, SurveyAnswer, Ticket
 from store.reports import ACTIVE_STATUSES, Window, _at, _count_if, _in, _team, utc_day
@@ -103,12 +103,17 @@ def opened_per_day_by(session: Session, w: Window, grouping: str) -> list[tuple[
 def first_contact(session: Session, w: Window) -> dict[str, int]:
     """Tickets resolved in the window, and how many of them at the first contact: never
     transferred (one routing), never sent back to the requester with a question, never reopened.
+
+    Correlated per resolved ticket (``uq_events_ticket_seq`` finds a ticket's events), so the
+    cost follows the window, not the whole event history.
     """
-    later = (select(Event.ticket_id).where(Event.type.in_(("reopened", "pending")))
-             .union(select(Event.ticket_id).where(Event.type == "routed")
-                    .group_by(Event.ticket_id).having(func.count(Event.id) > 1)))
+    other = aliased(Event)
+    later = select(other.id).where(other.ticket_id == Ticket.id,
+                                   other.type.in_(("reopened", "pending"))).exists()
+    routings = (select(func.count(other.id))
+                .where(other.ticket_id == Ticket.id, other.type == "routed").scalar_subquery())
     row = session.execute(
-        select(func.count(Ticket.id), _count_if(Ticket.id.not_in(later)))
+        select(func.count(Ticket.id), _count_if(and_(~later, routings <= 1)))
         .where(_in(Ticket.resolved_at, w), *_team(w))
     ).one()
     return {"resolved": int(row[0]), "first_contact": int(row[1])}

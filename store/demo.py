@@ -8,13 +8,14 @@ deflections, the key counters) with multi-row inserts. Deterministic for a given
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from store.demo_text import COMMENTS, TITLES
@@ -156,7 +157,7 @@ def _save_counters(session: Session, number: dict[str, int]) -> None:
         if prefix in found:
             session.execute(update(Counter).where(Counter.name == prefix)
                             .values(value=func.max(Counter.value, number[kind])
-                                    if session.bind and session.bind.dialect.name == "sqlite"
+                                    if session.get_bind().dialect.name == "sqlite"
                                     else func.greatest(Counter.value, number[kind])))
         else:
             session.add(Counter(name=prefix, value=number[kind]))
@@ -189,27 +190,50 @@ def generate(session: Session, desk: DemoDesk, *, now: datetime, days: int,
         if len(builder.tickets) >= chunk or d == days:
             _flush(session, builder, totals)
     if deflections:
-        session.execute(insert(Deflection), deflections)
+        _insert(session, Deflection.__table__, deflections)
     totals["deflections"] = len(deflections)
     _save_counters(session, number)
     session.flush()
     return totals
 
 
+def _insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Many rows at once: PostgreSQL's ``COPY`` (an executemany costs a round trip per row on
+    psycopg), SQLite's own executemany."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    raw = session.connection().connection.driver_connection
+    names = ", ".join(f'"{c}"' for c in columns)
+    json_columns = {c for c in columns if c in ("payload",)}
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c]) if c in json_columns else row[c]
+                            for c in columns])
+
+
 def _flush(session: Session, b: _Builder, totals: dict[str, int]) -> None:
     if not b.tickets:
         return
-    ids = session.scalars(insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True),
-                          b.tickets).all()
+    first = (session.scalar(select(func.max(Ticket.id))) or 0) + 1
+    ids = list(range(first, first + len(b.tickets)))
+    _insert(session, Ticket.__table__, [{"id": i, **t} for i, t in zip(ids, b.tickets,
+                                                                         strict=True)])
     events, surveys = [], []
     for tid, evs, survey in zip(ids, b.events, b.surveys, strict=True):
         for seq, e in enumerate(sorted(evs, key=lambda e: e["at"]), start=1):
             events.append({"ticket_id": tid, "seq": seq, "visibility": "public", **e})
         if survey:
             surveys.append({"ticket_id": tid, **survey})
-    session.execute(insert(Event), events)
+    _insert(session, Event.__table__, events)
     if surveys:
-        session.execute(insert(SurveyAnswer), surveys)
+        _insert(session, SurveyAnswer.__table__, surveys)
+    if session.get_bind().dialect.name == "postgresql":  # ids were given: move the sequence on
+        session.execute(text("SELECT setval(pg_get_serial_sequence('tickets', 'id'), "
+                             "(SELECT max(id) FROM tickets))"))
     totals["tickets"] += len(ids)
     totals["events"] += len(events)
     totals["surveys"] += len(surveys)

@@ -83,6 +83,8 @@ class Ticket(Base):
         Index("ix_tickets_status_resolved", "status", "resolved_at"),
         # Reports and the web dashboard read tickets by when they were opened.
         Index("ix_tickets_created_at", "created_at"),
+        Index("ix_tickets_resolved_at", "resolved_at"),
+        Index("ix_tickets_closed_at", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
