@@ -206,7 +206,7 @@ def _insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
         session.execute(insert(table), rows)
         return
     columns = list(rows[0])
-    raw = session.connection().connection.driver_connection
+    raw: Any = session.connection().connection.driver_connection  # psycopg's Connection
     names = ", ".join(f'"{c}"' for c in columns)
     json_columns = {c for c in columns if c in ("payload",)}
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
