@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.common import services_from
 
@@ -36,6 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="start the Slack app (Socket Mode or HTTP) and the timers")
     run.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     run.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
+    run.add_argument("--web", type=int, metavar="PORT",
+                     help="also serve the web pages (dashboards, tickets) on this port")
     run.add_argument("--or-console", action="store_true",
                      help="without Slack credentials, start the console chat instead of failing")
     run.set_defaults(func=cmd_run)
@@ -108,6 +110,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     socket_mode = bool(settings.slack_app_token)
     app = create_app(services, client=client, socket_mode=socket_mode)
     scheduler = start_scheduler(services, process_deliverers(services, client))
+    web = _start_web(services, args) if args.web else None
     try:
         if socket_mode:
             from slack_bolt.adapter.socket_mode.builtin import SocketModeHandler
@@ -121,6 +124,19 @@ def cmd_run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             serve(app, host=args.host, port=args.port)
     finally:
+        if web is not None:
+            web.should_exit = True
         if scheduler is not None:
             scheduler.shutdown(wait=False)
     return 0
+
+
+def _start_web(services: Services, args: argparse.Namespace) -> Any:
+    import os
+
+    from bot.web.server import base_url, serve_in_thread
+
+    url = base_url(args.host, args.web, os.environ.get("DESKBOT_WEB_URL"))
+    server = serve_in_thread(services, args.host, args.web, url)
+    print(f"deskbot: web pages on {url}/", file=sys.stderr)
+    return server

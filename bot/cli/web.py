@@ -30,8 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def base_url(host: str, port: int) -> str:
-    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    return (os.environ.get("DESKBOT_WEB_URL") or f"http://{shown}:{port}").rstrip("/")
+    from bot.web.server import base_url as url
+
+    return url(host, port, os.environ.get("DESKBOT_WEB_URL"))
 
 
 def cmd_web(args: argparse.Namespace) -> int:
@@ -40,16 +41,13 @@ def cmd_web(args: argparse.Namespace) -> int:
     services = services_from(args, migrate=True)
     import logging
 
-    import uvicorn
-
-    from bot.web.app import create_web_app
-    from bot.web.config import web_config
+    from bot.web.server import serve_forever
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_web_app(services, web_config(default_url=base_url(args.host, args.port)))
-    print(f"deskbot: web pages on {base_url(args.host, args.port)}/", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    url = base_url(args.host, args.port)
+    print(f"deskbot: web pages on {url}/", file=sys.stderr)
+    serve_forever(services, args.host, args.port, url)
     return 0
 
 
