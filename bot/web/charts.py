@@ -77,8 +77,8 @@ def bars(items: Sequence[tuple[str, float]], *, label: str, width: int = 520,
     return Markup("".join(parts))
 
 
-def stacked_days(rows: Sequence[tuple[str, str, int]], *, label: str, width: int = 760,
-                 height: int = 220) -> Markup:
+def stacked_days(rows: Sequence[tuple[str, str, int]], *, label: str, other: str = "…",
+                 width: int = 760, height: int = 220) -> Markup:
     """Tickets per day, one stacked column per day, one pattern per series, with a legend."""
     if not rows:
         return Markup("")
@@ -87,9 +87,10 @@ def stacked_days(rows: Sequence[tuple[str, str, int]], *, label: str, width: int
     for _, s, n in rows:
         totals[s] = totals.get(s, 0) + n
     ranked = sorted(totals, key=lambda s: (-totals[s], s))
-    other = len(ranked) > len(SERIES)
-    series = ranked[:len(SERIES) - 1] if other else ranked
-    names = [*series, "…"] if other else series
+    overflow = len(ranked) > len(SERIES)
+    other_label = other
+    series = ranked[:len(SERIES) - 1] if overflow else ranked
+    names = [*series, other_label] if overflow else series
     per_day: dict[str, list[int]] = {d: [0] * len(names) for d in days}
     for d, s, n in rows:
         idx = series.index(s) if s in series else len(series)
