@@ -151,3 +151,18 @@ def test_hostile_text_is_shown_as_text(web, sqlite_services, settings, cast):
     assert c.get("/tickets/INC-99999").status == 404
     assert c.get("/tickets/%3Cx%3E").status == 404
     assert c.get("/overview?since=yesterday").status == 403  # an employee, whatever the query
+
+
+def test_employees_search_the_faq_and_technicians_see_their_team(web, month, cast):
+    carlos = web.client()
+    carlos.sign_in(web.services, "Carlos Gómez")
+    found = carlos.get("/faq?q=no+puedo+conectarme+a+la+vpn+desde+casa").body
+    assert 'href="/faq/' in found
+    first = found.split('href="/faq/', 1)[1].split('"', 1)[0]
+    assert carlos.get(f"/faq/{first}").status == 200
+    assert carlos.get("/faq/no-such-article").status == 404
+    luis = web.client()
+    luis.sign_in(web.services, "Luis Pérez")
+    page = luis.get("/overview?team=L1").body  # a technician cannot look at another team
+    assert "<h1>Resumen · L2" in page
+    assert 'id="open-total">0<' in page  # inc3, the only open ticket, is L1's
