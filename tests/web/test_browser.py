@@ -16,11 +16,13 @@ from actions.signin import issue_link
 from tests.web.cdp import Browser, chromium_path
 
 
-@pytest.fixture
-def browser(tmp_path) -> Iterator[Browser]:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory) -> Iterator[Browser]:  # type: ignore[no-untyped-def]
+    """One Chromium for the module (starting it is the costly part); each test signs in anew."""
     if chromium_path() is None:
         pytest.fail("chromium is not installed: bash .ci/chromium (the browser tests must run)")
-    b = Browser(tmp_path / "profile", tmp_path / "downloads")
+    where = tmp_path_factory.mktemp("chromium")
+    b = Browser(where / "profile", where / "downloads")
     try:
         yield b
     finally:
