@@ -9,6 +9,8 @@ plain dataclasses; the web channel draws and translates them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -101,23 +103,36 @@ def _first_contact(data: dict[str, int]) -> dict[str, Any]:
     return {**data, "rate_pct": pct(data["first_contact"], data["resolved"])}
 
 
-def trends(uow: UnitOfWork, period: Period, *, at: datetime | None = None) -> Trends:
-    """The period's figures beside the previous period of the same length."""
-    at = at or desk_now()
-    before = previous_period(period)
-    current = reports.summary(uow, period, now=at)
-    previous = reports.summary(uow, before, now=at)
-    w, wb = period.window(at), before.window(at)
+def _period_figures(uow: UnitOfWork, period: Period, at: datetime,
+                    ) -> tuple[reports.SummaryReport, dict[str, Any]]:
+    summary = reports.summary(uow, period, now=at)
     with uow:
-        s = uow.session
-        per_category = dq.opened_per_day_by(s, w, "category")
-        per_channel = dq.opened_per_day_by(s, w, "channel")
-        fcr, fcr_before = dq.first_contact(s, w), dq.first_contact(s, wb)
-        comments = dq.survey_comments(s, w)
-        articles = q.deflections(s, w, top=50)["articles"]
-        backlog = dq.backlog_by_age(s, now=at, team=w.team)
-    return Trends(current, previous, per_category, per_channel, _first_contact(fcr),
-                  _first_contact(fcr_before), comments,
+        fcr = _first_contact(dq.first_contact(uow.session, period.window(at)))
+    return summary, fcr
+
+
+def trends(uow_factory: Callable[[], UnitOfWork], period: Period, *,
+           at: datetime | None = None) -> Trends:
+    """The period's figures beside the previous period of the same length.
+
+    The two periods are independent reads, so the previous one is computed on a second
+    connection while this one is: the page waits for the slower, not for both.
+    """
+    at = at or desk_now()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trends") as pool:
+        before = pool.submit(_period_figures, uow_factory(), previous_period(period), at)
+        current, fcr = _period_figures(uow_factory(), period, at)
+        uow = uow_factory()
+        w = period.window(at)
+        with uow:
+            s = uow.session
+            per_category = dq.opened_per_day_by(s, w, "category")
+            per_channel = dq.opened_per_day_by(s, w, "channel")
+            comments = dq.survey_comments(s, w)
+            articles = q.deflections(s, w, top=50)["articles"]
+            backlog = dq.backlog_by_age(s, now=at, team=w.team)
+        previous, fcr_before = before.result()
+    return Trends(current, previous, per_category, per_channel, fcr, fcr_before, comments,
                   [Count(a, n) for a, n in articles], [Count(a, n) for a, n in backlog])
 
 

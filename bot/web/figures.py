@@ -118,5 +118,5 @@ def build(page: str, uow_factory: Any, *, team: str | None, period: Period) -> F
     if page == "overview":
         return overview_figures(dashboard.overview(uow_factory(), team=team))
     if page == "trends":
-        return trends_figures(dashboard.trends(uow_factory(), period))
+        return trends_figures(dashboard.trends(uow_factory, period))
     return technician_figures(dashboard.technicians(uow_factory(), period))

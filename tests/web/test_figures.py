@@ -44,7 +44,7 @@ def test_overview_warns_before_the_breach(services, month_any):
 
 
 def test_trends_measure_first_contact_per_day_and_comments(services, month_any):
-    t = dashboard.trends(services.uow(), NOVEMBER, at=NOW)
+    t = dashboard.trends(services.uow, NOVEMBER, at=NOW)
     # resolved in November: inc1 and req1 at the first contact; inc2 waited and was reopened
     assert t.first_contact == {"resolved": 3, "first_contact": 2, "rate_pct": 66.7}
     assert t.per_day_channel == [("2026-11-02", "slack", 1), ("2026-11-03", "email", 1),
