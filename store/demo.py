@@ -110,6 +110,8 @@ class _Builder:
                 ev.append({"at": ask, "actor_id": tech, "type": "pending",
                            "payload": {"question": "¿Sigue pasando?"}})
                 ev.append({"at": ask + timedelta(hours=1), "actor_id": requester,
+                           "type": "commented", "payload": {"text": "Sí, sigue igual."}})
+                ev.append({"at": ask + timedelta(hours=1), "actor_id": None,
                            "type": "resumed", "payload": {}})
                 t["paused_seconds"] = 3600
                 resolve += timedelta(hours=1)
