@@ -6,6 +6,8 @@ downloaded figure is exactly the one on the screen.
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +16,19 @@ from actions.dashboard import Overview, TechnicianFigures, Trends
 from actions.reports import Period
 
 Table = tuple[list[str], list[list[Any]]]
+
+#: A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(header: list[str], rows: list[list[Any]]) -> str:
+    """The table as CSV; text that a spreadsheet would run as a formula is quoted with ``'``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([[f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v
+                       for v in row] for row in rows])
+    return out.getvalue()
 
 
 @dataclass

@@ -6,8 +6,6 @@ figures; leads and admins every team's, with a team filter.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +19,7 @@ from actions.common import now as desk_now
 from actions.reports import Period
 from bot.cli.dates import parse_when
 from bot.web import charts
-from bot.web.figures import BUILDERS, Figures, build, headline
+from bot.web.figures import BUILDERS, Figures, build, csv_text, headline
 from bot.web.site import Site, signed_in
 from store.errors import DeskError
 
@@ -109,12 +107,8 @@ def routes(site: Site) -> list[Route]:
         if figure not in tables:
             return site.refuse(request, 404, "not_found")
         header, rows = tables[figure]
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
         stamp = datetime.now(UTC).strftime("%Y%m%d")
-        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        return Response(csv_text(header, rows), media_type="text/csv; charset=utf-8", headers={
             "content-disposition": f'attachment; filename="{page}-{figure}-{stamp}.csv"'})
 
     def api_summary(request: Request) -> Response:

@@ -6,15 +6,13 @@ tickets, a technician their team's; a ticket outside one's scope is "not found".
 
 from __future__ import annotations
 
-import csv
-import io
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from actions import browse
 from actions.settings import PRIORITIES
+from bot.web.figures import csv_text
 from bot.web.site import Site, signed_in
 from store.errors import DeskError, NotFound
 from store.lifecycle import Status
@@ -50,14 +48,12 @@ def routes(site: Site) -> list[Route]:
         result = browse.browse_tickets(site.services.uow(), actor_id=me(request),
                                        filters=filters, page=page)
         if request.url.path.endswith(".csv"):
-            out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(["key", "title", "status", "priority", "team", "category",
-                             "requester", "assignee", "created_at"])
-            writer.writerows([[t.key, t.title, t.status, t.priority, t.team, t.category,
-                               t.requester.name, t.assignee.name if t.assignee else "",
-                               t.created_at.isoformat()] for t in result.tickets])
-            return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+            text = csv_text(["key", "title", "status", "priority", "team", "category",
+                             "requester", "assignee", "created_at"],
+                            [[t.key, t.title, t.status, t.priority, t.team, t.category,
+                              t.requester.name, t.assignee.name if t.assignee else "",
+                              t.created_at.isoformat()] for t in result.tickets])
+            return Response(text, media_type="text/csv; charset=utf-8",
                             headers={"content-disposition": 'attachment; filename="tickets.csv"'})
         return site.render(request, "tickets.html", result=result, filters=filters,
                            statuses=[s.value for s in Status], priorities=PRIORITIES,

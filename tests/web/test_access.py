@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 from actions.common import now
@@ -147,6 +149,11 @@ def test_hostile_text_is_shown_as_text(web, sqlite_services, settings, cast):
     c.sign_in(web.services, "Carlos Gómez")
     body = c.get(f"/tickets/{view.key}").body
     assert "<script>alert(1)" not in body and "&lt;script&gt;" in body
+    view2 = open_ticket(sqlite_services.uow(), settings, NewTicket(
+        requester_id=cast.carlos.id, title='=HYPERLINK("http://x.example","ok")',
+        description="spreadsheet formula"))
+    rows = {r["key"]: r for r in csv.DictReader(io.StringIO(c.get("/csv/tickets.csv").body))}
+    assert rows[view2.key]["title"].startswith("'=HYPERLINK")  # not run by a spreadsheet
     assert c.get("/tickets/INC-99999").status == 404
     assert c.get("/tickets/%3Cx%3E").status == 404
     assert c.get("/overview?since=yesterday").status == 403  # an employee, whatever the query
