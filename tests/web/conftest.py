@@ -58,6 +58,7 @@ def month(sqlite_services, settings, cast) -> Month:  # type: ignore[no-untyped-
 
 
 @pytest.fixture
-def web(sqlite_services: Services, month: Month) -> Iterator[Server]:
+def web(sqlite_services: Services) -> Iterator[Server]:
+    """The pages over the test's desk; tests that need the month ask for ``month`` too."""
     yield from serve(sqlite_services, WebConfig(secret=SECRET, public_url="http://x",
                                                 live_seconds=1))

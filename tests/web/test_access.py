@@ -15,7 +15,7 @@ MACHINE = ["/api/summary", "/csv/overview/status.csv", "/csv/trends/headline.csv
            "/csv/tickets.csv", "/live/overview"]
 
 
-def test_without_a_session_pages_send_to_sign_in_and_machines_get_401(web):
+def test_without_a_session_pages_send_to_sign_in_and_machines_get_401(web, month):
     c = web.client()
     for path in PAGES:
         answer = c.get(path)

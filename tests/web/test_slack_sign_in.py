@@ -97,7 +97,7 @@ def slack() -> Iterator[SlackOidc]:
 
 
 @pytest.fixture
-def web_slack(sqlite_services, month, slack) -> Iterator[Server]:  # type: ignore[no-untyped-def]
+def web_slack(sqlite_services, slack) -> Iterator[Server]:  # type: ignore[no-untyped-def]
     yield from serve(sqlite_services, WebConfig(
         secret=SECRET, public_url="http://x", slack_client_id=CLIENT_ID,
         slack_client_secret=CLIENT_SECRET, slack_url=slack.issuer))
