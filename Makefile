@@ -33,6 +33,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.faq
+	$(BIN)/python -m bench.cold
 	$(BIN)/python -m bench.nlu
 	$(BIN)/python -m bench.sla
 	$(BIN)/python -m bench.slack

@@ -86,7 +86,30 @@ def _resume(svc: Services, actor: int, args: list[str], text: str) -> TicketView
 
 
 def _resolve(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
-    return work.resolve(svc.uow(), key=_key(args), actor_id=actor, summary=text)
+    """``resolve INC-1 [--article ID] summary``: naming the article that answers the ticket
+    teaches the matcher the requester's message; the article's title is the summary when
+    nothing else is written."""
+    article_id, summary = _article_option(text)
+    if article_id is not None:
+        article = next((a for a in svc.matcher.articles if a.id == article_id), None)
+        if article is None:
+            raise InvalidInput("unknown_article", article=article_id[:80])
+        summary = summary or article.title
+    return work.resolve(svc.uow(), key=_key(args), actor_id=actor, summary=summary,
+                        article_id=article_id)
+
+
+def _article_option(text: str) -> tuple[str | None, str]:
+    """(``--article`` value or None, the text without the option)."""
+    words = text.split()
+    for flag in ("--article", "--articulo", "--artículo"):
+        if flag in words:
+            at = words.index(flag)
+            if at + 1 >= len(words):
+                raise InvalidInput("command_usage", command="resolve")
+            rest = words[:at] + words[at + 2:]
+            return words[at + 1], " ".join(rest)
+    return None, text
 
 
 def _reopen(svc: Services, actor: int, args: list[str], text: str) -> TicketView:

@@ -128,11 +128,20 @@ def deliver_due(services: Any, deliverers: Mapping[str, Deliverer], *, limit: in
                 now: datetime | None = None, policy: RetryPolicy = DEFAULT_POLICY,
                 ) -> DeliveryReport:
     """Claim up to ``limit`` due messages of the channels in ``deliverers`` and deliver them."""
-    report = DeliveryReport()
     if not deliverers:
-        return report
+        return DeliveryReport()
     at = now or desk_now()
-    for item in claim(services, list(deliverers), limit=limit, now=at, policy=policy):
+    items = claim(services, list(deliverers), limit=limit, now=at, policy=policy)
+    return deliver_claimed(services, deliverers, items, now=now, policy=policy)
+
+
+def deliver_claimed(services: Any, deliverers: Mapping[str, Deliverer], items: list[OutboxItem],
+                    *, now: datetime | None = None, policy: RetryPolicy = DEFAULT_POLICY,
+                    ) -> DeliveryReport:
+    """Deliver messages this process has claimed (by ``claim``, or in the commit that queued
+    them) and record each outcome under the claim's token."""
+    report = DeliveryReport()
+    for item in items:
         try:
             deliverers[item.channel].deliver(item)
         except DeliveryError as exc:

@@ -8,7 +8,10 @@ time becomes a requester with the profile Slack gave us).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.exc import IntegrityError
 
 from actions.access import ROLES, require_manager
 from actions.settings import Settings
@@ -102,27 +105,52 @@ def ensure_person(
     timezone: str | None = None,
     default_language: str = "es",
 ) -> PersonView:
-    """The person behind a channel identity, created as a requester the first time."""
+    """The person behind a channel identity, created as a requester the first time.
+
+    Two first messages of a new person at once (two processes, two threads) both try to
+    register them: the unique Slack id or email lets one insert win, and the other reads it.
+    """
     if not slack_id and not email:
         raise InvalidInput("identity_missing")
     with uow:
-        person = (uow.people.by_slack_id(slack_id) if slack_id else None) or (
-            uow.people.by_email(email) if email else None)
+        def known() -> Person | None:
+            return (uow.people.by_slack_id(slack_id) if slack_id else None) or (
+                uow.people.by_email(email) if email else None)
+
+        person = known()
         if person is None:
             tz = timezone or "UTC"
             try:
                 ZoneInfo(tz)
             except (ZoneInfoNotFoundError, ValueError):
                 tz = "UTC"
-            person = uow.people.add(Person(
-                name=(name or email or slack_id or "?")[:200], role="requester",
-                slack_id=slack_id, email=email.strip().lower() if email else None,
-                language=language if language in LANGUAGES else default_language,
-                timezone=tz, vip=False, active=True))
+            try:
+                with uow.savepoint():
+                    person = uow.people.add(Person(
+                        name=(name or email or slack_id or "?")[:200], role="requester",
+                        slack_id=slack_id, email=email.strip().lower() if email else None,
+                        language=language if language in LANGUAGES else default_language,
+                        timezone=tz, vip=False, active=True))
+            except IntegrityError:  # registered a moment ago by a concurrent request
+                person = known()
+                if person is None:
+                    raise
         elif slack_id and not person.slack_id:
             person.slack_id = slack_id
         uow.commit()
         return PersonView.of(person)
+
+
+def address_of(services: Any, person_id: Any, *, channel: str) -> str | None:
+    """Where ``channel`` reaches a person directly (Slack: their member id; email: their
+    address), or None when the desk does not know it."""
+    if person_id is None:
+        return None
+    with services.uow() as uow:
+        person = uow.session.get(Person, int(person_id))
+        if person is None:
+            return None
+        return {"slack": person.slack_id, "email": person.email}.get(channel)
 
 
 def set_language(uow: UnitOfWork, *, person_id: int, language: str) -> None:

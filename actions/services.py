@@ -5,9 +5,11 @@ action server) and handed down; nothing here runs at import time.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -31,20 +33,99 @@ class Services:
     _lazy: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _outbox_callbacks: list[Callable[[], None]] = field(default_factory=list)
+    #: Channel -> deliverer for messages sent right after the commit that queued them.
+    _inline: dict[str, Any] = field(default_factory=dict)
+    _local: threading.local = field(default_factory=threading.local)
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work that also queues notifications for what it commits, and lends
-        the use cases the SLA's working-time calendar (pause and resume count working time)."""
-        uow = UnitOfWork(self.session_factory)
+        the use cases the SLA's working-time calendar (pause and resume count working time).
+
+        Inside ``turn()`` it joins the turn's transaction instead (a savepoint): the use case
+        runs unchanged, and its writes become durable with the rest of the turn."""
+        outer = getattr(self._local, "turn", None)
+        uow = UnitOfWork(self.session_factory, outer=outer)
         uow.working_time = calendar_for(self.settings.sla)
         uow.before_commit(queue_notifications)
-        uow.after_commit(self._wake_delivery)
+        if outer is None:
+            uow.before_commit(self._take_for_delivery)
+            uow.after_commit(self._after_commit)
         return uow
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[UnitOfWork]:
+        """One unit of work for everything one inbound message, button or command does.
+
+        Every ``uow()`` opened in this thread until the block ends joins it, so the dedupe key,
+        the person, the conversation state, the action's writes and the outgoing messages commit
+        together when the caller calls ``commit()`` on the yielded unit, once. Messages queued
+        for a channel delivered in this process are sent when the block ends, after the commit
+        and outside any transaction. Inside another turn, this one joins it.
+        """
+        current = getattr(self._local, "turn", None)
+        if current is not None:
+            yield _InTurn(current)  # type: ignore[misc]
+            return
+        root = self.uow()
+        self._local.turn, self._local.claimed = root, []
+        try:
+            with root:
+                yield root
+        finally:
+            claimed, self._local.turn, self._local.claimed = self._local.claimed, None, []
+            if claimed:
+                self._deliver_now(claimed)
+
+    def commit_turn(self) -> None:
+        """Commit what this thread's turn has done so far, before a channel adapter talks to
+        the outside (a Slack call must not hold a transaction, nor SQLite's write lock, open).
+        What the turn does afterwards commits when it ends. Outside a turn: nothing to do."""
+        turn = getattr(self._local, "turn", None)
+        if turn is not None:
+            turn.commit()
+
+    def deliver_inline(self, deliverers: Mapping[str, Any]) -> None:
+        """Send messages of these channels right after the commit that queued them (the outbox
+        worker stays the safety net: what fails here is retried by it)."""
+        self._inline.update(deliverers)
 
     def on_outbox(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after every commit that queued outbound messages, so a delivery
         worker can send them at once instead of at its next tick."""
         self._outbox_callbacks.append(callback)
+
+    def _take_for_delivery(self, uow: UnitOfWork) -> None:
+        """Before commit: claim this transaction's messages for delivery by this process, in the
+        same commit (``sending`` under a lease), so no other process races it for them."""
+        from actions.common import now
+        from actions.outbox import SENDING, OutboxItem
+
+        rows = [row for row in uow.outbox.added
+                if row.channel in self._inline and row in uow.session]
+        uow.outbox.added = []
+        if not rows:
+            return
+        lease_until = now() + timedelta(seconds=self.settings.outbox_lease_seconds)
+        for row in rows:
+            row.status, row.attempts, row.next_attempt_at = SENDING, 1, lease_until
+        uow.session.flush()
+        uow.outbox.queued -= len(rows)
+        uow.claimed = [OutboxItem.of(row) for row in rows]  # type: ignore[attr-defined]
+
+    def _after_commit(self, uow: UnitOfWork) -> None:
+        claimed = getattr(uow, "claimed", None)
+        if claimed:
+            uow.claimed = []  # type: ignore[attr-defined]
+            if getattr(self._local, "turn", None) is uow:
+                self._local.claimed.extend(claimed)  # sent when the turn's block ends
+            else:
+                self._deliver_now(claimed)
+        self._wake_delivery(uow)
+
+    def _deliver_now(self, items: list[Any]) -> None:
+        from actions.outbox import deliver_claimed
+
+        deliver_claimed(self, self._inline, items)
 
     def _wake_delivery(self, uow: UnitOfWork) -> None:
         if uow.outbox.queued:
@@ -60,17 +141,21 @@ class Services:
 
     @property
     def matcher(self) -> Any:
-        """The FAQ matcher over the configured articles (built on first use)."""
+        """The FAQ matcher over the configured articles (built on first use), with what the
+        desk has learned so far: one counter read per use, the phrasings reloaded when another
+        turn or process changed them."""
+        matcher = self._get("matcher", self._build_matcher)
+        overlay = self._get("learned_overlay", _learned_overlay)
+        overlay.refresh(matcher, self.uow())
+        return matcher
 
-        def build() -> Any:
-            from kb.loader import load_articles
-            from kb.matcher import Matcher
+    def _build_matcher(self) -> Any:
+        from kb.loader import load_articles
+        from kb.matcher import Matcher
 
-            faq = self.settings.faq
-            articles = load_articles(faq.articles_dir, categories=tuple(self.settings.categories))
-            return Matcher(articles, min_score=faq.min_score)
-
-        return self._get("matcher", build)
+        faq = self.settings.faq
+        articles = load_articles(faq.articles_dir, categories=tuple(self.settings.categories))
+        return Matcher(articles, min_score=faq.min_score)
 
     @property
     def interpreter(self) -> Any:
@@ -87,6 +172,26 @@ class Services:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+class _InTurn:
+    """A turn opened inside another: the outer one's unit of work, whose ``commit`` only
+    flushes (the outer turn commits, or rolls everything back if anything raises)."""
+
+    def __init__(self, outer: UnitOfWork) -> None:
+        self._outer = outer
+
+    def commit(self) -> None:
+        self._outer.session.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._outer, name)
+
+
+def _learned_overlay() -> Any:
+    from actions.learning import LearnedOverlay
+
+    return LearnedOverlay()
 
 
 def build_services(settings: Settings | None = None, *, migrate: bool = False,

@@ -69,7 +69,7 @@ class SurveyQuestion:
 @dataclass(frozen=True)
 class FaqSettings:
     max_suggestions: int = 3
-    min_score: float = 62.0
+    min_score: float | None = None  # None: calibrated on the articles (kb/calibration.py)
     articles_dir: Path = ROOT / "kb" / "articles"
 
 
@@ -96,10 +96,25 @@ class Settings:
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str | None = None
+    #: Seconds a message sent right after its commit belongs to the process that sends it; if
+    #: that process dies, any process's outbox worker sends it once this lease is over.
+    outbox_lease_seconds: float = 60.0
 
     def team_for(self, category: str) -> str:
         """The team that owns a category (unknown categories go to the team of ``other``)."""
         return self.categories.get(category) or self.categories.get("other") or "L1"
+
+
+def _seconds(raw: str | None, default: float) -> float:
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"not a number of seconds: {raw!r}") from exc
+    if value <= 0:
+        raise SettingsError(f"must be more than 0 seconds: {raw!r}")
+    return value
 
 
 def _require(mapping: dict[str, Any], key: str, where: str) -> Any:
@@ -112,6 +127,16 @@ def _priority(value: object, name: str, where: str) -> str:
     if value not in PRIORITIES:
         raise SettingsError(f"{where}: {name} must be one of P1..P4")
     return str(value)
+
+
+def _min_score(value: Any, where: str) -> float | None:
+    """``faq.min_score``: a number 0-100, or ``auto`` (calibrated per knowledge base)."""
+    if value is None or str(value).strip().lower() == "auto":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{where}: faq.min_score must be a number or 'auto'") from None
 
 
 def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
@@ -179,7 +204,7 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
                                         "security_min_priority", where),
         faq=FaqSettings(
             max_suggestions=int(faq_raw.get("max_suggestions", 3)),
-            min_score=float(faq_raw.get("min_score", 62)),
+            min_score=_min_score(faq_raw.get("min_score", "auto"), where),
             articles_dir=articles_dir,
         ),
         sla=SlaSettings(
@@ -207,4 +232,5 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
         slack_app_token=env.get("SLACK_APP_TOKEN") or None,
         slack_api_url=env.get("DESKBOT_SLACK_API_URL") or None,
+        outbox_lease_seconds=_seconds(env.get("DESKBOT_OUTBOX_LEASE_SECONDS"), 60.0),
     )

@@ -13,6 +13,7 @@ from datetime import datetime
 from actions import sla_clock
 from actions.access import STAFF, is_staff, require_party, require_staff
 from actions.common import committed, locked, now
+from actions.learning import learn, phrasing
 from actions.settings import Settings
 from actions.text import clean
 from actions.views import TicketView
@@ -204,8 +205,13 @@ def resume(uow: UnitOfWork, *, key: str, actor_id: int) -> TicketView:
         return committed(uow, ticket, at)
 
 
-def resolve(uow: UnitOfWork, *, key: str, actor_id: int, summary: str) -> TicketView:
-    """Mark the ticket concluded; the requester is asked to confirm and rate it."""
+def resolve(uow: UnitOfWork, *, key: str, actor_id: int, summary: str,
+            article_id: str | None = None) -> TicketView:
+    """Mark the ticket concluded; the requester is asked to confirm and rate it.
+
+    ``article_id``: the knowledge-base article that answers it; the requester's message is
+    learned as a way of asking for that article, in the same transaction.
+    """
     body = clean(summary, field="summary")
     with uow:
         ticket, actor = locked(uow, key, actor_id)
@@ -217,8 +223,13 @@ def resolve(uow: UnitOfWork, *, key: str, actor_id: int, summary: str) -> Ticket
         _first_response(ticket, actor, at)
         sla_clock.resume(ticket, at, sla_clock.calendar_of(uow))
         ticket.resolved_at, ticket.resolution = at, body
-        uow.events.append(ticket, "resolved", actor=actor, at=at,
-                          payload={"summary": body, "status": ticket.status})
+        payload = {"summary": body, "status": ticket.status}
+        if article_id:
+            payload["article_id"] = article_id
+            learn(uow, phrasing(article_id=article_id, text=ticket.description or ticket.title,
+                                source="resolved", language=ticket.language,
+                                person_id=ticket.requester_id, ticket_id=ticket.id))
+        uow.events.append(ticket, "resolved", actor=actor, at=at, payload=payload)
         return committed(uow, ticket, at)
 
 

@@ -1,13 +1,17 @@
-"""Slack channel benchmark: ``python -m bench.slack [--events 300] [--senders 8] [--retries 0.2]``.
+"""Slack channel benchmark: ``python -m bench.slack [--events 400] [--rate 200] [--postgres]``.
 
 The real app over real HTTP on a loopback port (uvicorn), its Web API client pointed at the
-local stand-in (tests/slack/stand_in.py), a fresh migrated SQLite desk. Correctly signed
-``message.im`` events are sent by concurrent senders; a share of them is delivered again with the
-same ``event_id`` and ``X-Slack-Retry-Num: 1``, as Slack does when it thinks an event was lost.
+local stand-in (tests/slack/stand_in.py), a fresh migrated desk (a SQLite file, or with
+``--postgres`` a fresh database on the local server, or any empty ``--database-url``). Correctly
+signed ``message.im`` events are offered at ``--rate`` per second (open loop: a slow answer does
+not slow the offer down); a share of them is delivered again with the same ``event_id`` and
+``X-Slack-Retry-Num: 1``, as Slack does when it thinks an event was lost.
 
 Prints: acknowledgement latency p50/p99 (HTTP response to each delivery), event-to-reply p50/p99
 (first delivery sent -> the stand-in receives the ``chat.postMessage`` in that thread), sustained
-events per second (distinct events answered / wall time), duplicate replies and lost events.
+events per second (distinct events answered / wall time), database commits per DM turn (every
+COMMIT the process issued while the events were worked, divided by the distinct events),
+duplicate replies and lost events.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import dataclasses
 import hashlib
 import hmac
 import json
+import os
 import random
 import tempfile
 import threading
@@ -25,6 +30,9 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, text
 
 from actions.people import NewPerson, add_person, sync_teams
 from actions.services import build_services
@@ -81,22 +89,67 @@ def percentile(values: list[float], q: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.slack", description=__doc__)
-    parser.add_argument("--events", type=int, default=300)
-    parser.add_argument("--senders", type=int, default=8)
+    parser.add_argument("--events", type=int, default=400)
+    parser.add_argument("--rate", type=float, default=200.0,
+                        help="events offered per second (default 200)")
+    parser.add_argument("--senders", type=int, default=64,
+                        help="most deliveries in flight at once (default 64)")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--retries", type=float, default=0.2,
                         help="share of events delivered a second time (default 0.2)")
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--database-url", default=None,
                         help="an empty database to use instead of a fresh SQLite file")
+    parser.add_argument("--postgres", nargs="?", const=PG_SERVER, default=None, metavar="SERVER",
+                        help="a fresh database on this PostgreSQL server "
+                             f"(default {PG_SERVER}), dropped afterwards")
     args = parser.parse_args(argv)
+    if args.postgres:
+        with fresh_postgres(args.postgres) as url:
+            return run(args, url)
+    return run(args, args.database_url)
+
+
+PG_SERVER = os.environ.get("DESKBOT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+
+
+@contextlib.contextmanager
+def fresh_postgres(server: str) -> Any:
+    """An empty database on ``server`` for one run, dropped afterwards."""
+    name = f"deskbot_bench_{os.getpid()}"
+    admin = create_engine(f"{server}/test", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{server}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class CommitCounter:
+    """Counts the COMMITs an engine issues (a SQLAlchemy ``commit`` event per transaction)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+        event.listen(engine, "commit", self._on_commit)
+
+    def _on_commit(self, _connection: Any) -> None:
+        with self._lock:
+            self.count += 1
+
+
+def run(args: argparse.Namespace, database_url: str | None) -> int:
     rng = random.Random(7)
 
     settings = load_settings(env={})
     teams = {c: dataclasses.replace(t, slack_channel=f"C{c}") for c, t in settings.teams.items()}
     settings = dataclasses.replace(settings, teams=teams)
     workdir = Path(tempfile.mkdtemp(prefix="bench-slack-"))
-    database = args.database_url or f"sqlite:///{workdir / 'desk.db'}"
+    database = database_url or f"sqlite:///{workdir / 'desk.db'}"
     services = build_services(settings, database_url=database, migrate=True)
     sync_teams(services.uow(), settings)
     users = [f"UB{n:04d}" for n in range(args.users)]
@@ -118,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         post(url, body)
         api.wait_for(lambda: replies_in(ts), timeout=args.timeout, what="warm-up reply")
         api.reset()
+        commits = CommitCounter(services.engine)
 
         sent: dict[str, float] = {}
         acks: list[float] = []
@@ -140,10 +194,17 @@ def main(argv: list[str] | None = None) -> int:
 
         start = time.monotonic()
         with ThreadPoolExecutor(max_workers=args.senders) as pool:
-            list(pool.map(send, range(args.events)))
+            for n in range(args.events):  # open loop: offer at the rate, whatever the answers
+                delay = start + n / args.rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                pool.submit(send, n)
+        offered = time.monotonic() - start
         with contextlib.suppress(AssertionError):  # a lost event is counted, not raised
             api.wait_for(lambda: all(replies_in(t) for t in sent), timeout=args.timeout,
                          what="every reply")
+        time.sleep(0.5)  # let the last deliveries record their outcome before counting
+        turn_commits = commits.count
         answered = {t: replies_in(t) for t in sent}
         done = [min(v) for v in answered.values() if v]
         elapsed = (max(done) - start) if done else float("nan")
@@ -158,13 +219,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ("events sent (distinct)", f"{args.events}"),
         ("retried deliveries injected", f"{duplicates_sent}"),
-        ("concurrent senders", f"{args.senders}"),
+        ("offered rate", f"{args.rate:.0f}/s ({args.events / offered:.0f}/s achieved)"),
         ("ack latency p50 / p99", f"{percentile(acks, .5) * 1000:.1f} / "
                                   f"{percentile(acks, .99) * 1000:.1f} ms"),
         ("ack latency max", f"{max(acks) * 1000:.1f} ms"),
         ("event-to-reply p50 / p99", f"{percentile(to_reply, .5) * 1000:.0f} / "
                                      f"{percentile(to_reply, .99) * 1000:.0f} ms"),
         ("sustained throughput", f"{len(done) / elapsed:.1f} events/s" if done else "-"),
+        ("commits per DM turn", f"{turn_commits / args.events:.2f}"),
         ("duplicate replies", f"{duplicate_replies}"),
         ("lost events", f"{lost}"),
     ]

@@ -20,6 +20,7 @@ from actions.services import Services
 from bot.errors import make_error_handler
 from bot.listeners import register_all
 from bot.slack.client import make_client
+from bot.slack.deliver import SlackDeliverer
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ def create_app(services: Services, *, client: WebClient | None = None,
                                              thread_name_prefix="slack-listener"),
         logger=logging.getLogger("bot.slack.bolt"),
     )
+    # A turn's replies and notices leave right after its commit (the outbox worker retries).
+    services.deliver_inline({"slack": SlackDeliverer(services, client)})
     app.use(rate_limited_middleware)
     app.use(services_middleware(services))
     register_all(app)

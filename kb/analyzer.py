@@ -1,8 +1,8 @@
 """Turns a question or an article phrasing into the tokens the matcher compares.
 
 Steps: fold the text, correct typos against the known vocabulary, replace lexicon phrases and
-words by concept tokens, drop stop words and singularise what is left. The same analyser reads
-the articles (without typo correction) and the questions, so both sides always agree.
+words by concept tokens, drop stop words and stem what is left (Snowball, es and en). The same
+analyser reads the articles (without typo correction) and the questions, so both agree.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from kb.lexicon import Lexicon
-from kb.text import fold, singular
+from kb.text import fold, singular, stem
 
 MIN_CORRECTABLE = 4  # shorter words have too many one-edit neighbours to correct safely
 CACHE_LIMIT = 50_000
@@ -40,10 +40,12 @@ class Analyzer:
         # typed one avoids silly corrections and makes each look-up several times cheaper.
         # Stop words are no targets: "perro" is not a slip of "pero", and a word corrected into
         # a stop word would vanish, leaving the message's one IT word to speak for all of it.
-        self._choices: dict[str, list[str]] = {}
+        # Bucketed by length too: a correction undoes at most two slips, so only words within two
+        # letters of the typed one can be it (a large knowledge base has thousands per letter).
+        self._choices: dict[tuple[str, int], list[str]] = {}
         for w in sorted(known - lexicon.stopwords):
             if len(w) >= MIN_CORRECTABLE - 1:
-                self._choices.setdefault(w[0], []).append(w)
+                self._choices.setdefault((w[0], len(w)), []).append(w)
         self._corrections: dict[str, str] = {}
         # Phrases indexed by their first word, longest first: most words start no phrase, so
         # the common case costs one dictionary look-up per word.
@@ -70,20 +72,24 @@ class Analyzer:
         if base in self._known:
             fixed = base
         else:
-            best = process.extractOne(
-                word, self._choices.get(word[0], ()), scorer=OSA.distance,
-                score_cutoff=_max_edits(word),
-            )
+            edits = _max_edits(word)
+            choices = self._near(word, edits)
+            best = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=edits)
             if best is not None and best[1] > 1 and len(best[0]) < LONG_WORD:
                 # two slips only between long words: "contract" is not a typo of "contra"
-                best = process.extractOne(
-                    word, self._choices.get(word[0], ()), scorer=OSA.distance, score_cutoff=1
-                )
+                best = process.extractOne(word, self._near(word, 1), scorer=OSA.distance,
+                                          score_cutoff=1)
             if best is not None:
                 fixed = best[0]
         if len(self._corrections) < CACHE_LIMIT:
             self._corrections[word] = fixed
         return fixed
+
+    def _near(self, word: str, edits: int) -> list[str]:
+        """Known words that start like ``word`` and are at most ``edits`` letters longer or
+        shorter, in a stable order (shortest first, then alphabetical)."""
+        return [w for size in range(len(word) - edits, len(word) + edits + 1)
+                for w in self._choices.get((word[0], size), ())]
 
     def analyze(self, text: str, *, correct: bool = True) -> list[str]:
         """Concept tokens and plain content words of ``text``, in order, stop words removed."""
@@ -123,5 +129,5 @@ class Analyzer:
         if concepts is not None:
             return concepts
         if len(word) > 1 and not (word.isdigit() and len(word) < 3):
-            return (singular(word),)
+            return (stem(word),)
         return ()

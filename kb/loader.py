@@ -17,7 +17,9 @@ import yaml
 from kb.article import DEFAULT_CATEGORIES, DEFAULT_LANGUAGES, Article
 
 FENCE = "---"
-REQUIRED = ("id", "title", "language", "category", "tags", "questions")
+REQUIRED = ("id", "title", "language", "category")
+#: ``tags`` and ``questions`` are optional: many desks import plain articles (a title and a body),
+#: and the matcher finds those from their title and body alone.
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 

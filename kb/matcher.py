@@ -1,8 +1,9 @@
 """Finds the articles that answer a free-text question, in either language, despite typos.
 
 Built once from the loaded articles (indices, IDF weights, typo vocabulary); ``search`` does no
-I/O. A question is analysed into concept tokens, an inverted index shortlists the articles that
-share a token with it, and each shortlisted article is scored from three signals:
+I/O. A question is analysed into concept tokens and Snowball stems (``kb/analyzer.py``), an
+inverted index shortlists the articles that share a token with it (title, questions, tags, body
+or learned messages), and each shortlisted article is scored from four signals:
 
 * phrasing recall: how much (IDF-weighted) of the article's best title/question the message
   contains, so a long rambling message still matches a short phrasing;
@@ -10,11 +11,17 @@ share a token with it, and each shortlisted article is scored from three signals
   shares a common word ("problem", "new") scores low. Each message word counts once, however
   many concepts it stands for ("office" is the building and the suite), so a double-meaning
   word does not weigh twice;
-* a rapidfuzz similarity between the analysed message and the best phrasing.
+* a rapidfuzz similarity between the analysed message and the best phrasing;
+* BM25F over all the article's fields (``kb/bm25.py``), so repetition and focus count and an
+  article without questions is found through its body.
+
+Learned phrasings (messages an article turned out to answer, ``set_learned``) count like the
+article's own questions. The threshold below which nothing is suggested is calibrated on the
+articles themselves (``kb/calibration.py``) unless a fixed ``min_score`` is given.
 
 When an article accounts for only one of the message's words and the message also has words no
 article knows ("can i bring my dog to the office"), the score is scaled down by how little of
-the message that one word is (``_evidence``). The score is 0-100; below ``min_score`` the
+the message that one word is (``kb.signals.evidence``). The score is 0-100; below ``min_score`` the
 matcher honestly suggests nothing. When the message's language is clear and an article has a
 twin in the other language (the same answer, found as each other's closest article across
 languages), the twin in the asker's language is ranked first when it trails by at most
@@ -25,7 +32,7 @@ answer that only exists in the other language still leads.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,23 +40,28 @@ from rapidfuzz import fuzz, process
 
 from kb.analyzer import Analyzer
 from kb.article import Article
+from kb.bm25 import FieldBM25
+from kb.calibration import DEFAULT_SCORE, calibrate
 from kb.language import LanguageGuesser
 from kb.lexicon import Lexicon
+from kb.signals import evidence, is_code, unique_groups
 from kb.text import words
+from kb.twins import twins
 
 SHORTLIST = 40
+BODY_WORD = 6  # least length of a body word that typos are corrected towards
 UNKNOWN_WEIGHT = 1.5  # IDF given to a message word no article knows (off-topic or filler)
-W_RECALL, W_COVERAGE, W_FUZZY = 0.50, 0.30, 0.20
+W_RECALL, W_COVERAGE, W_FUZZY, W_BM25 = 0.35, 0.30, 0.10, 0.25
+FIELD_WEIGHTS = {"title": 3.0, "question": 2.0, "tags": 2.0, "body": 1.0}  # BM25F
 BODY_FACTOR = 0.5  # a message word found only in an article's body counts half
 SAME_LANGUAGE_MARGIN = 10.0  # points a twin in the asker's language may trail and still lead
-TWIN_SIMILARITY = 0.4  # least share of concept tokens two articles need to count as twins
 
 
 @dataclass(frozen=True)
 class Match:
     article: Article
     score: float
-    field: str  # "title", "question" or "tags": the phrasing that matched best
+    field: str  # "title", "question", "tags", "learned" or "body": what matched best
     matched: str  # that phrasing's text
 
 
@@ -70,23 +82,32 @@ class Matcher:
         self,
         articles: Iterable[Article],
         *,
-        min_score: float = 62.0,
+        min_score: float | None = None,
         lexicon: Lexicon | None = None,
     ) -> None:
         self.articles: tuple[Article, ...] = tuple(articles)
-        self.min_score = float(min_score)
         self.lexicon = lexicon or Lexicon.load()
         vocabulary: set[str] = set()
         for article in self.articles:
             for text in (*article.phrasings, *article.tags):
                 vocabulary.update(words(text))
+            # body words too (long ones: short ones are too close to everyday words), so an
+            # article without questions still has its own words to correct typos towards
+            vocabulary.update(w for w in words(article.body) if len(w) >= BODY_WORD)
         self.analyzer = Analyzer(self.lexicon, vocabulary)
+        self._learned: dict[int, list[_Field]] = {}
+        self._learned_postings: dict[str, list[int]] = {}
+        self.learned_version: object = None
         self._build()
+        self.calibration = calibrate(self) if self.articles else None
+        self.min_score = (float(min_score) if min_score is not None
+                          else self.calibration.threshold if self.calibration else DEFAULT_SCORE)
 
     def _build(self) -> None:
         raw_fields: list[tuple[int, str, str, list[str]]] = []
         bags: list[frozenset[str]] = []
         bodies: list[frozenset[str]] = []
+        body_tokens: list[list[str]] = []
         for index, article in enumerate(self.articles):
             bag: set[str] = set()
             entries = [("title", article.title)]
@@ -98,12 +119,19 @@ class Matcher:
                 if tokens:
                     raw_fields.append((index, kind, text, tokens))
             bags.append(frozenset(bag))
-            bodies.append(frozenset(self.analyzer.analyze(article.body, correct=False)) - bag)
+            body_tokens.append(self.analyzer.analyze(article.body, correct=False))
+            bodies.append(frozenset(body_tokens[-1]) - bag)
         total = max(len(self.articles), 1)
         self._idf = self._weights(bags, total)
         self._body_idf = self._weights(bodies, total)
         self._bodies = bodies
         self._bags = bags
+        documents: list[list[tuple[Sequence[str], float]]] = [[] for _ in self.articles]
+        for i, kind, _text, toks in raw_fields:
+            documents[i].append((toks, FIELD_WEIGHTS[kind]))
+        for i, words_of_body in enumerate(body_tokens):
+            documents[i].append((words_of_body, FIELD_WEIGHTS["body"]))
+        self._bm25 = FieldBM25(documents)
         self._fields = [
             _Field(i, kind, text, frozenset(toks), sum(self._idf[t] for t in set(toks)),
                    " ".join(sorted(set(toks))))
@@ -126,8 +154,14 @@ class Matcher:
             t: np.asarray(ids, dtype=np.int64) for t, ids in body_postings.items()
         }
         self._languages = LanguageGuesser(self.articles)
-        self._twins = _twins(self.articles, bags, self._postings)
+        self._twins = twins(self.articles, bags, self._postings)
         self._index = {article.id: i for i, article in enumerate(self.articles)}
+        self._title_tokens = [
+            frozenset(t for f in fs if self._fields[f].kind == "title"
+                      for t in self._fields[f].tokens)
+            for fs in by_article
+        ]
+        self._learned_bags: dict[int, frozenset[str]] = {}
 
     @staticmethod
     def _weights(bags: Sequence[frozenset[str]], total: int) -> dict[str, float]:
@@ -143,57 +177,86 @@ class Matcher:
     ) -> list[Match]:
         """Best articles for ``query``, best first, none below the threshold."""
         threshold = self.min_score if min_score is None else float(min_score)
-        groups = _unique_groups(self.analyzer.analyze_words(query))
+        if top <= 0 or not self.articles:
+            return []
+        results = self._rank(query, threshold)
+        language = self._languages.guess(query)
+        results.sort(key=lambda m: (-m.score, m.article.language != language, m.article.id))
+        if language is not None:
+            results = self._prefer_language(results, language)
+        return results[:top]
+
+    def _rank(self, query: str, threshold: float, hide: int | None = None) -> list[Match]:
+        """Every shortlisted article scoring ``threshold`` or more, unsorted.
+
+        ``hide`` scores as if that article had no title (calibration asks how an article is
+        found from its title when the title itself is not there to match).
+        """
+        groups = unique_groups(self.analyzer.analyze_words(query))
         tokens = frozenset(t for g in groups for t in g)
-        if not any(t in self._idf for t in tokens) or top <= 0 or not self.articles:
+        if not any(t in self._idf or t in self._body_idf or t in self._learned_postings
+                   for t in tokens):
             return []
         candidates = self._shortlist(tokens)
         weights = [max(self._token_weight(t) for t in g) for g in groups]
         q_weight = sum(weights)
         unknown = sum(
             w for g, w in zip(groups, weights, strict=True)
-            if not self._knows(g) and not _is_code(g)
+            if not self._knows(g) and not is_code(g)
         )
-        field_ids = [f for a in candidates for f in self._article_fields[a]]
+        fields = [self._fields[f] for a in candidates for f in self._article_fields[a]
+                  if not (a == hide and self._fields[f].kind == "title")]
+        fields += [f for a in candidates for f in self._learned.get(a, ())]
         q_text = " ".join(sorted(tokens))
-        fuzzy = process.cdist(
-            [q_text], [self._fields[f].analysed for f in field_ids],
-            scorer=fuzz.token_set_ratio, workers=1,
-        )[0]
-        best: dict[int, tuple[float, int]] = {}
-        for position, f in enumerate(field_ids):
-            field = self._fields[f]
+        fuzzy = process.cdist([q_text], [f.analysed for f in fields],
+                              scorer=fuzz.token_set_ratio, workers=1)[0] if fields else []
+        best: dict[int, tuple[float, _Field | None]] = {}
+        for position, field in enumerate(fields):
             shared = tokens & field.tokens
-            recall = sum(self._idf[t] for t in shared) / field.weight if field.weight else 0.0
+            recall = (sum(self._token_weight(t) for t in shared) / field.weight
+                      if field.weight else 0.0)
             value = W_RECALL * recall + W_FUZZY * float(fuzzy[position]) / 100.0
             if field.article not in best or value > best[field.article][0]:
-                best[field.article] = (value, f)
-        language = self._languages.guess(query)
+                best[field.article] = (value, field)
+        bm25_query = self._bm25.query(groups)
+        weighted = [{t: self._token_weight(t) for t in g} for g in groups]
         results: list[Match] = []
-        for article_index, (value, f) in best.items():
-            explained = [self._explained(article_index, g) for g in groups]
+        for article_index in candidates:
+            value, matched = best.get(article_index, (0.0, None))
+            hidden = self._title_tokens[article_index] if article_index == hide else None
+            explained = [self._explained(article_index, g, hidden) for g in weighted]
             coverage = sum(explained) / q_weight
-            base = min(value + W_COVERAGE * coverage, 1.0)
-            factor = _evidence(sum(explained), unknown, sum(e > 0 for e in explained))
+            focus = self._bm25.score(article_index, bm25_query)
+            base = min(value + W_COVERAGE * coverage + W_BM25 * focus, 1.0)
+            factor = evidence(sum(explained), unknown, sum(e > 0 for e in explained))
             score = round(100.0 * base * factor, 1)
             if score >= threshold:
-                field = self._fields[f]
-                results.append(Match(self.articles[article_index], score, field.kind, field.text))
-        results.sort(key=lambda m: (-m.score, m.article.language != language, m.article.id))
-        if language is not None:
-            results = self._prefer_language(results, language)
-        return results[:top]
+                kind, text = (matched.kind, matched.text) if matched else ("body", "")
+                results.append(Match(self.articles[article_index], score, kind, text))
+        return results
 
     def _knows(self, group: frozenset[str]) -> bool:
-        """Whether any article (phrasing or body) uses this word at all."""
-        return any(t in self._idf or t in self._body_idf for t in group)
+        """Whether any article (phrasing, body or learned message) uses this word at all."""
+        return any(t in self._idf or t in self._body_idf or t in self._learned_postings
+                   for t in group)
 
-    def _explained(self, article: int, group: frozenset[str]) -> float:
-        """How much of one message word ``article`` accounts for: its best concept, once."""
+    def _explained(self, article: int, group: dict[str, float],
+                   hidden: frozenset[str] | None = None) -> float:
+        """How much of one message word (its tokens and their weights) ``article`` accounts
+        for: its best concept, once.
+
+        A word found in a phrasing (title, question, tag, learned message) counts fully, one
+        found only in the body counts ``BODY_FACTOR``: the body explains the answer, not the
+        question, but an article without questions has little else to be found by.
+        """
         bag, body = self._bags[article], self._bodies[article]
+        learned = self._learned_bags.get(article, frozenset())
+        if hidden:
+            bag = bag - hidden
+            body = body | hidden
         return max(
-            (self._idf[t] if t in bag else BODY_FACTOR * self._token_weight(t)
-             for t in group if t in bag or t in body),
+            (w if t in bag or t in learned else BODY_FACTOR * w
+             for t, w in group.items() if t in bag or t in body or t in learned),
             default=0.0,
         )
 
@@ -219,6 +282,33 @@ class Matcher:
     def _token_weight(self, token: str) -> float:
         return self._idf.get(token) or self._body_idf.get(token) or UNKNOWN_WEIGHT
 
+    def set_learned(self, phrasings: Mapping[str, Sequence[str]], version: object = None) -> None:
+        """Replace the learned phrasings: messages employees confirmed an article answered.
+
+        They count like the article's own questions from the next search on. Only this small
+        overlay is rebuilt, so a desk can refresh it whenever its store says it changed.
+        """
+        learned: dict[int, list[_Field]] = {}
+        postings: dict[str, list[int]] = {}
+        for article_id, texts in phrasings.items():
+            index = self._index.get(article_id)
+            if index is None:
+                continue
+            for text in texts:
+                toks = frozenset(self.analyzer.analyze(text))
+                if not toks:
+                    continue
+                weight = sum(self._token_weight(t) for t in toks)
+                learned.setdefault(index, []).append(
+                    _Field(index, "learned", text, toks, weight, " ".join(sorted(toks))))
+                for token in toks:
+                    postings.setdefault(token, []).append(index)
+        self._learned = learned
+        self._learned_bags = {i: frozenset(t for f in fs for t in f.tokens)
+                              for i, fs in learned.items()}
+        self._learned_postings = postings
+        self.learned_version = version
+
     def _shortlist(self, tokens: Iterable[str]) -> list[int]:
         """Articles sharing the most IDF weight with the message (inverted index)."""
         scores = np.zeros(len(self.articles))
@@ -227,63 +317,9 @@ class Matcher:
                 scores[self._postings[token]] += self._idf[token]
             if token in self._body_postings:
                 scores[self._body_postings[token]] += BODY_FACTOR * self._token_weight(token)
+            if token in self._learned_postings:
+                scores[self._learned_postings[token]] += self._token_weight(token)
         hits = np.flatnonzero(scores)
         if len(hits) > SHORTLIST:
             hits = hits[np.argpartition(-scores[hits], SHORTLIST)[:SHORTLIST]]
         return [int(i) for i in hits]
-
-
-def _unique_groups(groups: Iterable[Sequence[str]]) -> tuple[frozenset[str], ...]:
-    """Each distinct word's tokens once, first seen first ("vpn ... vpn" counts once)."""
-    return tuple(dict.fromkeys(frozenset(g) for g in groups if g))
-
-
-def _is_code(group: frozenset[str]) -> bool:
-    """A number, room, floor or error code ("3er", "0x80070005"): a detail, not a topic."""
-    return any(ch.isdigit() for t in group for ch in t)
-
-
-def _evidence(support: float, unknown: float, matched: int) -> float:
-    """Share of the score an article keeps when one message word is all it accounts for.
-
-    "there is a mouse in the kitchen" and "can i bring my dog to the office" share one word
-    with an article, and that word fits its field's phrasing so well that recall and fuzzy
-    similarity alone pass the threshold. When the article explains just one of the message's
-    words and the message also has content words no article knows, the score is scaled by the
-    share of the message's weight that word carries: one matched word out of several unknown
-    ones is weak evidence. Two or more matched words ("mouse" and "stopped working") are not
-    scaled, nor is a message whose every word the knowledge base knows ("vpn", "mouse?").
-    """
-    if matched > 1 or not unknown:
-        return 1.0
-    return support / (support + unknown)
-
-
-def _twins(
-    articles: Sequence[Article], bags: Sequence[frozenset[str]], postings: dict[str, np.ndarray]
-) -> dict[int, int]:
-    """Pairs of articles in different languages that answer the same thing.
-
-    Two articles are twins when each is the other's most similar article in the other language
-    (Jaccard share of their title, question and tag concepts) and they share at least
-    ``TWIN_SIMILARITY`` of them; a near topic in the other language ("Teams audio" and "Zoom
-    audio") is never both articles' closest, so it is not mistaken for a translation. Shared
-    tokens are counted through the inverted index, so this stays cheap for a large base.
-    """
-    languages = np.asarray([a.language for a in articles])
-    sizes = np.asarray([len(b) for b in bags], dtype=np.float64)
-    closest: dict[int, tuple[float, int]] = {}
-    for a, bag in enumerate(bags):
-        shared = np.zeros(len(articles))
-        for token in bag:
-            shared[postings[token]] += 1
-        shared[languages == languages[a]] = 0
-        if not shared.any():
-            continue
-        similarity = shared / np.maximum(sizes + sizes[a] - shared, 1.0)
-        b = int(np.argmax(similarity))
-        closest[a] = (float(similarity[b]), b)
-    return {
-        a: b for a, (value, b) in closest.items()
-        if value >= TWIN_SIMILARITY and closest.get(b, (0.0, -1))[1] == a
-    }

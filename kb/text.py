@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
@@ -37,3 +40,23 @@ def singular(word: str) -> str:
     if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+_SPANISH = snowballstemmer.stemmer("spanish")
+_ENGLISH = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    """One stem for a folded word, whichever language it is in: the shorter of its Spanish
+    and English Snowball stems ("conectarme" -> "conect", "connecting" -> "connect",
+    "impresoras" -> "impresor", "notifications" -> "notif").
+
+    A question's language is often unclear (Spanglish, two words), so both stemmers run and the
+    one that found a suffix wins; applied alike to articles and questions, a word meets its
+    other inflections however it was typed.
+    """
+    if len(word) <= 3 or word.isdigit():
+        return word
+    spanish, english = _SPANISH.stemWord(word), _ENGLISH.stemWord(word)
+    return spanish if len(spanish) <= len(english) else english

@@ -199,6 +199,26 @@ class Deflection(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class LearnedPhrasing(Base):
+    """How an employee put a problem that an article turned out to answer: evidence the FAQ
+    matcher counts like the article's own questions. Written when a suggestion is confirmed
+    ("this solved it") or a technician resolves a ticket naming the article; an admin lists and
+    removes them (``deskbot kb learned`` / ``kb forget``)."""
+
+    __tablename__ = "learned_phrasings"
+    __table_args__ = (UniqueConstraint("article_id", "folded", name="uq_learned_article_text"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[str] = mapped_column(String(128), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    folded: Mapped[str] = mapped_column(String(500))  # the text folded: one row per wording
+    source: Mapped[str] = mapped_column(String(16))  # confirmed | resolved
+    language: Mapped[str] = mapped_column(String(8), default="es")
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ProcessedEvent(Base):
     """Inbound deliveries already handled (Slack ``event_id``, email Message-ID): retries skip."""
 

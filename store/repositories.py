@@ -292,6 +292,8 @@ class OutboxRepository:
         self.session = session
         #: Messages queued in this unit of work (after-commit hooks wake the delivery worker).
         self.queued = 0
+        #: The rows themselves, for a before-commit hook that delivers them right after commit.
+        self.added: list[OutboxMessage] = []
 
     def add(self, message: OutboxMessage) -> OutboxMessage:
         """Queue a message; a second message with the same key is ignored (idempotent)."""
@@ -303,4 +305,5 @@ class OutboxRepository:
         self.session.add(message)
         self.session.flush()
         self.queued += 1
+        self.added.append(message)
         return message

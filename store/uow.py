@@ -4,16 +4,29 @@ Use cases do ``with uow: ...; uow.commit()``. Leaving the block without committi
 so a use case that raises a DeskError half-way leaves nothing behind. Hooks registered with
 ``before_commit`` run inside the transaction (the outbox is written that way, so a message exists
 if and only if the change that caused it does).
+
+A unit of work may *join* an outer one (``UnitOfWork(factory, outer=turn)``): it then shares the
+outer transaction, session and repositories, its ``with`` block is a SAVEPOINT and its ``commit``
+only releases that savepoint. The savepoint is taken lazily, just before the unit's first write
+(a flush, or an INSERT/UPDATE/DELETE statement), so the many units that only read cost no extra
+round trip. This is how one conversation turn (or one button, one command) runs
+many use cases and still commits once: the use cases keep their own ``with uow: ... commit()``,
+a refusal half-way still undoes exactly their part, and nothing is durable until the outer unit of
+work commits. After-commit hooks of a joined unit wait for the outer commit.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import event
+from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
+from store.learned import LearnedRepository
 from store.repositories import (
     EventRepository,
     OutboxRepository,
@@ -25,11 +38,18 @@ from store.repositories import (
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], *,
+                 outer: UnitOfWork | None = None) -> None:
         self._factory = session_factory
         self._hooks: list[Callable[[UnitOfWork], None]] = []
         self._after: list[Callable[[UnitOfWork], None]] = []
         self._session: Session | None = None
+        #: The unit of work this one joined (its savepoint lives in the outer transaction).
+        self.outer = outer
+        self._savepoint: SessionTransaction | None = None
+        self._marks = (0, 0, 0)
+        #: Joined units open right now, outermost first (on the root only).
+        self._joined: list[UnitOfWork] = []
         #: The working-time calendar the SLA clock counts in, lent by the composition root
         #: (``actions.services.Services.uow``); None means round the clock.
         self.working_time: Any = None
@@ -49,16 +69,27 @@ class UnitOfWork:
         """Run ``hook(uow)`` once a commit has succeeded (never for a rolled-back transaction)."""
         self._after.append(hook)
 
+    @property
+    def root(self) -> UnitOfWork:
+        """The unit of work that really commits (itself unless it joined another)."""
+        return self.outer.root if self.outer is not None else self
+
     def __enter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("unit of work is already in use")
+        if self.outer is not None:
+            return self._join(self.outer)
         self._session = self._factory()
+        self._joined = []
+        event.listen(self._session, "before_flush", self._before_flush)
+        event.listen(self._session, "do_orm_execute", self._before_statement)
         self.people = PersonRepository(self.session)
         self.teams = TeamRepository(self.session)
         self.tickets = TicketRepository(self.session)
         self.events = EventRepository(self.session)
         self.surveys = SurveyRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.learned = LearnedRepository(self.session)
         return self
 
     def __exit__(
@@ -68,18 +99,96 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session, self._session = self.session, None
+        if self.outer is not None:
+            joined = self.root._joined
+            if self in joined:
+                joined.remove(self)
+            savepoint, self._savepoint = self._savepoint, None
+            if savepoint is not None:
+                _rollback_savepoint(savepoint)
+                self._forget()
+            elif session.new or session.dirty or session.deleted:
+                _discard_unflushed(session)  # changes made but never written: drop them
+            return
         try:
             session.rollback()
         finally:
             session.close()
 
+    def _join(self, outer: UnitOfWork) -> Self:
+        self._session = outer.session
+        self.people, self.teams, self.tickets = outer.people, outer.teams, outer.tickets
+        self.events, self.surveys, self.outbox = outer.events, outer.surveys, outer.outbox
+        self._savepoint = None
+        self._marks = (len(self.events.added), len(self.outbox.added), self.outbox.queued)
+        self.root._joined.append(self)
+        return self
+
+    def savepoint(self) -> SessionTransaction:
+        """A nested transaction for a write that may fail (a unique key taken by a concurrent
+        request), taken inside this unit's own savepoint."""
+        self.root._take_savepoints()
+        return self.session.begin_nested()
+
+    def _take_savepoints(self) -> None:
+        """Before a write: every open joined unit without a savepoint takes one (outermost
+        first), so each can still undo exactly its own part."""
+        for unit in self._joined:
+            if unit._savepoint is None:
+                unit._savepoint = self.session.begin_nested()
+
+    def _before_flush(self, session: Session, context: Any, instances: Any) -> None:
+        self._take_savepoints()
+
+    def _before_statement(self, state: ORMExecuteState) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            self._take_savepoints()
+
+    def _forget(self) -> None:
+        """A rolled-back savepoint takes its events and messages with it: forget them too."""
+        events, messages, queued = self._marks
+        del self.events.added[events:]
+        del self.outbox.added[messages:]
+        self.outbox.queued = min(self.outbox.queued, queued)
+
     def commit(self) -> None:
         self.session.flush()
         for hook in self._hooks:
             hook(self)
+        if self.outer is not None:
+            # Released; a write after this commit takes a new savepoint (lazily, as above).
+            savepoint, self._savepoint = self._savepoint, None
+            if savepoint is not None:
+                savepoint.commit()
+            self._marks = (len(self.events.added), len(self.outbox.added), self.outbox.queued)
+            root = self.root
+            for hook in self._after:
+                if hook not in root._after:
+                    root._after.append(hook)
+            return
         self.session.commit()
         for hook in self._after:
             hook(self)
 
     def rollback(self) -> None:
+        if self.outer is not None:
+            savepoint, self._savepoint = self._savepoint, None
+            if savepoint is not None:
+                _rollback_savepoint(savepoint)
+                self._forget()
+            return
         self.session.rollback()
+
+
+def _rollback_savepoint(savepoint: SessionTransaction) -> None:
+    """Undo a joined unit's writes (a failed flush may have rolled the savepoint back already)."""
+    with contextlib.suppress(InvalidRequestError):  # already closed by the failed flush
+        savepoint.rollback()
+
+
+def _discard_unflushed(session: Session) -> None:
+    """Drop changes a joined unit made in memory but never flushed (it raised first)."""
+    for obj in list(session.new):
+        session.expunge(obj)
+    for obj in list(session.dirty) + list(session.deleted):
+        session.expire(obj)

@@ -45,3 +45,26 @@ def test_nothing_outside_bot_imports_slack_libraries():
         if path.relative_to(ROOT).parts[0] not in skip
         and _imports(path) & {"slack_bolt", "slack_sdk", "slack"})
     assert offenders == []
+
+
+def _modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_channels_never_touch_the_database():
+    """``bot/`` adapts channels and calls use cases; queries and commits live in ``actions/``."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name for name in _modules(path)
+            if name.split(".")[0] == "sqlalchemy" or name in ("store.models", "store.uow",
+                                                              "store.repositories"))
+        for path in (ROOT / "bot").rglob("*.py")
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}

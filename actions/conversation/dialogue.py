@@ -49,6 +49,7 @@ from actions.services import Services
 from actions.text import MAX_TEXT
 from actions.views import PersonView
 from store.lifecycle import Status
+from store.uow import UnitOfWork
 
 ACTION_CLASSES: tuple[type[DeskAction], ...] = (
     ActionGreet, ActionThanks, ActionGoodbye, ActionOutOfScope, ActionOfferTicket,
@@ -60,25 +61,53 @@ ACTION_CLASSES: tuple[type[DeskAction], ...] = (
 PARSE_LIMIT = 2000
 
 
+def understand(services: Services, text: str) -> dict[str, Any] | None:
+    """The message's parse: a button's payload, or the NLU's reading of the text (None when
+    there is nothing to read: empty or over the length limit). Pure CPU, so channels call it
+    before their turn's transaction opens."""
+    stripped = text.strip() if isinstance(text, str) else ""
+    if not stripped or len(stripped) > MAX_TEXT:
+        return None
+    parsed = parse_payload(stripped)
+    if parsed is not None:
+        return {**parsed, "is_payload": True}
+    parsed = services.interpreter.parse(stripped[:PARSE_LIMIT])
+    parsed["text"] = stripped
+    return parsed
+
+
 def handle_message(services: Services, *, channel: str, ref: str, person_id: int, text: str,
-                   messages: Messages, thread_ref: str | None = None) -> list[dict[str, Any]]:
-    """Answer one message: Rasa dispatcher-style ``{"text", "buttons", "custom"?}`` dicts."""
+                   messages: Messages, thread_ref: str | None = None,
+                   parsed: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Answer one message: Rasa dispatcher-style ``{"text", "buttons", "custom"?}`` dicts.
+
+    The whole turn is one unit of work (``Services.turn``; inside a channel's turn it joins
+    that one). ``parsed`` is ``understand(text)`` when the caller has it already.
+    """
     text = text if isinstance(text, str) else ""
-    with services.uow() as uow:
-        person = PersonView.of(uow.people.get(person_id))
+    if parsed is None:
+        parsed = understand(services, text)
+    with services.turn() as uow:
+        out = _turn(services, uow, channel=channel, ref=ref, person_id=person_id, text=text,
+                    messages=messages, thread_ref=thread_ref, parsed=parsed)
+        uow.commit()
+    return out
+
+
+def _turn(services: Services, uow: UnitOfWork, *, channel: str, ref: str, person_id: int,
+          text: str, messages: Messages, thread_ref: str | None,
+          parsed: dict[str, Any] | None) -> list[dict[str, Any]]:
+    person = PersonView.of(uow.people.get(person_id))
     state = load_state(services.uow(), channel=channel, ref=ref, person_id=person_id)
     stored_language = state.slots.get("language") or person.language
     stripped = text.strip()
     if not stripped:
         return [_say(messages, "empty_message", stored_language)]
-    if len(stripped) > MAX_TEXT:
+    if len(stripped) > MAX_TEXT or parsed is None:
         return [_say(messages, "too_long", stored_language, length=len(stripped),
                      limit=MAX_TEXT)]
-    parsed = parse_payload(stripped)
-    is_payload = parsed is not None
-    if parsed is None:
-        parsed = services.interpreter.parse(stripped[:PARSE_LIMIT])
-        parsed["text"] = stripped
+    parsed = dict(parsed)
+    is_payload = bool(parsed.pop("is_payload", False))
     language = stored_language if is_payload else _language(parsed, stripped, stored_language)
     if language != person.language:
         set_language(services.uow(), person_id=person_id, language=language)
@@ -90,7 +119,7 @@ def handle_message(services: Services, *, channel: str, ref: str, person_id: int
     decision = decide(Situation(
         intent=intent, text=stripped, is_payload=is_payload, entities=entities,
         confidence=float((parsed.get("intent") or {}).get("confidence") or 0.0),
-        slots=state.slots, resolved=_resolved(services, person_id),
+        slots=state.slots, resolved=_resolved(uow, person_id),
         thread=ThreadTicket(
             key=thread.key, status=thread.status,
             is_requester=thread.requester.id == person_id,
@@ -150,8 +179,7 @@ def _language(parsed: dict[str, Any], text: str, stored: str) -> str:
     return language if language in ("es", "en") else stored
 
 
-def _resolved(services: Services, person_id: int) -> tuple[str, ...]:
+def _resolved(uow: UnitOfWork, person_id: int) -> tuple[str, ...]:
     """The person's own tickets waiting for their confirmation, newest first."""
-    with services.uow() as uow:
-        tickets = uow.tickets.list(statuses=[Status.RESOLVED.value], requester_id=person_id)
-        return tuple(t.key for t in sorted(tickets, key=lambda t: -t.id))
+    tickets = uow.tickets.list(statuses=[Status.RESOLVED.value], requester_id=person_id)
+    return tuple(t.key for t in sorted(tickets, key=lambda t: -t.id))

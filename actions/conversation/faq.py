@@ -12,6 +12,7 @@ from typing import Any
 
 from actions.conversation.base import DeskAction, Replies, Turn, slots
 from actions.conversation.payloads import button
+from actions.learning import learn, phrasing
 from actions.services import Services
 from store.models import Deflection
 
@@ -144,7 +145,7 @@ class ActionFaqSolved(DeskAction):
             problem = turn.slots.get("problem") or {}
             record_deflection(self.services, person_id=turn.person.id, article_id=article.id,
                               query=str(problem.get("text") or article.title),
-                              language=turn.language)
+                              language=turn.language, learn_from=problem.get("text"))
             deflected.append(article.id)
         out.say("faq_solved", title=article.title,
                 custom={"kind": "deflected", "article_id": article.id})
@@ -152,8 +153,13 @@ class ActionFaqSolved(DeskAction):
 
 
 def record_deflection(services: Services, *, person_id: int, article_id: str, query: str,
-                      language: str) -> None:
+                      language: str, learn_from: str | None = None) -> None:
+    """The deflection and, when the person's own message is known, that message learned as a
+    way of asking for the article: the matcher finds it from the next message on."""
     with services.uow() as uow:
         uow.session.add(Deflection(person_id=person_id, article_id=article_id,
                                    query=query[:8000], language=language))
+        if learn_from:
+            learn(uow, phrasing(article_id=article_id, text=str(learn_from), source="confirmed",
+                                language=language, person_id=person_id))
         uow.commit()

@@ -32,11 +32,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     search.add_argument("--top", type=int, default=None,
                         help="how many suggestions (default: faq.max_suggestions)")
     search.add_argument("--min-score", type=float, default=None,
-                        help="threshold 0-100 (default: faq.min_score)")
+                        help="threshold 0-100 (default: faq.min_score, or calibrated)")
     search.add_argument("--json", action="store_true", help="print a JSON list")
     search.add_argument("--stdin", action="store_true",
                         help="one question per input line, one JSON list per output line")
     search.set_defaults(func=_search)
+
+    learned = kb_sub.add_parser("learned", help="phrasings learned from confirmed answers")
+    learned.add_argument("--article", default=None, metavar="ID", help="only this article's")
+    learned.add_argument("--json", action="store_true", help="print a JSON list")
+    learned.set_defaults(func=_learned)
+
+    forget = kb_sub.add_parser("forget", help="remove a learned phrasing (its number)")
+    forget.add_argument("id", type=int, help="the number shown by 'deskbot kb learned'")
+    forget.set_defaults(func=_forget)
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -105,9 +114,46 @@ def _search(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(results, ensure_ascii=False))
     elif not results:
-        threshold = settings.faq.min_score if args.min_score is None else args.min_score
+        threshold = matcher.min_score if args.min_score is None else args.min_score
         print(f"no suggestions (nothing scored {threshold:g} or more)")
     else:
         for rank, item in enumerate(results, start=1):
             print(f"{rank}. {item['score']:5.1f}  {item['id']}  {item['title']}")
+    return 0
+
+
+def _learned(args: argparse.Namespace) -> int:
+    from actions.learning import learned
+    from bot.cli.common import print_json, print_table, services_from
+
+    services = services_from(args, migrate=True)
+    try:
+        rows = learned(services.uow(), args.article)
+    finally:
+        services.close()
+    if args.json:
+        print_json([vars(r) | {"at": r.at.isoformat()} for r in rows])
+        return 0
+    if not rows:
+        print("nothing learned yet" + (f" for {args.article}" if args.article else ""))
+        return 0
+    print_table([[str(r.id), r.article_id, r.source + (f" {r.ticket_key}" if r.ticket_key else ""),
+                  f"{r.at:%Y-%m-%d}", r.text[:70]] for r in rows],
+                ["#", "article", "from", "date", "message"])
+    return 0
+
+
+def _forget(args: argparse.Namespace) -> int:
+    from actions.learning import forget
+    from bot.cli.common import fail, services_from
+    from store.errors import DeskError
+
+    services = services_from(args, migrate=True)
+    try:
+        forget(services.uow(), args.id)
+    except DeskError as exc:
+        return fail(exc, services)
+    finally:
+        services.close()
+    print(f"forgot learned phrasing {args.id}")
     return 0

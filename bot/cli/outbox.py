@@ -43,6 +43,8 @@ def _who(recipient: dict[str, Any]) -> str:
         return f"team {recipient.get('team')}"
     if kind == "thread":
         return f"thread {recipient.get('ticket')}"
+    if kind == "reply":
+        return f"reply in {recipient.get('ref')}"
     return f"person {recipient.get('person_id')} ({recipient.get('role', '')})".replace(" ()", "")
 
 

@@ -15,7 +15,8 @@ from typing import Any
 from bot.cli.common import fail, print_json, print_table, services_from
 from bot.cli.dates import since_arg, until_arg
 
-REPORTS = ("summary", "volume", "sla", "technicians", "satisfaction", "frequent", "digest")
+REPORTS = ("summary", "volume", "sla", "technicians", "satisfaction", "frequent", "kb-gaps",
+           "digest")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,6 +47,8 @@ def add_period_args(parser: argparse.ArgumentParser, *, default: str = "last 30 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from actions import reports
+    from actions.kb_gaps import kb_gaps
+    from actions.kb_gaps import to_dict as gaps_to_dict
     from store.errors import DeskError
 
     if args.what == "digest":
@@ -69,12 +72,15 @@ def cmd_report(args: argparse.Namespace) -> int:
             "technicians": lambda: reports.technicians(services.uow(), period),
             "satisfaction": lambda: reports.satisfaction(services.uow(), period),
             "frequent": lambda: reports.frequent(services.uow(), period, top=args.top),
+            "kb-gaps": lambda: kb_gaps(services.uow(), services.matcher, period),
         }
         result = build[args.what]()
     except DeskError as exc:
         return fail(exc, services)
     finally:
         services.close()
+    if args.what == "kb-gaps":
+        return _print_gaps(gaps_to_dict(result), args, period)
     if args.json:
         print_json(reports.to_dict(result))
     elif args.csv:
@@ -84,6 +90,28 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(services.plain.render("reports.summary", args.lang, r=reports.to_dict(result)))
     else:
         PRINTERS[args.what](reports.to_dict(result))
+    return 0
+
+
+def _print_gaps(gaps: list[dict[str, Any]], args: argparse.Namespace, period: Any) -> int:
+    """Largest gaps first: what nothing answered, and articles that were suggested in vain."""
+    gaps = gaps[: args.top]
+    if args.json:
+        print_json(gaps)
+        return 0
+    rows = [["write an article" if g["kind"] == "unanswered" else f"improve {g['article_id']}",
+             str(g["count"]), " ".join(g["words"]), ", ".join(g["tickets"][:6]),
+             g["examples"][0][:60]] for g in gaps]
+    if args.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerows([["gap", "tickets", "words", "keys", "example"], *rows])
+        return 0
+    print(f"Knowledge-base gaps: {period.since:%Y-%m-%d %H:%M} .. {period.until:%Y-%m-%d %H:%M}"
+          " UTC (tickets the FAQ did not settle)")
+    if not rows:
+        print("none: every ticket of the period was answered by an article")
+        return 0
+    print_table(rows, ["GAP", "TICKETS", "WORDS", "KEYS", "EXAMPLE"])
     return 0
 
 

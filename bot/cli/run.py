@@ -77,6 +77,24 @@ def process_deliverers(services: Services, client: WebClient) -> dict[str, Deliv
     return found
 
 
+def ready(services: Services) -> bool:
+    """Check the configuration and load the models before accepting traffic; False (after
+    saying what is wrong) when the desk cannot serve."""
+    from actions.readiness import problems, warm_up
+    from kb.loader import KnowledgeBaseError
+
+    found = problems(services)
+    if not found:
+        try:
+            warm_up(services)
+        except KnowledgeBaseError as exc:
+            found = [f"faq.articles_dir: {exc}"]
+    if found:
+        print("deskbot run: cannot start, config.yml needs attention:\n"
+              + "\n".join(f"  - {line}" for line in found), file=sys.stderr)
+    return not found
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     services = services_from(args, migrate=True)
     settings = services.settings
@@ -89,6 +107,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             return int(run_console(services, sys.stdin, sys.stdout) or 0)
         print(explain(missing), file=sys.stderr)
+        return 2
+    if not ready(services):
         return 2
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -109,7 +129,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
     socket_mode = bool(settings.slack_app_token)
     app = create_app(services, client=client, socket_mode=socket_mode)
-    scheduler = start_scheduler(services, process_deliverers(services, client))
+    deliverers = process_deliverers(services, client)
+    services.deliver_inline(deliverers)
+    scheduler = start_scheduler(services, deliverers)
     web = _start_web(services, args) if args.web else None
     try:
         if socket_mode:

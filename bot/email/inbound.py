@@ -18,8 +18,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
+from actions.dedupe import first_delivery, seen
 from actions.intake import NewTicket, open_ticket
 from actions.people import ensure_person
 from actions.text import MAX_TEXT
@@ -27,8 +26,6 @@ from actions.work import comment
 from bot.email.ids import SUBJECT_KEY, dedupe_key, key_in_desk_id, key_in_subject
 from bot.email.parse import InboundMail, Unreadable, parse_mail
 from store.errors import DeskError, IllegalTransition, NotFound, RoleRefused
-from store.models import ProcessedEvent
-from store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -73,36 +70,32 @@ class EmailIntake:
             return Outcome("ignored", detail="automatic message")
         message_id = mail.message_id or _digest_id(raw)
         key = dedupe_key(message_id)
-        if self._seen(key):
+        if seen(self.services.uow(), key):
             return Outcome("duplicate")
-        try:
-            return self._act(mail, message_id, key)
-        except IntegrityError:
-            if self._seen(key):
-                return Outcome("duplicate")  # the same message, delivered twice at once
-            raise  # something else collided: 451, the sender retries
+        # One unit of work: the Message-ID (taken first, so the same message delivered twice
+        # at once is worked once), the person, the comment or ticket and the notices.
+        with self.services.turn() as turn:
+            if not first_delivery(turn, key):
+                return Outcome("duplicate")
+            outcome = self._act(mail, message_id)
+            if outcome.action in ("commented", "opened"):
+                turn.commit()
+            return outcome
 
-    def _act(self, mail: InboundMail, message_id: str, key: str) -> Outcome:
+    def _act(self, mail: InboundMail, message_id: str) -> Outcome:
         from nlu.language import detect_language
 
         settings = self.services.settings
         text = _fit(mail.text)
         language = detect_language(f"{mail.subject}\n{text}", settings.language)
-        for attempt in (1, 2):  # a first mail from someone new may race another one
-            try:
-                person = ensure_person(self.services.uow(), email=mail.sender,
-                                       name=mail.sender_name, language=language,
-                                       default_language=settings.language)
-                break
-            except IntegrityError:
-                if attempt == 2:
-                    raise
+        person = ensure_person(self.services.uow(), email=mail.sender, name=mail.sender_name,
+                               language=language, default_language=settings.language)
         ticket_key = self._thread_of(mail)
         if ticket_key:
             if not text:
                 return Outcome("ignored", ticket_key, "nothing new in the reply")
             try:
-                comment(self._uow(key), key=ticket_key, actor_id=person.id, text=text)
+                comment(self.services.uow(), key=ticket_key, actor_id=person.id, text=text)
                 return Outcome("commented", ticket_key)
             except IllegalTransition:
                 pass  # closed or cancelled: the message starts a new ticket
@@ -114,7 +107,7 @@ class EmailIntake:
         if not description:
             raise MailRefused("550 5.6.0 empty message: please write what happened")
         try:
-            view = open_ticket(self._uow(key), settings, NewTicket(
+            view = open_ticket(self.services.uow(), settings, NewTicket(
                 requester_id=person.id, description=description, title=subject[:200] or None,
                 channel="email", channel_ref=message_id,
                 language=detect_language(f"{subject}\n{text}", person.language)))
@@ -122,16 +115,6 @@ class EmailIntake:
             reason = self.services.plain.error(exc, "en").replace("\n", " ")
             raise MailRefused(f"550 5.6.0 {reason}"[:400]) from exc
         return Outcome("opened", view.key)
-
-    def _uow(self, key: str) -> UnitOfWork:
-        """A unit of work that records the message as processed when it commits."""
-        uow = self.services.uow()
-        uow.before_commit(lambda u: u.session.add(ProcessedEvent(key=key)))
-        return uow
-
-    def _seen(self, key: str) -> bool:
-        with self.services.uow() as uow:
-            return uow.session.get(ProcessedEvent, key) is not None
 
     def _thread_of(self, mail: InboundMail) -> str | None:
         """The ticket this message continues, if any."""

@@ -9,6 +9,8 @@ caught here: they reach the app's single error handler.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -28,6 +30,23 @@ def person_of(context: BoltContext, client: WebClient, slack_id: str) -> PersonV
     person = person_for(services_of(context), client, slack_id)
     context["person"] = person
     return person
+
+
+def one_turn(listener: Callable[..., None]) -> Callable[..., None]:
+    """Run a listener as one unit of work (``Services.turn``): the person it registers, the use
+    cases it calls and the notices they queue commit together when it returns, or not at all
+    when it raises (the error handler then tells the person). Notices leave after the commit.
+    The listener must declare ``context`` (Bolt passes arguments by name; ``functools.wraps``
+    lets Bolt read the listener's own signature).
+    """
+
+    @functools.wraps(listener)
+    def in_one_turn(**kwargs: Any) -> None:
+        with services_of(kwargs["context"]).turn() as turn:
+            listener(**kwargs)
+            turn.commit()
+
+    return in_one_turn
 
 
 def register_all(app: App) -> None:

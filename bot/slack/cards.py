@@ -1,7 +1,7 @@
 """Triage cards: one message per ticket in its team's channel, edited in place as it changes.
 
-Where a card lives (channel and ts) is kept in ``conversations`` (channel ``slack-card``, ref =
-ticket key), so any process can update it, and a re-delivered "routed" notice edits the existing
+Where a card lives (channel and ts) is kept by ``actions.cards`` (in the database), so any
+process can update it, and a re-delivered "routed" notice edits the existing
 card instead of posting a second one. The card is only re-sent when what it shows has changed.
 """
 
@@ -11,56 +11,14 @@ import logging
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from actions.notify import ticket_context
+from actions.cards import card_state, save_card, ticket_snapshot
 from actions.services import Services
 from bot.blocks import fallback_text, to_dicts
 from bot.blocks.card import card_blocks, fingerprint
 from bot.slack.text import labels, say
-from store.models import Conversation, Ticket
-from store.types import utcnow
 
 log = logging.getLogger(__name__)
-CARD = "slack-card"
-
-
-def card_state(services: Services, key: str) -> dict[str, Any] | None:
-    with services.session_factory() as session:
-        row = session.scalar(select(Conversation).where(
-            Conversation.channel == CARD, Conversation.ref == key))
-        return dict(row.state or {}) if row else None
-
-
-def _save(services: Services, key: str, state: dict[str, Any]) -> None:
-    with services.session_factory() as session:
-        row = session.scalar(select(Conversation).where(
-            Conversation.channel == CARD, Conversation.ref == key))
-        if row is None:
-            session.add(Conversation(channel=CARD, ref=key, state=state))
-        else:
-            row.state, row.updated_at = dict(state), utcnow()
-        try:
-            session.commit()
-        except IntegrityError:  # another process saved it first; theirs is as good
-            session.rollback()
-
-
-def snapshot(services: Services, key: str) -> dict[str, Any] | None:
-    """The ticket as the card shows it (an outbox context's ``ticket``, plus whether a target
-    is already missed, so a breach notice re-renders the card with its flag)."""
-    with services.session_factory() as session:
-        ticket = session.scalar(select(Ticket).where(Ticket.key == key))
-        if ticket is None:
-            return None
-        context = ticket_context(ticket)
-        now = utcnow()
-        context["sla_breached"] = ticket.paused_at is None and (
-            (ticket.first_response_at is None and ticket.response_due_at is not None
-             and ticket.response_due_at < now)
-            or (ticket.resolution_due_at is not None and ticket.resolution_due_at < now))
-        return context
 
 
 def team_channel(services: Services, team: str | None) -> str:
@@ -90,7 +48,7 @@ def show_card(services: Services, client: WebClient, ticket: dict[str, Any]) -> 
         if state.get("fingerprint") != mark:
             text, blocks = _render(services, ticket)
             client.chat_update(channel=state["channel"], ts=state["ts"], text=text, blocks=blocks)
-            _save(services, key, {**state, "fingerprint": mark})
+            save_card(services, key, {**state, "fingerprint": mark})
         return True
     if state:  # moved to a team with another channel: the old card keeps the record only
         moved = say(services, "card_moved", services.settings.language, ticket=ticket)
@@ -100,7 +58,8 @@ def show_card(services: Services, client: WebClient, ticket: dict[str, Any]) -> 
         return False
     text, blocks = _render(services, ticket)
     answer = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-    _save(services, key, {"channel": answer["channel"], "ts": answer["ts"], "fingerprint": mark})
+    save_card(services, key,
+              {"channel": answer["channel"], "ts": answer["ts"], "fingerprint": mark})
     return True
 
 
@@ -108,6 +67,6 @@ def refresh_card(services: Services, client: WebClient, key: str) -> None:
     """Bring an existing card up to date (no card yet: nothing to do)."""
     if card_state(services, key) is None:
         return
-    ticket = snapshot(services, key)
+    ticket = ticket_snapshot(services, key)
     if ticket is not None:
         show_card(services, client, ticket)

@@ -3,80 +3,60 @@
 The thread is the conversation's identity: ``ref`` = "<channel>:<thread_ts>", where a message that
 is not in a thread yet starts one (its own ts). A ticket opened here keeps that ref, so every later
 notice about it arrives in the same thread and replies there become comments.
+
+The turn itself is ``actions.conversation.turn.converse``: one commit for the dedupe key, the
+person, the state, the action's writes and the replies (outbox rows). This module only says how
+Slack names things; the replies are posted by ``bot.slack.deliver`` right after the commit.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import select
 
+from actions.conversation.turn import FOLLOW_UP, Inbound, TurnResult
+from actions.conversation.turn import converse as run_turn
 from actions.services import Services
 from actions.views import PersonView
 from bot.blocks import fallback_text, to_dicts
 from bot.blocks.conversation import turn_messages
-from store.models import Conversation
 
 #: How long a question the bot asked in a DM thread stays open to an answer written outside it.
-DM_FOLLOW_UP = timedelta(minutes=30)
+DM_FOLLOW_UP = FOLLOW_UP
 
 
-def converse(services: Services, client: WebClient, *, person: PersonView, channel: str,
-             thread_ts: str, text: str, broadcast: bool = False) -> list[dict[str, Any]]:
-    """Run one turn and post its replies in the thread; returns the replies.
+def event_key(body: dict[str, Any]) -> str | None:
+    """``slack:<event_id>`` for Events API envelopes; None for anything else."""
+    if body.get("type") == "event_callback" and body.get("event_id"):
+        return f"slack:{body['event_id']}"
+    return None
 
-    ``broadcast`` also shows the replies in the channel itself (a DM answer written outside the
-    thread it belongs to, so the person sees the answer where they typed).
+
+def converse(services: Services, who: Callable[[], PersonView], *, channel: str,
+             thread_ts: str, text: str, dedupe_key: str | None = None,
+             direct: bool = False) -> TurnResult | None:
+    """Run one turn in the thread; None when Slack re-sent an event already answered.
+
+    ``who`` resolves the Slack user to a person inside the turn (``bot.listeners.person_of``).
+
+    ``direct`` (a DM written outside any thread): if the bot asked something in another thread
+    of this DM a moment ago and this answers it, the turn continues that thread and the reply
+    is also shown in the DM itself, where the person typed.
     """
-    from actions.conversation import handle_message
-
-    ref = f"{channel}:{thread_ts}"
-    replies = handle_message(services, channel="slack", ref=ref, person_id=person.id, text=text,
-                             messages=services.messages, thread_ref=ref)
-    post_replies(client, channel=channel, thread_ts=thread_ts, replies=replies,
-                 broadcast=broadcast)
-    return replies
-
-
-#: Questions whose answer is free text: whatever the person writes next answers them.
-FREE_TEXT_ANSWERS = frozenset({"survey_comment", "security", "description"})
-#: Otherwise only a yes or a no ("sí", "no funcionó") answers the question left in the thread.
-ANSWER_INTENTS = frozenset({"affirm", "deny"})
-
-
-def waiting_dm_thread(services: Services, *, channel: str, person_id: int, text: str,
-                      ) -> str | None:
-    """The thread of this DM where the bot recently asked something this message answers.
-
-    People often answer a DM outside the thread ("sí", "no funcionó", a survey comment).
-    Without this the answer would start a new conversation that knows nothing of the question.
-    A message that is not an answer (a new problem) still starts its own thread.
-    """
-    from actions.common import now
-
-    with services.session_factory() as session:
-        row = session.scalars(
-            select(Conversation)
-            .where(Conversation.channel == "slack", Conversation.ref.like(f"{channel}:%"),
-                   Conversation.person_id == person_id,
-                   Conversation.updated_at >= now() - DM_FOLLOW_UP)
-            .order_by(Conversation.updated_at.desc()).limit(1)
-        ).first()
-        awaiting = ((row.state or {}).get("slots") or {}).get("awaiting") if row else None
-        ref = row.ref if row else ""
-    if not awaiting:
-        return None
-    if awaiting not in FREE_TEXT_ANSWERS and (
-            services.interpreter.parse(text)["intent"]["name"] not in ANSWER_INTENTS):
-        return None
-    return ref.split(":", 1)[1]
+    inbound = Inbound(channel="slack", ref=f"{channel}:{thread_ts}", text=text,
+                      messages=services.messages, dedupe_key=dedupe_key,
+                      follow_up=f"{channel}:" if direct else None)
+    return run_turn(services, inbound, who)
 
 
 def post_replies(client: WebClient, *, channel: str, thread_ts: str,
-                 replies: list[dict[str, Any]], broadcast: bool = False) -> None:
-    for text, blocks in turn_messages(replies):
+                 replies: list[dict[str, Any]], broadcast: bool = False,
+                 metadata: list[dict[str, Any] | None] | None = None) -> None:
+    """Post a turn's replies in the thread (``metadata[i]`` marks the i-th post)."""
+    for n, (text, blocks) in enumerate(turn_messages(replies)):
+        marker = metadata[n] if metadata and n < len(metadata) else None
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=fallback_text(text),
                                 blocks=to_dicts(blocks), unfurl_links=False, unfurl_media=False,
-                                reply_broadcast=broadcast)
+                                reply_broadcast=broadcast, metadata=marker)

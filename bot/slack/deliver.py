@@ -16,21 +16,22 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from actions.cards import card_state, ticket_snapshot, ticket_thread
 from actions.digest import DIGEST_TEMPLATE
 from actions.outbox import DeliveryError, OutboxItem
+from actions.people import address_of
 from actions.services import Services
 from bot.blocks import fallback_text, sections, to_dicts
+from bot.blocks.conversation import turn_messages
 from bot.digest_chart import render_png
-from bot.slack.cards import card_state, refresh_card, show_card, snapshot
+from bot.slack.cards import refresh_card, show_card
 from bot.slack.closure import closure_blocks
 from bot.slack.text import split_ref
-from store.models import Person, Ticket
 
 log = logging.getLogger(__name__)
 METADATA_TYPE = "deskbot_notice"
@@ -80,6 +81,8 @@ class SlackDeliverer:
                 self._thread(item)
             elif kind == "person":
                 self._person(item)
+            elif kind == "reply":
+                self._reply(item)
             else:
                 raise DeliveryError(f"unknown recipient {kind!r}", retryable=False)
         except DeliveryError:
@@ -94,7 +97,7 @@ class SlackDeliverer:
         """The card in the team's channel shows the change; anything more than a new ticket
         (an SLA warning, a breach, a reopening ...) is also said under the card, and the
         urgent ones are broadcast to the channel."""
-        ticket = snapshot(self.services, item.ticket_key or "") or item.context.get("ticket")
+        ticket = ticket_snapshot(self.services, item.ticket_key or "") or item.context.get("ticket")
         if not ticket:
             raise DeliveryError("ticket_not_found", retryable=False)
         if not show_card(self.services, self.client, ticket):
@@ -111,15 +114,31 @@ class SlackDeliverer:
 
     def _thread(self, item: OutboxItem) -> None:
         closure = item.template == "resolved"
-        ref = self._ticket_ref(item.ticket_key)
+        ref = split_ref(ticket_thread(self.services, item.ticket_key, channel="slack"))
         if ref is None:  # no thread known (opened by staff for them): tell them directly
             self._person(item, closure=closure)
             return
         channel, ts = ref
         self._post(item, channel, thread_ts=ts, closure=closure)
 
+    def _reply(self, item: OutboxItem) -> None:
+        """A conversation turn's replies, in the thread it answers (one post per message)."""
+        where = split_ref(item.recipient.get("ref"))
+        if where is None:
+            raise DeliveryError("bad_reply_ref", retryable=False)
+        channel, ts = where
+        for n, (text, blocks) in enumerate(turn_messages(item.context.get("replies") or [])):
+            key = f"{item.key}:{n}"
+            if item.attempts > 1 and self._already_posted(key, channel, ts):
+                continue
+            self.client.chat_postMessage(
+                channel=channel, thread_ts=ts, text=fallback_text(text), blocks=to_dicts(blocks),
+                unfurl_links=False, unfurl_media=False,
+                reply_broadcast=bool(item.recipient.get("broadcast")),
+                metadata={"event_type": METADATA_TYPE, "event_payload": {"key": key}})
+
     def _person(self, item: OutboxItem, *, closure: bool = False) -> None:
-        slack_id = self._slack_id(item.recipient.get("person_id"))
+        slack_id = address_of(self.services, item.recipient.get("person_id"), channel="slack")
         if not slack_id:
             raise DeliveryError("user_not_found", retryable=False)
         if item.template == DIGEST_TEMPLATE:
@@ -190,20 +209,6 @@ class SlackDeliverer:
         with self._lock:
             self._dms[slack_id] = channel
         return channel
-
-    def _ticket_ref(self, key: str | None) -> tuple[str, str] | None:
-        if not key:
-            return None
-        with self.services.session_factory() as session:
-            ticket = session.query(Ticket).filter(Ticket.key == key).one_or_none()
-            return split_ref(ticket.channel_ref) if ticket and ticket.channel == "slack" else None
-
-    def _slack_id(self, person_id: Any) -> str | None:
-        if person_id is None:
-            return None
-        with self.services.session_factory() as session:
-            person = session.get(Person, int(person_id))
-            return person.slack_id if person else None
 
     def _refresh_card(self, key: str) -> None:
         """Keep the triage card in step; the notice itself was delivered whatever happens."""

@@ -13,7 +13,6 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import IntegrityError
 
 from actions.people import ensure_person
 from actions.services import Services
@@ -59,12 +58,6 @@ def person_for(services: Services, client: WebClient, slack_id: str) -> PersonVi
         details = profile_of(answer.get("user") or {}, default)
     except SlackApiError as exc:  # still serve them; the profile can be filled in later
         log.warning("users.info failed for %s: %s", slack_id, exc.response.get("error"))
-    try:
-        return ensure_person(services.uow(), slack_id=slack_id, email=details.get("email"),
-                             name=details.get("name"), language=details.get("language"),
-                             timezone=details.get("timezone"), default_language=default)
-    except IntegrityError:  # another request registered them a moment ago
-        person = known_person(services, slack_id)
-        if person is None:
-            raise
-        return person
+    return ensure_person(services.uow(), slack_id=slack_id, email=details.get("email"),
+                         name=details.get("name"), language=details.get("language"),
+                         timezone=details.get("timezone"), default_language=default)

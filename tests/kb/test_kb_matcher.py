@@ -10,7 +10,6 @@ import pytest
 
 from kb.article import Article
 from kb.matcher import Matcher
-from tests.kb.conftest import THRESHOLD
 
 
 def top_ids(matcher: Matcher, query: str, top: int = 1) -> list[str]:
@@ -118,7 +117,7 @@ def test_threshold_is_respected_and_can_be_overridden(matcher):
     assert len(loose) > 3
     assert [m.score for m in loose] == sorted((m.score for m in loose), reverse=True)
     default = matcher.search(query, top=10)
-    assert default and all(m.score >= THRESHOLD for m in default)
+    assert default and all(m.score >= matcher.min_score for m in default)
     assert [m.article.id for m in default] == [m.article.id for m in loose[:len(default)]]
     strict = Matcher(matcher.articles, min_score=101.0)
     assert strict.search(query) == []
@@ -200,3 +199,60 @@ def test_a_terse_complaint_about_one_thing_finds_it(matcher, query):
                                    "me siento mal, puedo salir temprano?"])
 def test_a_vague_problem_word_alone_is_not_an_it_problem(matcher, query):
     assert top_ids(matcher, query) == []
+
+
+def _plain(id: str, title: str, language: str, body: str) -> Article:
+    """An imported article: a title and a body, no questions and no tags."""
+    return Article(id=id, title=title, language=language, category="other", tags=(),
+                   questions=(), body=body)
+
+
+PLAIN = [
+    _plain("label-printer", "Zebra label printer prints blank labels", "en",
+           "Blank or half-printed labels mean the ribbon is out or the print head is dirty. "
+           "Open the cover, check the ribbon roll and clean the head with an alcohol wipe."),
+    _plain("terminal-planta", "Terminal de planta bloqueada", "es",
+           "Si la terminal de la línea se queda congelada, pulsa F5 para recargar. Si no "
+           "responde, apágala con el interruptor trasero diez segundos."),
+    _plain("disco-lleno", "Disco C: lleno en Windows", "es",
+           "Abre Configuración > Sistema > Almacenamiento y ejecuta el liberador de espacio. "
+           "Vacía la carpeta Descargas y la papelera."),
+    _plain("excel-crash", "Excel freezes when opening a file", "en",
+           "Open Excel in safe mode and disable add-ins. Repair Office from Settings > Apps."),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("la impresora de etiquetas saca todo en blanco", "label-printer"),
+    ("the line terminal is frozen", "terminal-planta"),
+    ("no tengo espacio en el disco", "disco-lleno"),
+    ("excel se congela al abrir un archivo", "excel-crash"),
+])
+def test_articles_without_questions_are_found_from_title_and_body(query, expected):
+    assert top_ids(Matcher(PLAIN), query) == [expected]
+
+
+@pytest.mark.parametrize("query", ["what's for lunch today", "cuando pagan la quincena",
+                                   "can i bring my dog on friday"])
+def test_rejection_calibrated_on_plain_articles_still_keeps_silent_off_topic(query):
+    assert top_ids(Matcher(PLAIN), query) == []
+
+
+def test_a_learned_phrasing_counts_from_the_next_search_and_can_be_replaced(matcher):
+    fresh = Matcher(matcher.articles, lexicon=matcher.lexicon)
+    message = "el chisme de fichar de la entrada no me reconoce la huella"
+    assert top_ids(fresh, message) == []
+    fresh.set_learned({"cuenta-bloqueada": [message], "no-such-article": [message]}, version=1)
+    [match] = fresh.search(message, top=1)
+    assert (match.article.id, match.field, match.matched) == ("cuenta-bloqueada", "learned",
+                                                             message)
+    fresh.set_learned({}, version=2)
+    assert top_ids(fresh, message) == []
+
+
+def test_typos_of_body_words_find_a_plain_article():
+    """An article without questions is found through its body's words, misspelt or not."""
+    matcher = Matcher([*PLAIN, _plain(
+        "teleconferencia", "Sala de teleconferencia sin imagen", "es",
+        "Comprueba que el proyector de la sala esté encendido y reinicializa el codificador.")])
+    assert top_ids(matcher, "como reinicialiso el codificadro") == ["teleconferencia"]

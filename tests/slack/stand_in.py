@@ -59,6 +59,8 @@ class SlackStandIn:
         self.failures: dict[str, list[Failure]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.uploads: dict[str, bytes] = {}  # file id -> the bytes files_upload_v2 sent
+        #: Methods whose calls are held (recorded, then left unanswered) until ``release``.
+        self.held: dict[str, threading.Event] = {}
         self._ts = itertools.count(1)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -125,6 +127,18 @@ class SlackStandIn:
             self.failures.setdefault(method, []).append(
                 Failure(status=status, error=error, retry_after=retry_after, times=times))
 
+    def hold(self, method: str) -> None:
+        """Leave calls of ``method`` hanging (recorded, unanswered): a process can then be
+        killed while it waits on Slack. ``release`` answers them with a 500, storing nothing."""
+        with self._lock:
+            self.held[method] = threading.Event()
+
+    def release(self, method: str) -> None:
+        with self._lock:
+            gate = self.held.pop(method, None)
+        if gate is not None:
+            gate.set()
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -133,22 +147,28 @@ class SlackStandIn:
         with self._lock:
             self.calls.clear()
 
-    def wait_for(self, predicate: Callable[[], Any], timeout: float = 15.0,
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 60.0,
                  what: str = "condition") -> Any:
-        """Block until ``predicate()`` is truthy (re-checked on every recorded call)."""
+        """Block until ``predicate()`` is truthy (re-checked on every recorded call, and every
+        50 ms). The predicate runs without the stand-in's lock: it may read the database while
+        the desk, holding a transaction, is calling the stand-in."""
         deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                value = predicate()
-                if value:
-                    return value
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"timed out waiting for {what}; calls: "
-                                         f"{[c.method for c in self.calls]}")
+        while True:
+            value = predicate()
+            if value:
+                return value
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"timed out waiting for {what}; calls: "
+                                     f"{[c.method for c in self.calls_to_all()]}")
+            with self._changed:
                 self._changed.wait(min(remaining, 0.05))
 
-    def wait_calls(self, method: str, count: int = 1, timeout: float = 15.0) -> list[Call]:
+    def calls_to_all(self) -> list[Call]:
+        with self._lock:
+            return list(self.calls)
+
+    def wait_calls(self, method: str, count: int = 1, timeout: float = 60.0) -> list[Call]:
         return self.wait_for(lambda: (len(self.calls_to(method)) >= count
                                       and self.calls_to(method)), timeout,
                              f"{count} x {method}")
@@ -164,6 +184,10 @@ class SlackStandIn:
             self.calls.append(Call(method, body, headers, path=path))
             self._changed.notify_all()
             failure = self._next_failure(method)
+            gate = self.held.get(method)
+        if gate is not None:
+            gate.wait(timeout=300)
+            return 500, {}, {"ok": False, "error": "internal_error"}
         if failure is not None:
             extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None \
                 else {}

@@ -39,6 +39,9 @@ SECRET = "blackbox-signing-secret"
 APP_ID = "A0DESK"
 DESKBOT = Path(sys.executable).with_name("deskbot")
 KEY = re.compile(r"\b(?:INC|REQ|SEC)-\d+\b")
+#: Ceiling for anything the test waits on: a condition polled until true, so a busy machine
+#: (many test processes on two cores) slows the test down instead of failing it.
+PATIENCE = 120.0
 TECHNICIANS = (("UANA", "Ana Torres", "L1"), ("ULUIS", "Luis Pérez", "L2"))
 
 
@@ -66,7 +69,7 @@ class Desk:
     # --- the process ----------------------------------------------------------------------
     def cli(self, *args: str) -> str:
         done = subprocess.run([str(DESKBOT), *args], env=self.env, capture_output=True,
-                              text=True, timeout=60)
+                              text=True, timeout=PATIENCE)
         assert done.returncode == 0, f"deskbot {' '.join(args)}: {done.stderr}"
         return done.stdout
 
@@ -83,7 +86,7 @@ class Desk:
             self.process = subprocess.Popen(
                 [str(DESKBOT), "run", "--host", "127.0.0.1", "--port", str(port)],
                 env=self.env, stdout=subprocess.DEVNULL, stderr=err)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + PATIENCE
         while True:
             if self.process.poll() is not None:
                 if "address already in use" in self.stderr().lower():
@@ -102,10 +105,10 @@ class Desk:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=PATIENCE)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=PATIENCE)
 
     def stderr(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -132,7 +135,7 @@ class Desk:
                      "X-Slack-Signature": sig, "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
                      **(headers or {})})
         try:
-            with urllib.request.urlopen(request, timeout=15) as answer:
+            with urllib.request.urlopen(request, timeout=PATIENCE) as answer:
                 return Answer(answer.status, answer.read().decode())
         except urllib.error.HTTPError as error:
             return Answer(error.code, error.read().decode())
@@ -230,7 +233,7 @@ class Desk:
                 and (thread_ts is None or c.body.get("thread_ts") == thread_ts)]
 
     def wait_post(self, channel: str, thread_ts: str | None, contains: str = "",
-                  timeout: float = 15.0) -> dict[str, Any]:
+                  timeout: float = PATIENCE) -> dict[str, Any]:
         def found() -> dict[str, Any] | None:
             return next((b for b in self.posts(channel, thread_ts)
                          if contains in blocks_text(b)), None)
@@ -312,7 +315,8 @@ def desk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         yield from _running(tmp, url)
 
 
-def _running(tmp: Path, database_url: str) -> Iterator[Desk]:
+def _running(tmp: Path, database_url: str, extra_env: dict[str, str] | None = None,
+             technicians: tuple[tuple[str, str, str], ...] = TECHNICIANS) -> Iterator[Desk]:
     api = SlackStandIn({
         "UCARLOS": slack_user("UCARLOS", "Carlos Gómez", email="carlos@example.com",
                               tz="America/Mexico_City", locale="es-LA"),
@@ -326,11 +330,11 @@ def _running(tmp: Path, database_url: str) -> Iterator[Desk]:
     env.update({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
                 "DESKBOT_SLACK_API_URL": api.url,
                 "DESKBOT_DATABASE_URL": database_url,
-                "DESKBOT_SMTP_HOST": "off", "PYTHONUNBUFFERED": "1"})
+                "DESKBOT_SMTP_HOST": "off", "PYTHONUNBUFFERED": "1", **(extra_env or {})})
     running = Desk(api, env, tmp / "deskbot-run.log")
     try:
         running.cli("db", "upgrade")
-        for slack_id, name, team in TECHNICIANS:
+        for slack_id, name, team in technicians:
             running.cli("people", "add", "--slack-id", slack_id, "--name", name,
                         "--role", "technician", "--team", team, "--language", "es")
         running.start()
@@ -494,7 +498,7 @@ def test_ticket_command_and_the_outbox_delivered_by_the_running_process(desk: De
                                 name="ana")
     assert answer.status == 200
     assert _respond(desk, hook, wait=True)["response_type"] == "ephemeral"
-    told = desk.wait_post("DUPEDRO", thread, "modelo de impresora", timeout=10)
+    told = desk.wait_post("DUPEDRO", thread, "modelo de impresora")
     assert "<!here>" not in json.dumps(told, ensure_ascii=False)
     # The employee answers in the thread: a comment on the ticket.
     desk.dm("UPEDRO", "Es una HP LaserJet del segundo piso", thread_ts=thread)
@@ -535,7 +539,7 @@ def test_app_home_and_its_button(desk: Desk) -> None:
         "ticket_form"
 
 
-def _eventually(condition: Any, what: str, timeout: float = 10.0) -> None:
+def _eventually(condition: Any, what: str, timeout: float = PATIENCE) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
@@ -631,7 +635,7 @@ def test_what_is_not_an_event_and_what_is_not_from_slack(desk: Desk) -> None:
     assert desk.post("x" * 2_000_000, "application/json").status in (400, 401, 413)
     # None of that reached a listener, and the server still serves.
     assert not desk.posts("DUJOE", json.loads(event)["event"]["ts"])
-    with urllib.request.urlopen(f"{desk.url}/healthz", timeout=5) as answer:
+    with urllib.request.urlopen(f"{desk.url}/healthz", timeout=PATIENCE) as answer:
         assert answer.status == 200
 
 

@@ -103,14 +103,19 @@ def test_rate_limited_notice_is_retried_and_delivered_once(slack: Harness) -> No
     ticket = slack.open_ticket(slack.cast.carlos, "el teclado no responde",
                                ref="DUCARLOS:1800000000.500000")
     slack.deliver()  # the triage card
-    slack.command("UANA", f"claim {ticket.key}")
-    slack.api.wait_for(lambda: slack.ticket(ticket.key).assignee, what="claimed")
     slack.api.fail("chat.postMessage", status=429, retry_after=0, times=2)
-    slack.deliver()  # 429, retried once inside the call, 429 again: back to the outbox
-    with slack.services.session_factory() as session:
-        row = session.scalars(select(OutboxMessage).where(
-            OutboxMessage.template == "claimed")).one()
-        assert (row.status, row.last_error) == ("pending", "ratelimited")
+    # Sent right after the claim commits: 429, retried once inside the call, 429 again,
+    # so it goes back to the outbox.
+    slack.command("UANA", f"claim {ticket.key}")
+
+    def claimed_notice() -> tuple[str, str | None] | None:
+        with slack.services.session_factory() as session:
+            row = session.scalars(select(OutboxMessage).where(
+                OutboxMessage.template == "claimed")).one_or_none()
+            return (row.status, row.last_error) if row and row.status != "sending" else None
+
+    assert slack.api.wait_for(claimed_notice, what="claimed notice back in the outbox") == \
+        ("pending", "ratelimited")
     slack.deliver(later=7200)
     posted = [m for m in slack.api.messages.get("DUCARLOS", []) if ticket.key in blocks_text(m)]
     assert len(posted) == 1 and posted[0]["thread_ts"] == "1800000000.500000"
@@ -158,11 +163,25 @@ def test_redelivered_item_is_not_posted_twice(slack: Harness) -> None:
 
 
 def test_slack_error_in_a_listener_becomes_an_apology(slack: Harness) -> None:
+    slack.api.fail("views.open", error="expired_trigger_id")
+    slack.interact({"type": "shortcut", "user": {"id": "UEMMA"},
+                    "callback_id": "open_ticket", "action_ts": "1800000000.1"})
+    apology = slack.api.wait_calls("chat.postMessage")[0].body
+    assert apology["channel"] == "UEMMA"
+    assert "Sorry, something went wrong" in apology["text"]
+
+
+def test_reply_that_slack_refuses_is_kept_for_an_admin(slack: Harness) -> None:
     slack.api.fail("chat.postMessage", error="not_in_channel")
     slack.dm("UEMMA", "my laptop screen is broken")
-    apology = slack.api.wait_calls("chat.postEphemeral")[0].body
-    assert apology["user"] == "UEMMA"
-    assert "Sorry, something went wrong" in apology["text"]
+
+    def reply_row() -> tuple[str, str | None] | None:
+        with slack.services.session_factory() as session:
+            row = session.scalars(select(OutboxMessage).where(
+                OutboxMessage.template == "reply")).one_or_none()
+            return (row.status, row.last_error) if row and row.status != "sending" else None
+
+    assert slack.api.wait_for(reply_row, what="reply recorded") == ("failed", "not_in_channel")
 
 
 def test_claim_race_on_the_card_has_one_winner(slack: Harness) -> None:

@@ -165,9 +165,10 @@ def test_mention_in_a_channel_is_answered_in_its_thread_and_chatter_is_ignored(
                  "user": "UEMMA", "text": "/open_ticket", "ts": "1800000001.000400",
                  "thread_ts": "1800000001.000100"})
     slack.api.wait_for(lambda: any("INC-1" in blocks_text(c.body)
-                                   for c in slack.api.calls_to("chat.postMessage")),
+                                   for c in slack.api.calls_to("chat.postMessage")
+                                   if c.body["channel"] == "CHELP"),
                        what="ticket opened from the channel thread")
-    posts = slack.api.calls_to("chat.postMessage")
+    posts = [c for c in slack.api.calls_to("chat.postMessage") if c.body["channel"] == "CHELP"]
     assert all(c.body["thread_ts"] == "1800000001.000100" for c in posts)
     assert slack.ticket("INC-1").channel_ref == "CHELP:1800000001.000100"
     assert len(posts) == 2

@@ -20,7 +20,7 @@ from bot.blocks import fallback_text, to_dicts
 from bot.blocks.conversation import parse_payload
 from bot.blocks.modals import comment_form, ticket_form, transfer_form
 from bot.ids import ActionId, pattern
-from bot.listeners import person_of, services_of
+from bot.listeners import one_turn, person_of, services_of
 from bot.slack import closure
 from bot.slack.cards import refresh_card
 from bot.slack.converse import converse
@@ -57,15 +57,14 @@ def on_suggestion(ack: Ack, body: dict[str, Any], action: dict[str, Any],
                   context: BoltContext, client: WebClient, respond: Respond) -> None:
     ack()
     channel, ts, thread_ts = _where(body)
-    person = person_of(context, client, body["user"]["id"])
     if (body.get("container") or {}).get("is_ephemeral"):  # chat.update cannot edit those
         respond(delete_original=True)
     elif channel and ts:  # one answer per suggestion message: its buttons go away
         message = body.get("message") or {}
         client.chat_update(channel=channel, ts=ts, text=message.get("text") or " ",
                            blocks=_without_buttons(message))
-    converse(services_of(context), client, person=person, channel=channel or "",
-             thread_ts=thread_ts or "", text=str(action.get("value") or ""))
+    converse(services_of(context), lambda: person_of(context, client, body["user"]["id"]),
+             channel=channel or "", thread_ts=thread_ts or "", text=str(action.get("value") or ""))
 
 
 def on_claim(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
@@ -76,6 +75,7 @@ def on_claim(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Bo
     key = str(action.get("value") or "")
     result = run_command(services, services.messages, actor_id=person.id, text=f"claim {key}",
                          lang=person.language)
+    services.commit_turn()
     _ephemeral(client, body, result.text)
     if result.ok:
         refresh_card(services, client, key)
@@ -86,6 +86,7 @@ def on_transfer(ack: Ack, body: dict[str, Any], action: dict[str, Any], context:
     ack()
     services = services_of(context)
     person = person_of(context, client, body["user"]["id"])
+    services.commit_turn()
     if not person.is_staff:
         raise RoleRefused("staff_only", action="transfer")
     key = str(action.get("value") or "")
@@ -104,6 +105,7 @@ def on_open_form(ack: Ack, body: dict[str, Any], context: BoltContext, client: W
     ack()
     services = services_of(context)
     person = person_of(context, client, body["user"]["id"])
+    services.commit_turn()
     channel, _, thread_ts = _where(body)
     metadata = {"channel": channel, "thread_ts": thread_ts} if channel else {}
     client.views_open(trigger_id=body["trigger_id"], view=ticket_form(
@@ -129,6 +131,7 @@ def _closure_answer(kind: str):  # type: ignore[no-untyped-def]
             blocks = closure.rate(services, key=key, person_id=person.id,
                                   rating=entities.get("rating"), lang=lang,
                                   question_id=entities.get("question_id"))
+        services.commit_turn()
         _replace(client, body, blocks)
 
     listener.__name__ = f"on_{kind}"
@@ -149,7 +152,9 @@ def on_survey_comment(ack: Ack, body: dict[str, Any], action: dict[str, Any],
     services = services_of(context)
     person = person_of(context, client, body["user"]["id"])
     key = str(action.get("value") or "")
-    if closure.requester_of(services, key) != person.id:
+    requester = closure.requester_of(services, key)
+    services.commit_turn()
+    if requester != person.id:
         _ephemeral(client, body, say(services, "only_requester", person.language))
         return
     channel, ts, _ = _where(body)
@@ -158,12 +163,12 @@ def on_survey_comment(ack: Ack, body: dict[str, Any], action: dict[str, Any],
 
 
 def register(app: App) -> None:
-    app.action(pattern(ActionId.CONVERSATION))(on_suggestion)
-    app.action(ActionId.CLAIM.value)(on_claim)
-    app.action(ActionId.TRANSFER.value)(on_transfer)
-    app.action(pattern(ActionId.OPEN_TICKET_FORM))(on_open_form)
-    app.action(pattern(ActionId.CONFIRM))(_closure_answer("confirm"))
-    app.action(pattern(ActionId.REJECT))(_closure_answer("reject"))
-    app.action(pattern(ActionId.RATE))(_closure_answer("rate"))
-    app.action(ActionId.SURVEY_COMMENT.value)(on_survey_comment)
+    app.action(pattern(ActionId.CONVERSATION))(one_turn(on_suggestion))
+    app.action(ActionId.CLAIM.value)(one_turn(on_claim))
+    app.action(ActionId.TRANSFER.value)(one_turn(on_transfer))
+    app.action(pattern(ActionId.OPEN_TICKET_FORM))(one_turn(on_open_form))
+    app.action(pattern(ActionId.CONFIRM))(one_turn(_closure_answer("confirm")))
+    app.action(pattern(ActionId.REJECT))(one_turn(_closure_answer("reject")))
+    app.action(pattern(ActionId.RATE))(one_turn(_closure_answer("rate")))
+    app.action(ActionId.SURVEY_COMMENT.value)(one_turn(on_survey_comment))
 

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 
 from actions.commands import run_command
 from bot.blocks import fallback_text, sections, to_dicts
-from bot.listeners import person_of, services_of
+from bot.listeners import one_turn, person_of, services_of
 from bot.slack.cards import refresh_card
 from bot.slack.incoming import plain_text
 
@@ -29,6 +29,7 @@ def on_ticket(ack: Ack, command: dict[str, Any], respond: Respond, context: Bolt
     result = run_command(services, services.messages, actor_id=person.id,
                          text=plain_text(command.get("text"), user_ids=True),
                          lang=person.language)
+    services.commit_turn()
     respond(text=fallback_text(result.text), blocks=to_dicts(sections(result.text)),
             response_type="ephemeral" if result.ephemeral else "in_channel",
             replace_original=False)
@@ -37,4 +38,4 @@ def on_ticket(ack: Ack, command: dict[str, Any], respond: Respond, context: Bolt
 
 
 def register(app: App) -> None:
-    app.command("/ticket")(on_ticket)
+    app.command("/ticket")(one_turn(on_ticket))

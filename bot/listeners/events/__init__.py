@@ -1,27 +1,31 @@
 """Events API: direct messages, mentions, replies in the bot's threads, App Home.
 
-Bolt acknowledges an event before its listener runs; each listener first records the envelope's
-``event_id`` (``bot.slack.dedupe``) and stops there when Slack is re-sending an event it already
-delivered. The bot answers every message in its thread. In channels it only listens to mentions
-and to replies in threads it already owns (a conversation or a ticket), never to other chatter.
-Messages written by bots (itself included), edits, deletions and other subtypes are ignored.
+Bolt acknowledges an event before its listener runs. The listener only decides whether the event
+is for the desk and hands it to one conversation turn (``bot.slack.converse``), which records the
+envelope's ``event_id`` in the same commit as the work: a re-sent event that was already worked
+does nothing, and one whose first delivery died before its commit is worked now. The bot answers
+every message in its thread. In channels it only listens to mentions and to replies in threads it
+already owns (a conversation or a ticket), never to other chatter. Messages written by bots
+(itself included), edits, deletions and other subtypes are ignored.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest
 from slack_sdk import WebClient
-from sqlalchemy import select
 
+from actions.conversation.turn import known_conversation
+from actions.dedupe import first_delivery
 from bot.listeners import person_of, services_of
-from bot.slack.converse import converse, waiting_dm_thread
-from bot.slack.dedupe import repeated
+from bot.slack.converse import converse, event_key
 from bot.slack.home import publish_home
 from bot.slack.incoming import plain_text, with_files
-from store.models import Conversation, Ticket
+
+log = logging.getLogger(__name__)
 
 #: Message subtypes that are still a person writing to us.
 PERSON_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
@@ -41,15 +45,9 @@ def strip_mention(text: str, bot_user_id: str | None) -> str:
     return plain_text(text).strip()
 
 
-def known_thread(services: Any, channel: str, thread_ts: str) -> bool:
-    ref = f"{channel}:{thread_ts}"
-    with services.session_factory() as session:
-        found = session.scalar(select(Conversation.id).where(
-            Conversation.channel == "slack", Conversation.ref == ref).limit(1))
-        if found is None:
-            found = session.scalar(select(Ticket.id).where(
-                Ticket.channel == "slack", Ticket.channel_ref == ref).limit(1))
-        return found is not None
+def _skipped(body: dict[str, Any], request: BoltRequest) -> None:
+    retry = (request.headers.get("x-slack-retry-num") or ["0"])[0]
+    log.info("repeated delivery of %s (retry %s) skipped", event_key(body), retry)
 
 
 def on_message(event: dict[str, Any], body: dict[str, Any], request: BoltRequest,
@@ -59,43 +57,46 @@ def on_message(event: dict[str, Any], body: dict[str, Any], request: BoltRequest
     services = services_of(context)
     channel, text = event["channel"], event.get("text") or ""
     thread_ts = event.get("thread_ts") or event["ts"]
-    if event.get("channel_type") != "im":
+    direct = event.get("channel_type") == "im"
+    if not direct:
         mentioned = context.bot_user_id and f"<@{context.bot_user_id}" in text
-        if mentioned or not event.get("thread_ts") or not known_thread(services, channel,
-                                                                        thread_ts):
+        if mentioned or not event.get("thread_ts") or not known_conversation(
+                services, channel="slack", ref=f"{channel}:{thread_ts}"):
             return  # mentions arrive as app_mention; other channel chatter is not for us
-    if repeated(services, body, request.headers):
-        return
-    person = person_of(context, client, event["user"])
-    broadcast = False
     text = with_files(strip_mention(text, context.bot_user_id), event.get("files"))
-    if event.get("channel_type") == "im" and not event.get("thread_ts"):
-        waiting = waiting_dm_thread(services, channel=channel, person_id=person.id, text=text)
-        if waiting is not None:
-            thread_ts, broadcast = waiting, True
-    converse(services, client, person=person, channel=channel, thread_ts=thread_ts,
-             text=text, broadcast=broadcast)
+    result = converse(services, lambda: person_of(context, client, event["user"]),
+                      channel=channel, thread_ts=thread_ts, text=text,
+                      dedupe_key=event_key(body), direct=direct and not event.get("thread_ts"))
+    if result is None:
+        _skipped(body, request)
 
 
 def on_mention(event: dict[str, Any], body: dict[str, Any], request: BoltRequest,
                context: BoltContext, client: WebClient) -> None:
-    if not written_by_person(event, context.bot_user_id) or repeated(
-            services_of(context), body, request.headers):
+    if not written_by_person(event, context.bot_user_id):
         return
-    person = person_of(context, client, event["user"])
-    converse(services_of(context), client, person=person, channel=event["channel"],
-             thread_ts=event.get("thread_ts") or event["ts"],
-             text=with_files(strip_mention(event.get("text") or "", context.bot_user_id),
-                             event.get("files")))
+    result = converse(services_of(context), lambda: person_of(context, client, event["user"]),
+                      channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"],
+                      text=with_files(strip_mention(event.get("text") or "",
+                                                    context.bot_user_id), event.get("files")),
+                      dedupe_key=event_key(body))
+    if result is None:
+        _skipped(body, request)
 
 
 def on_home_opened(event: dict[str, Any], body: dict[str, Any], request: BoltRequest,
                    context: BoltContext, client: WebClient) -> None:
-    if event.get("tab", "home") != "home" or repeated(services_of(context), body,
-                                                      request.headers):
+    if event.get("tab", "home") != "home":
         return
-    person = person_of(context, client, event["user"])
-    publish_home(services_of(context), client, person)
+    services = services_of(context)
+    key = event_key(body)
+    with services.turn() as uow:
+        if key and not first_delivery(uow, key):
+            _skipped(body, request)
+            return
+        person = person_of(context, client, event["user"])
+        uow.commit()
+    publish_home(services, client, person)
 
 
 def register(app: App) -> None:

@@ -20,7 +20,7 @@ from actions.views import PersonView
 from bot.blocks import fallback_text, sections, to_dicts
 from bot.blocks.modals import submitted
 from bot.ids import BlockId, CallbackId
-from bot.listeners import person_of, services_of
+from bot.listeners import one_turn, person_of, services_of
 from bot.slack import closure
 from bot.slack.cards import refresh_card
 from bot.slack.text import labels, say
@@ -62,6 +62,7 @@ def on_ticket_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context
     ack()
     services = services_of(context)
     person = person_of(context, client, body["user"]["id"])
+    services.commit_turn()
     values = _values(view)
     channel, ts = _thread_for(client, person, _metadata(view),
                               say(services, "opening", person.language))
@@ -72,6 +73,7 @@ def on_ticket_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context
         urgency=submitted(values, BlockId.URGENCY) or "medium",
         impact=submitted(values, BlockId.IMPACT) or "medium",
         channel="slack", channel_ref=f"{channel}:{ts}", language=person.language))
+    services.commit_turn()
     _post(client, channel, ts, say(services, "ticket_opened", person.language, ticket=ticket))
 
 
@@ -83,6 +85,7 @@ def on_security_form(ack: Ack, body: dict[str, Any], view: dict[str, Any],
     values = _values(view)
     severity = submitted(values, BlockId.SEC_SEVERITY) or "medium"
     impact, urgency = SEVERITY_LEVELS.get(severity, ("medium", "medium"))
+    services.commit_turn()
     channel, ts = _thread_for(client, person, _metadata(view),
                               say(services, "opening", person.language))
     ticket = open_ticket(services.uow(), services.settings, NewTicket(
@@ -100,6 +103,7 @@ def on_security_form(ack: Ack, body: dict[str, Any], view: dict[str, Any],
         fields["discovered_at"] = datetime.fromtimestamp(int(when), tz=UTC)
     record_security_details(services.uow(), key=ticket.key, actor_id=person.id,
                             fields={k: v for k, v in fields.items() if v not in (None, "")})
+    services.commit_turn()  # the ticket and its ISO 27001 record, together
     _post(client, channel, ts, say(services, "security_opened", person.language, ticket=ticket))
 
 
@@ -120,6 +124,7 @@ def on_transfer_form(ack: Ack, body: dict[str, Any], view: dict[str, Any],
     target = person_ref or team
     result = run_command(services, services.messages, actor_id=person.id,
                          text=f"transfer {key} {target}", lang=person.language)
+    services.commit_turn()
     if metadata.get("channel"):
         client.chat_postEphemeral(channel=metadata["channel"], user=body["user"]["id"],
                                   text=fallback_text(result.text))
@@ -136,6 +141,7 @@ def on_comment_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
     blocks = closure.comment(services, key=str(metadata.get("key") or ""), person_id=person.id,
                              text=submitted(_values(view), BlockId.COMMENT) or "",
                              lang=person.language)
+    services.commit_turn()
     if metadata.get("channel") and metadata.get("ts"):
         text = say(services, "commented", person.language, key=metadata.get("key"))
         client.chat_update(channel=metadata["channel"], ts=metadata["ts"],
@@ -143,7 +149,7 @@ def on_comment_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
 
 
 def register(app: App) -> None:
-    app.view(CallbackId.TICKET_FORM.value)(on_ticket_form)
-    app.view(CallbackId.SECURITY_FORM.value)(on_security_form)
-    app.view(CallbackId.TRANSFER_FORM.value)(on_transfer_form)
-    app.view(CallbackId.SURVEY_COMMENT_FORM.value)(on_comment_form)
+    app.view(CallbackId.TICKET_FORM.value)(one_turn(on_ticket_form))
+    app.view(CallbackId.SECURITY_FORM.value)(one_turn(on_security_form))
+    app.view(CallbackId.TRANSFER_FORM.value)(one_turn(on_transfer_form))
+    app.view(CallbackId.SURVEY_COMMENT_FORM.value)(one_turn(on_comment_form))

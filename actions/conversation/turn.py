@@ -1,0 +1,127 @@
+"""One inbound message, one unit of work: the conversation turn as every chat channel runs it.
+
+A channel adapter parses and verifies what arrived, acknowledges it, and calls ``converse`` with
+an ``Inbound``. Everything the turn changes commits once: the delivery's dedupe key, the person
+(registered on first sight), the conversation state, whatever the chosen action wrote, and the
+replies as outbox rows. The replies are sent right after that commit by the channel's deliverer
+(registered with ``Services.deliver_inline``); if the process dies first, the outbox worker sends
+them later, once. A crash before the commit leaves nothing, so the channel's retry does the work.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from actions.common import now
+from actions.conversation.dialogue import handle_message, understand
+from actions.dedupe import first_delivery
+from actions.messages import Messages
+from actions.services import Services
+from actions.views import PersonView
+from store.models import Conversation, OutboxMessage, Ticket
+from store.uow import UnitOfWork
+
+#: How long a question the bot asked in a conversation stays open to an answer written outside
+#: it (a DM answered in the channel instead of in the thread).
+FOLLOW_UP = timedelta(minutes=30)
+#: Questions whose answer is free text: whatever the person writes next answers them.
+FREE_TEXT_ANSWERS = frozenset({"survey_comment", "security", "description"})
+#: Otherwise only a yes or a no ("sí", "no funcionó") answers the question left open.
+ANSWER_INTENTS = frozenset({"affirm", "deny"})
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """What a person wrote, as the channel adapter understood it."""
+
+    channel: str  # the outbox channel that answers ("slack", "chat", ...)
+    ref: str  # the conversation's identity in that channel (Slack: "<channel>:<thread ts>")
+    text: str
+    messages: Messages  # the flavour replies are rendered in
+    dedupe_key: str | None = None  # the delivery's id: a repeat does nothing
+    #: A ref prefix: a message that answers a question the bot asked recently in another
+    #: conversation starting with it continues that conversation (a DM outside its thread).
+    follow_up: str | None = None
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    person: PersonView
+    ref: str  # the conversation that answered (may be a followed-up one)
+    replies: list[dict[str, Any]]
+
+
+def converse(services: Services, inbound: Inbound, who: Callable[[], PersonView],
+             ) -> TurnResult | None:
+    """Run one turn; None when the delivery was worked before (the retry of a done turn).
+
+    ``who`` resolves the person inside the turn (the channel's profile lookup plus
+    ``actions.people.ensure_person``), so a first-time person is registered in the same commit.
+    """
+    parsed = understand(services, inbound.text)  # outside the transaction: CPU only
+    with services.turn() as uow:
+        if inbound.dedupe_key and not first_delivery(uow, inbound.dedupe_key):
+            return None
+        person = who()
+        ref, followed = inbound.ref, False
+        if inbound.follow_up:
+            waiting = waiting_conversation(uow, channel=inbound.channel,
+                                           prefix=inbound.follow_up, person_id=person.id,
+                                           parsed=parsed)
+            if waiting is not None and waiting != ref:
+                ref, followed = waiting, True
+        replies = handle_message(services, channel=inbound.channel, ref=ref,
+                                 person_id=person.id, text=inbound.text,
+                                 messages=inbound.messages, thread_ref=ref, parsed=parsed)
+        if replies:
+            language = uow.people.get(person.id).language
+            uow.outbox.add(OutboxMessage(
+                key=f"reply:{inbound.dedupe_key or uuid.uuid4().hex}", channel=inbound.channel,
+                recipient={"type": "reply", "ref": ref, "person_id": person.id,
+                           "broadcast": followed},
+                template="reply", language=language, context={"replies": replies}))
+        uow.commit()
+    return TurnResult(person=person, ref=ref, replies=replies)
+
+
+def waiting_conversation(uow: UnitOfWork, *, channel: str, prefix: str, person_id: int,
+                         parsed: dict[str, Any] | None) -> str | None:
+    """The person's conversation under ``prefix`` where the bot recently asked something this
+    message answers, if any.
+
+    People often answer outside the thread ("sí", "no funcionó", a survey comment). Without
+    this the answer would start a new conversation that knows nothing of the question. A
+    message that is not an answer (a new problem) still starts its own conversation.
+    """
+    row = uow.session.scalars(
+        select(Conversation)
+        .where(Conversation.channel == channel, Conversation.ref.startswith(prefix),
+               Conversation.person_id == person_id,
+               Conversation.updated_at >= now() - FOLLOW_UP)
+        .order_by(Conversation.updated_at.desc()).limit(1)
+    ).first()
+    awaiting = ((row.state or {}).get("slots") or {}).get("awaiting") if row else None
+    if row is None or not awaiting:
+        return None
+    intent = ((parsed or {}).get("intent") or {}).get("name")
+    if awaiting not in FREE_TEXT_ANSWERS and intent not in ANSWER_INTENTS:
+        return None
+    return row.ref
+
+
+def known_conversation(services: Services, *, channel: str, ref: str) -> bool:
+    """Whether ``ref`` is a conversation or a ticket's thread the desk owns (in channels the
+    bot only answers threads it already owns)."""
+    with services.uow() as uow:
+        found = uow.session.scalar(select(Conversation.id).where(
+            Conversation.channel == channel, Conversation.ref == ref).limit(1))
+        if found is None:
+            found = uow.session.scalar(select(Ticket.id).where(
+                Ticket.channel == channel, Ticket.channel_ref == ref).limit(1))
+        return found is not None

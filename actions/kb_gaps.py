@@ -1,0 +1,93 @@
+"""``deskbot report kb-gaps``: the articles the desk should write next.
+
+Every ticket of the period began as a message the knowledge base did not settle: either the
+matcher had nothing to suggest, or it suggested an article that did not help and the person
+opened a ticket anyway. Tickets a technician resolved with an article (``--article``) are left
+out: the knowledge base did have the answer. The rest are grouped: tickets whose message the
+matcher still answers with the same article (that article does not help: improve it), and
+messages nothing answers, gathered by the words they share (write an article for them).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from actions.reports import Period
+from store.models import LearnedPhrasing, Ticket
+from store.uow import UnitOfWork
+
+SIMILAR = 0.25  # share of analysed words two messages need in common to be one gap
+EXAMPLES = 5
+
+
+@dataclass
+class Gap:
+    kind: str  # "unanswered": nothing suggested | "not_helpful": an article did not help
+    article_id: str | None
+    words: list[str]
+    tickets: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def count(self) -> int:
+        return len(self.tickets)
+
+
+def kb_gaps(uow: UnitOfWork, matcher: Any, period: Period) -> list[Gap]:
+    """Groups of tickets of ``period`` the knowledge base did not answer, largest first."""
+    w = period.window()
+    with uow:
+        answered = select(LearnedPhrasing.ticket_id).where(LearnedPhrasing.ticket_id.is_not(None))
+        stmt = (select(Ticket.key, Ticket.title, Ticket.description)
+                .where(Ticket.created_at >= w.since, Ticket.created_at < w.until,
+                       Ticket.kind != "security", Ticket.id.not_in(answered))
+                .order_by(Ticket.created_at))
+        if w.team:
+            stmt = stmt.where(Ticket.team_code == w.team)
+        rows = uow.session.execute(stmt).all()
+    gaps: list[Gap] = []
+    by_article: dict[str, Gap] = {}
+    for key, title, description in rows:
+        text = description or title
+        found = matcher.search(text, top=1)
+        tokens = set(matcher.analyzer.analyze(text))
+        if found:
+            article_id = found[0].article.id
+            gap = by_article.get(article_id)
+            if gap is None:
+                gap = by_article[article_id] = Gap("not_helpful", article_id, [])
+                gaps.append(gap)
+        else:
+            gap = _closest(gaps, tokens) or Gap("unanswered", None, [])
+            if not gap.tickets:
+                gaps.append(gap)
+        gap.tickets.append(key)
+        if len(gap.examples) < EXAMPLES:
+            gap.examples.append(" ".join(text.split())[:160])
+        gap.counts.update(tokens)
+        gap.words = [w for w, _ in gap.counts.most_common(12)]
+    for gap in gaps:
+        gap.words = [w.lstrip("#").lower() for w in gap.words[:6]]
+    return sorted(gaps, key=lambda g: (-g.count, g.kind, g.article_id or "", g.tickets[0]))
+
+
+def _closest(gaps: list[Gap], tokens: set[str]) -> Gap | None:
+    """The unanswered gap whose words the message shares most, if it shares enough."""
+    best, best_share = None, 0.0
+    for gap in gaps:
+        if gap.kind != "unanswered" or not tokens:
+            continue
+        shared = len(tokens & set(gap.words)) / len(tokens | set(gap.words))
+        if shared >= SIMILAR and shared > best_share:
+            best, best_share = gap, shared
+    return best
+
+
+def to_dict(gaps: list[Gap]) -> list[dict[str, Any]]:
+    return [{"kind": g.kind, "article_id": g.article_id, "count": g.count, "words": g.words,
+             "tickets": g.tickets, "examples": g.examples} for g in gaps]

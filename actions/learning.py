@@ -1,0 +1,97 @@
+"""Learning from use: the messages an article turned out to answer become evidence for it.
+
+Two moments teach the matcher: an employee presses "this solved it" on a suggestion, and a
+technician resolves a ticket naming the article that answers it (``/ticket resolve INC-1
+--article ID ...``). Both store the employee's own message as a learned phrasing in the same
+transaction as the rest of that turn. Every process's matcher checks one counter before it is
+used and reloads the phrasings when it moved, so what one process learns the others use at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kb.text import fold
+from store.errors import InvalidInput
+from store.models import LearnedPhrasing
+from store.uow import UnitOfWork
+
+MAX_TEXT = 2000
+MIN_WORDS = 2  # "ok", "vpn": too little to say how people ask for an article
+
+
+@dataclass(frozen=True)
+class LearnedView:
+    id: int
+    article_id: str
+    text: str
+    source: str
+    language: str
+    at: datetime
+    ticket_key: str | None
+
+
+def phrasing(*, article_id: str, text: str, source: str, language: str,
+             person_id: int | None = None, ticket_id: int | None = None
+             ) -> LearnedPhrasing | None:
+    """The row to store for ``text``, or None when it is too short to teach anything."""
+    body = " ".join(text.split())[:MAX_TEXT]
+    folded = fold(body)
+    if len(folded.split()) < MIN_WORDS:
+        return None
+    return LearnedPhrasing(article_id=article_id, text=body, folded=folded[:500], source=source,
+                           language=language, person_id=person_id, ticket_id=ticket_id)
+
+
+def learn(uow: UnitOfWork, row: LearnedPhrasing | None) -> bool:
+    """Add ``row`` inside the caller's open unit of work; False when not new (or None)."""
+    return row is not None and uow.learned.add(row) is not None
+
+
+def learned(uow: UnitOfWork, article_id: str | None = None) -> list[LearnedView]:
+    """What the desk has learned, by article (``deskbot kb learned``)."""
+    with uow:
+        rows = uow.learned.list(article_id)
+        keys = _ticket_keys(uow, [r.ticket_id for r in rows if r.ticket_id])
+        return [LearnedView(r.id, r.article_id, r.text, r.source, r.language, r.at,
+                            keys.get(r.ticket_id) if r.ticket_id else None) for r in rows]
+
+
+def forget(uow: UnitOfWork, phrasing_id: int) -> None:
+    """Remove one learned phrasing (``deskbot kb forget ID``); unknown ids are refused."""
+    with uow:
+        if not uow.learned.remove(phrasing_id):
+            raise InvalidInput("unknown_phrasing", id=str(phrasing_id))
+        uow.commit()
+
+
+def _ticket_keys(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, str]:
+    from sqlalchemy import select
+
+    from store.models import Ticket
+
+    if not ids:
+        return {}
+    rows = uow.session.execute(select(Ticket.id, Ticket.key).where(Ticket.id.in_(ids)))
+    return {int(i): str(k) for i, k in rows}
+
+
+class LearnedOverlay:
+    """Keeps one matcher's learned phrasings in step with the database (one read per use)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def refresh(self, matcher: Any, uow: UnitOfWork) -> None:
+        with uow:
+            # the database's identity too: one matcher may serve several desks (tests do)
+            version = (id(uow.session.get_bind()), uow.learned.version())
+            if version == matcher.learned_version:
+                return
+            with self._lock:
+                if version != matcher.learned_version:
+                    matcher.set_learned(uow.learned.by_article(), version)
