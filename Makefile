@@ -37,6 +37,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.nlu
 	$(BIN)/python -m bench.sla
 	$(BIN)/python -m bench.slack
+	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.similar
 	$(BIN)/python -m bench.web
 
 clean:

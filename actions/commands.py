@@ -9,39 +9,18 @@ transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from actions import closure, queries, work
+from actions.command_spec import Answer, CommandResult, Spec
 from actions.messages import Messages
 from actions.services import Services
+from actions.tech_commands import TECH_COMMANDS
 from actions.views import TicketView
 from store.errors import DeskError, InvalidInput
 
 TEAM_CODES = ("L1", "L2", "L3")
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    """What a channel shows after a command."""
-
-    text: str
-    ok: bool = True
-    ephemeral: bool = True  # only the caller should see it
-    ticket: TicketView | None = None
-    tickets: tuple[TicketView, ...] = field(default=())
-    name: str = ""  # the sub-command that ran (canonical English name)
-
-
-@dataclass(frozen=True)
-class Spec:
-    """A sub-command: how many words it takes before the free text, and whether text is needed."""
-
-    handler: Callable[..., Any]
-    args: int  # positional words (ticket key, team ...)
-    text: str = "none"  # none | optional | required
-    aliases: tuple[str, ...] = ()
+__all__ = ["Answer", "CommandResult", "Spec", "COMMANDS", "parse", "run_command"]
 
 
 def _key(args: list[str]) -> str:
@@ -50,10 +29,6 @@ def _key(args: list[str]) -> str:
 
 def _claim(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
     return work.claim(svc.uow(), key=_key(args), actor_id=actor)
-
-
-def _reply(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
-    return work.comment(svc.uow(), key=_key(args), actor_id=actor, text=text)
 
 
 def _note(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
@@ -129,10 +104,6 @@ def _confirm(svc: Services, actor: int, args: list[str], text: str) -> TicketVie
     return closure.confirm(svc.uow(), key=_key(args), actor_id=actor)
 
 
-def _show(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
-    return queries.show_ticket(svc.uow(), key=_key(args), actor_id=actor)
-
-
 def _mine(svc: Services, actor: int, args: list[str], text: str) -> list[TicketView]:
     return queries.my_tickets(svc.uow(), actor_id=actor)
 
@@ -144,7 +115,6 @@ def _queue(svc: Services, actor: int, args: list[str], text: str) -> list[Ticket
 
 COMMANDS: dict[str, Spec] = {
     "claim": Spec(_claim, 1, aliases=("tomar", "asignarme", "take")),
-    "reply": Spec(_reply, 1, "required", aliases=("responder", "comment", "comentar")),
     "note": Spec(_note, 1, "required", aliases=("nota",)),
     "transfer": Spec(_transfer, 2, "optional", aliases=("transferir", "reasignar", "assign")),
     "escalate": Spec(_escalate, 1, "optional", aliases=("escalar",)),
@@ -156,9 +126,9 @@ COMMANDS: dict[str, Spec] = {
     "cancel": Spec(_cancel, 1, "optional", aliases=("cancelar",)),
     "priority": Spec(_priority, 2, aliases=("prioridad",)),
     "confirm": Spec(_confirm, 1, aliases=("confirmar",)),
-    "show": Spec(_show, 1, aliases=("ver", "status", "estado")),
     "mine": Spec(_mine, 0, aliases=("mios", "míos", "my")),
     "queue": Spec(_queue, 0, "optional", aliases=("cola",)),
+    **TECH_COMMANDS,  # saved replies, search, merge, corrections, drafts, show with details
 }
 ALIASES = {alias: name for name, spec in COMMANDS.items() for alias in (name, *spec.aliases)}
 
@@ -196,6 +166,9 @@ def run_command(services: Services, messages: Messages, *, actor_id: int, text: 
     except DeskError as error:
         return CommandResult(messages.error(error, lang), ok=False)
     viewer = _viewer(services, actor_id)
+    if isinstance(result, Answer):
+        body = messages.render(f"commands.{name}", lang, viewer=viewer, **result.context)
+        return CommandResult(body, ticket=result.ticket, name=name, modal=result.modal)
     if isinstance(result, list):
         body = messages.render(f"commands.{name}", lang, tickets=result, viewer=viewer)
         return CommandResult(body, tickets=tuple(result), name=name)

@@ -14,10 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-
 from actions.reports import Period
-from store.models import LearnedPhrasing, Ticket
 from store.uow import UnitOfWork
 
 SIMILAR = 0.25  # share of analysed words two messages need in common to be one gap
@@ -42,14 +39,7 @@ def kb_gaps(uow: UnitOfWork, matcher: Any, period: Period) -> list[Gap]:
     """Groups of tickets of ``period`` the knowledge base did not answer, largest first."""
     w = period.window()
     with uow:
-        answered = select(LearnedPhrasing.ticket_id).where(LearnedPhrasing.ticket_id.is_not(None))
-        stmt = (select(Ticket.key, Ticket.title, Ticket.description)
-                .where(Ticket.created_at >= w.since, Ticket.created_at < w.until,
-                       Ticket.kind != "security", Ticket.id.not_in(answered))
-                .order_by(Ticket.created_at))
-        if w.team:
-            stmt = stmt.where(Ticket.team_code == w.team)
-        rows = uow.session.execute(stmt).all()
+        rows = uow.learned.unsettled_tickets(w.since, w.until, w.team)
     gaps: list[Gap] = []
     by_article: dict[str, Gap] = {}
     for key, title, description in rows:

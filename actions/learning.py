@@ -10,7 +10,6 @@ used and reloads the phrasings when it moved, so what one process learns the oth
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -56,7 +55,7 @@ def learned(uow: UnitOfWork, article_id: str | None = None) -> list[LearnedView]
     """What the desk has learned, by article (``deskbot kb learned``)."""
     with uow:
         rows = uow.learned.list(article_id)
-        keys = _ticket_keys(uow, [r.ticket_id for r in rows if r.ticket_id])
+        keys = uow.learned.ticket_keys([r.ticket_id for r in rows if r.ticket_id])
         return [LearnedView(r.id, r.article_id, r.text, r.source, r.language, r.at,
                             keys.get(r.ticket_id) if r.ticket_id else None) for r in rows]
 
@@ -67,17 +66,6 @@ def forget(uow: UnitOfWork, phrasing_id: int) -> None:
         if not uow.learned.remove(phrasing_id):
             raise InvalidInput("unknown_phrasing", id=str(phrasing_id))
         uow.commit()
-
-
-def _ticket_keys(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, str]:
-    from sqlalchemy import select
-
-    from store.models import Ticket
-
-    if not ids:
-        return {}
-    rows = uow.session.execute(select(Ticket.id, Ticket.key).where(Ticket.id.in_(ids)))
-    return {int(i): str(k) for i, k in rows}
 
 
 class LearnedOverlay:

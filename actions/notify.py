@@ -11,8 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from store.models import Event, OutboxMessage, Person, Ticket
+from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
+
+from store.models import Event, Follower, OutboxMessage, Person, Ticket
 from store.uow import UnitOfWork
+
+#: Followers from which a ticket is a major incident (actions.similar says the same).
+MAJOR_INCIDENT = 3
+#: ``payload["source"]`` of a note written in the thread under the triage card.
+TRIAGE_THREAD = "triage_thread"
 
 #: Event type -> who is told. "requester" = the ticket's thread in its own channel; "assignee",
 #: "watchers", "team" (its triage channel), "new_assignee" (after a transfer to a person).
@@ -20,7 +28,7 @@ AUDIENCE: dict[str, tuple[str, ...]] = {
     "routed": ("team",),
     "claimed": ("requester",),
     "commented": ("requester", "assignee", "watchers"),
-    "noted": ("assignee", "watchers"),
+    "noted": ("assignee", "watchers", "team"),  # "team": the internal chat under the card
     "transferred": ("requester", "team", "assignee"),
     "escalated": ("requester", "team", "assignee", "leads"),
     "invited": ("invitee",),
@@ -32,6 +40,12 @@ AUDIENCE: dict[str, tuple[str, ...]] = {
     "cancelled": ("assignee", "team"),
     "priority_changed": ("requester", "assignee"),
     "survey_answered": ("assignee",),
+    # Technician tools: followers, merges, corrections.
+    "follower_added": ("team",),
+    "attached": ("assignee", "watchers"),
+    "merged_into": ("requester", "team"),
+    "recategorized": ("team", "assignee"),
+    "kind_changed": ("requester", "team", "assignee"),
     # Timed notices from the SLA sweep (actions/sla.py), actor None.
     "sla_warning": ("assignee", "team", "leads"),
     "sla_breach": ("assignee", "team", "leads"),
@@ -51,7 +65,9 @@ def channel_for(person: Person) -> str:
 
 def ticket_context(ticket: Ticket) -> dict[str, Any]:
     """What templates may show about a ticket (plain JSON: it is stored in the outbox)."""
+    followers = _follower_count(ticket)
     return {
+        "followers": followers, "major": followers >= MAJOR_INCIDENT,
         "key": ticket.key, "title": ticket.title, "status": ticket.status,
         "priority": ticket.priority, "category": ticket.category, "team": ticket.team_code,
         "kind": ticket.kind,
@@ -63,6 +79,15 @@ def ticket_context(ticket: Ticket) -> dict[str, Any]:
         "first_response_at": _iso(ticket.first_response_at),
         "paused_at": _iso(ticket.paused_at),
     }
+
+
+def _follower_count(ticket: Ticket) -> int:
+    """Employees following the ticket (same problem), read in the ticket's own session."""
+    session = object_session(ticket)
+    if session is None or ticket.id is None:
+        return 0
+    return int(session.scalar(select(func.count()).select_from(Follower)
+                              .where(Follower.ticket_id == ticket.id)) or 0)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -78,6 +103,11 @@ def queue_notifications(uow: UnitOfWork) -> None:
             continue
         if (event.payload or {}).get("handover"):
             audience = (*audience, "team", "leads")  # the requester asked for a person
+        if (event.payload or {}).get("source") == TRIAGE_THREAD or (
+                event.type == "noted" and (event.payload or {}).get("about")):
+            # Written in the card's thread already, or the reason of a transfer or escalation
+            # whose own notice the team gets: not said under the card a second time.
+            audience = tuple(a for a in audience if a != "team")
         ticket = uow.session.get(Ticket, event.ticket_id)
         assert ticket is not None
         uow.session.refresh(ticket)
@@ -128,6 +158,11 @@ def _recipients(
             out.append(({"type": "thread", "ticket": ticket.key,
                          "person_id": ticket.requester_id},
                         ticket.channel, ticket.language))
+            # Followers (same problem, joined or merged in) hear what the requester hears.
+            for follower in uow.session.scalars(
+                    select(Person).join(Follower, Follower.person_id == Person.id)
+                    .where(Follower.ticket_id == ticket.id).order_by(Follower.added_at)):
+                person(follower, "follower")
         elif who == "assignee":
             person(ticket.assignee, "assignee")
         elif who == "watchers":

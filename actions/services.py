@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -141,13 +142,24 @@ class Services:
 
     @property
     def matcher(self) -> Any:
-        """The FAQ matcher over the configured articles (built on first use), with what the
-        desk has learned so far: one counter read per use, the phrasings reloaded when another
-        turn or process changed them."""
+        """The FAQ matcher over the configured articles (built on first use, and again when the
+        folder's files change: an article published by ``deskbot kb publish`` in another process
+        is searched from the next question on), with what the desk has learned so far: one
+        counter read per use, the phrasings reloaded when another turn or process changed them."""
+        self._forget_matcher_if_articles_changed()
         matcher = self._get("matcher", self._build_matcher)
         overlay = self._get("learned_overlay", _learned_overlay)
         overlay.refresh(matcher, self.uow())
         return matcher
+
+    def _forget_matcher_if_articles_changed(self) -> None:
+        stamp = _folder_stamp(self.settings.faq.articles_dir)
+        with self._lock:
+            if stamp is not None and "matcher" in self._lazy \
+                    and self._lazy.get("matcher_stamp") not in (None, stamp):
+                del self._lazy["matcher"]
+            if stamp is not None:
+                self._lazy["matcher_stamp"] = stamp
 
     def _build_matcher(self) -> Any:
         from kb.loader import load_articles
@@ -192,6 +204,15 @@ def _learned_overlay() -> Any:
     from actions.learning import LearnedOverlay
 
     return LearnedOverlay()
+
+
+def _folder_stamp(root: Path) -> tuple[int, int] | None:
+    """(number of articles, newest change) of a knowledge-base folder; None when unreadable."""
+    try:
+        times = [p.stat().st_mtime_ns for p in root.rglob("*.md")]
+    except OSError:
+        return None
+    return len(times), max(times, default=0)
 
 
 def build_services(settings: Settings | None = None, *, migrate: bool = False,

@@ -16,6 +16,7 @@ class ActionId(StrEnum):
     CONVERSATION = "conv"  # a suggestion button: its value is fed back to the conversation
     CLAIM = "card_claim"
     TRANSFER = "card_transfer"
+    REPLY = "card_reply"
     OPEN_TICKET_FORM = "open_ticket_form"
     CONFIRM = "closure_confirm"
     REJECT = "closure_reject"
@@ -33,6 +34,8 @@ class CallbackId(StrEnum):
     OPEN_TICKET_SHORTCUT = "open_ticket"
     SECURITY_SHORTCUT = "report_security_incident"
     MESSAGE_TICKET_SHORTCUT = "ticket_from_message"
+    REPLY_FORM = "reply_form"
+    ISO_FORM = "iso_form"
 
 
 class BlockId(StrEnum):
@@ -51,6 +54,15 @@ class BlockId(StrEnum):
     TEAM = "team"
     PERSON = "person"
     COMMENT = "comment"
+    SAVED_REPLY = "saved_reply"
+    REPLY_TEXT = "reply_text"
+    VISIBILITY = "visibility"
+    SEC_REPORTED_TO = "sec_reported_to"
+    SEC_REPORT_WRITTEN_AT = "sec_report_written_at"
+    SEC_OWNER_LEARNED_AT = "sec_owner_learned_at"
+    SEC_OWNER_ACTION = "sec_owner_action"
+    SEC_FOLLOWUP_BY = "sec_followup_by"
+    SEC_FOLLOWUP_AT = "sec_followup_at"
 
 
 def indexed(action: ActionId, index: int) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from store.models import Counter, LearnedPhrasing
+from store.models import Counter, LearnedPhrasing, Ticket
 
 VERSION = "LEARNED"
 
@@ -62,6 +63,26 @@ class LearnedRepository:
         if gone:
             self._bump()
         return bool(gone)
+
+    def ticket_keys(self, ids: Sequence[int]) -> dict[int, str]:
+        """Keys of the tickets some phrasings were learned from."""
+        if not ids:
+            return {}
+        rows = self.session.execute(select(Ticket.id, Ticket.key).where(Ticket.id.in_(ids)))
+        return {int(i): str(k) for i, k in rows}
+
+    def unsettled_tickets(self, since: datetime, until: datetime, team: str | None = None
+                          ) -> builtins.list[tuple[str, str, str]]:
+        """(key, title, description) of the non-security tickets opened in [since, until) that
+        no article was named for at resolution: what the knowledge base did not settle."""
+        answered = select(LearnedPhrasing.ticket_id).where(LearnedPhrasing.ticket_id.is_not(None))
+        stmt = (select(Ticket.key, Ticket.title, Ticket.description)
+                .where(Ticket.created_at >= since, Ticket.created_at < until,
+                       Ticket.kind != "security", Ticket.id.not_in(answered))
+                .order_by(Ticket.created_at, Ticket.id))
+        if team:
+            stmt = stmt.where(Ticket.team_code == team)
+        return [(str(k), str(t), str(d or "")) for k, t, d in self.session.execute(stmt)]
 
     def by_article(self) -> dict[str, builtins.list[str]]:
         """Every article's learned texts, for the matcher."""

@@ -279,6 +279,92 @@ class Notice(Base):
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class TicketAlias(Base):
+    """A key a ticket was known by before (INC-4 turned into SEC-2): still resolves to it."""
+
+    __tablename__ = "ticket_aliases"
+
+    key: Mapped[str] = mapped_column(String(24), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Follower(Base):
+    """An employee who has the same problem as the ticket's requester: told of public updates."""
+
+    __tablename__ = "followers"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TicketLink(Base):
+    """Two tickets that belong together: ``related`` (both stay open) or ``merged`` (the first
+    was closed into the second)."""
+
+    __tablename__ = "ticket_links"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="related")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attachment(Base):
+    """A file shared with a ticket (Slack file, mail attachment): where it is, not its bytes."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int | None] = mapped_column(Integer)
+    mimetype: Mapped[str | None] = mapped_column(String(128))
+    url: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16), default="slack")
+    source_ref: Mapped[str | None] = mapped_column(String(255))  # Slack file id, Message-ID
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SavedReply(Base):
+    """A saved reply written at run time by a lead (the ones in ``kb/replies/`` are files)."""
+
+    __tablename__ = "saved_replies"
+    __table_args__ = (UniqueConstraint("slug", "language", name="uq_saved_replies_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8), default="es")
+    title: Mapped[str] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KbDraft(Base):
+    """A knowledge-base article drafted from a solved ticket, waiting for a lead to publish it."""
+
+    __tablename__ = "kb_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(128))
+    language: Mapped[str] = mapped_column(String(8), default="es")
+    category: Mapped[str] = mapped_column(String(32), default="other")
+    title: Mapped[str] = mapped_column(String(200))
+    questions: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"items": [...]}
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | published
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column()
+    path: Mapped[str | None] = mapped_column(Text)
+
+
 class SignInLink(Base):
     """A one-time sign-in link for the web pages: only its SHA-256 is kept, so a copy of the
     database cannot be used to sign in; ``used_at`` makes it single use."""

@@ -25,6 +25,7 @@ from store.models import (
     SurveyAnswer,
     Team,
     Ticket,
+    TicketAlias,
     Watcher,
 )
 from store.types import utcnow
@@ -176,6 +177,10 @@ class TicketRepository:
             raise NotFound("ticket_not_found", key=key.strip()[:40])
         canonical = f"{parsed[0]}-{parsed[1]}"
         query = select(Ticket).where(Ticket.key == canonical)
+        alias = self.session.scalar(select(TicketAlias.ticket_id).where(
+            TicketAlias.key == canonical))
+        if alias is not None:  # a key the ticket had before its kind changed (INC-4 -> SEC-2)
+            query = select(Ticket).where(Ticket.id == alias)
         if lock:
             query = query.with_for_update(of=Ticket)
         ticket = self.session.scalars(query).unique().one_or_none()

@@ -119,6 +119,7 @@ class UnitOfWork:
         self._session = outer.session
         self.people, self.teams, self.tickets = outer.people, outer.teams, outer.tickets
         self.events, self.surveys, self.outbox = outer.events, outer.surveys, outer.outbox
+        self.learned = outer.learned
         self._savepoint = None
         self._marks = (len(self.events.added), len(self.outbox.added), self.outbox.queued)
         self.root._joined.append(self)

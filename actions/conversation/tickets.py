@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from actions import queries, work
+from actions import queries, similar_intake, work
 from actions.common import view
 from actions.conversation.base import DeskAction, Replies, Turn, slots
 from actions.conversation.prompts import closure_prompt
@@ -82,6 +82,11 @@ class ActionOpenTicket(DeskAction):
         if not problem and turn.slots.get("awaiting") == "description" \
                 and not turn.text.startswith("/"):
             problem = {"text": turn.text, "kind": "incident"}
+        # An open ticket with the same problem is offered first (actions.similar_intake).
+        answered = similar_intake.before_opening(self.services, out, turn, problem,
+                                                 problem_category(self.services, turn, problem))
+        if answered is not None:
+            return answered
         if not problem:
             return self._nothing_to_open(out, turn)
         ticket = open_from_problem(self.services, turn, problem)
@@ -106,15 +111,19 @@ class ActionOpenTicket(DeskAction):
             "priority": ticket.priority, "team": ticket.team, "status": ticket.status})
 
 
+def problem_category(services: Services, turn: Turn, problem: dict[str, Any]) -> str:
+    """The category of the problem: the NLU's, else the best suggested article's, else other."""
+    suggestions = turn.slots.get("suggestions") or []
+    category = (problem.get("category") or (suggestions[0]["category"] if suggestions else None)
+                or "other")
+    return category if category in services.settings.categories else "other"
+
+
 def open_from_problem(services: Services, turn: Turn, problem: dict[str, Any],
                       *, kind: str | None = None, urgency: str | None = None,
                       impact: str | None = None) -> TicketView:
     """Open the ticket the conversation gathered: category from the NLU, else the best article's."""
-    suggestions = turn.slots.get("suggestions") or []
-    category = (problem.get("category") or (suggestions[0]["category"] if suggestions else None)
-                or "other")
-    if category not in services.settings.categories:
-        category = "other"
+    category = problem_category(services, turn, problem)
     if kind == "security":
         category = "security"
     channel_ref = turn.thread_ref

@@ -15,13 +15,15 @@ WORKABLE = ("new", "open", "in_progress", "pending")
 
 def card_blocks(text: str, *, key: str, status: str, assigned: bool,
                 label: Callable[[str], str]) -> list[Block]:
-    """The card's text, then Claim (while nobody has it) and Transfer (while it is workable)."""
+    """The card's text, then Claim (while nobody has it), Transfer and Reply (the reply form,
+    with the saved replies) while it is workable."""
     blocks: list[Block] = list(sections(text))
     elements = []
     if status in WORKABLE and not assigned:
         elements.append(button(label("card_claim"), ActionId.CLAIM, key, style="primary"))
     if status in WORKABLE:
         elements.append(button(label("card_transfer"), ActionId.TRANSFER, key))
+        elements.append(button(label("card_reply"), ActionId.REPLY, key))
     if elements:
         blocks.append(ActionsBlock(block_id=f"card:{key}"[:255], elements=elements))
     return blocks
@@ -30,5 +32,6 @@ def card_blocks(text: str, *, key: str, status: str, assigned: bool,
 def fingerprint(ticket: dict) -> str:  # type: ignore[type-arg]
     """What the card shows; the card is only re-sent to Slack when this changes."""
     fields = ("status", "priority", "team", "assignee", "title", "category", "response_due_at",
-              "resolution_due_at", "first_response_at", "paused_at", "sla_breached")
+              "resolution_due_at", "first_response_at", "paused_at", "sla_breached",
+              "followers")
     return "|".join(str(ticket.get(name) or "") for name in fields)

@@ -24,7 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     common.add_argument("--kb", default=None, metavar="DIR",
                         help="folder of articles (default: faq.articles_dir in config.yml)")
 
-    check = kb_sub.add_parser("check", parents=[common], help="validate every article file")
+    check = kb_sub.add_parser("check", parents=[common],
+                              help="validate every article file and saved reply")
+    check.add_argument("--replies", default=None, metavar="DIR",
+                       help="folder of saved replies (default: kb/replies beside the articles)")
     check.set_defaults(func=_check)
 
     search = kb_sub.add_parser("search", parents=[common], help="suggest articles for a question")
@@ -47,6 +50,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     forget.add_argument("id", type=int, help="the number shown by 'deskbot kb learned'")
     forget.set_defaults(func=_forget)
 
+    drafts = kb_sub.add_parser("drafts", help="articles drafted from solved tickets (/ticket kb)")
+    drafts.add_argument("--all", action="store_true", help="published ones too")
+    drafts.add_argument("--show", type=int, metavar="ID", help="print one draft in full")
+    drafts.set_defaults(func=_drafts)
+
+    publish = kb_sub.add_parser("publish", help="write a draft into the knowledge base")
+    publish.add_argument("id", type=int)
+    publish.add_argument("--kb", default=None, metavar="DIR",
+                         help="folder of articles (default: faq.articles_dir in config.yml)")
+    publish.set_defaults(func=_publish)
+
 
 def _settings(args: argparse.Namespace) -> Any:
     from actions.settings import SettingsError, load_settings
@@ -66,11 +80,18 @@ def _shown(path: Path) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from actions.replies import replies_dir
     from kb.loader import check_articles
+    from kb.replies import check_replies
 
     settings = _settings(args)
     root = Path(args.kb) if args.kb else settings.faq.articles_dir
     articles, errors = check_articles(root, categories=tuple(settings.categories))
+    replies_root = Path(args.replies) if args.replies else (
+        root.parent / "replies" if args.kb else replies_dir(settings))
+    replies, reply_errors = check_replies(replies_root, settings.languages,
+                                          tuple(settings.teams))
+    errors = [*errors, *reply_errors]
     for error in errors:
         print(f"{_shown(error.path)}:{error.line}: {error.message}")
     if errors:
@@ -82,7 +103,7 @@ def _check(args: argparse.Namespace) -> int:
     per_language = ", ".join(f"{n} {lang}" for lang, n in sorted(languages.items()))
     categories = len({a.category for a in articles})
     print(f"ok: {len(articles)} articles ({per_language or 'none'}) in {categories} categories"
-          f" under {_shown(root)}")
+          f" under {_shown(root)}; {len(replies)} saved replies")
     return 0
 
 
@@ -156,4 +177,46 @@ def _forget(args: argparse.Namespace) -> int:
     finally:
         services.close()
     print(f"forgot learned phrasing {args.id}")
+    return 0
+
+
+def _drafts(args: argparse.Namespace) -> int:
+    from actions.drafts import article_text, list_drafts
+    from bot.cli.common import print_table, services_from
+
+    services = services_from(args, migrate=True)
+    try:
+        drafts = list_drafts(services.uow(),
+                             include_published=args.all or args.show is not None)
+    finally:
+        services.close()
+    if args.show is not None:
+        chosen = next((d for d in drafts if d.id == args.show), None)
+        if chosen is None:
+            print(f"deskbot: there is no draft #{args.show}", file=sys.stderr)
+            return 1
+        print(article_text(chosen), end="")
+        return 0
+    if not drafts:
+        print("no drafts waiting")
+        return 0
+    print_table([[str(d.id), d.ticket, d.language, d.category, d.status, d.title[:60]]
+                 for d in drafts], ["ID", "TICKET", "LANG", "CATEGORY", "STATUS", "TITLE"])
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from actions.drafts import publish
+    from bot.cli.common import fail, services_from
+    from store.errors import DeskError
+
+    services = services_from(args, migrate=True)
+    try:
+        draft = publish(services.uow(), services.settings, draft_id=args.id,
+                        directory=Path(args.kb) if args.kb else None)
+    except DeskError as exc:
+        return fail(exc, services)
+    finally:
+        services.close()
+    print(f"published draft #{draft.id} as {_shown(Path(draft.path or ''))}")
     return 0

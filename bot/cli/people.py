@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from actions.access import ROLES
 from actions.people import NewPerson, add_person, list_people, update_person
@@ -40,6 +41,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--vip", choices=("yes", "no"))
     st.add_argument("--active", choices=("yes", "no"))
     st.set_defaults(func=cmd_set)
+
+    sync = p_sub.add_parser("sync", help="import and refresh people from the Slack workspace")
+    sync.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
+    sync.set_defaults(func=cmd_sync)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -93,4 +98,33 @@ def cmd_set(args: argparse.Namespace) -> int:
     except DeskError as exc:
         return fail(exc, services)
     print(f"updated #{person.id} {person.name} ({person.role}, {person.team or '-'})")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    """``users.list`` -> the desk's people: added, refreshed, never demoted."""
+    from actions import people_sync
+    from bot.slack.client import make_client
+    from bot.slack.directory import directory
+
+    services = services_from(args, migrate=True)
+    settings = services.settings
+    if not settings.slack_bot_token:
+        print("deskbot: SLACK_BOT_TOKEN is not set: people sync reads the Slack workspace",
+              file=sys.stderr)
+        return 2
+    client = make_client(settings.slack_bot_token, settings.slack_api_url)
+    entries = list(directory(client, default_language=settings.language))
+    run = people_sync.plan if args.dry_run else people_sync.apply
+    report = run(services.uow(), entries, default_language=settings.language,
+                 default_timezone=settings.default_timezone)
+    verb = {"add": "would add" if args.dry_run else "added",
+            "update": "would update" if args.dry_run else "updated"}
+    for change in report.changes:
+        detail = ", ".join(f"{k}: {old or '-'} -> {new}" for k, (old, new) in
+                           sorted(change.fields.items()))
+        print(f"{verb[change.action]:<12} {change.slack_id:<12} {change.name}  {detail}")
+    print(f"{'dry run: ' if args.dry_run else ''}{report.added} added, {report.updated} updated, "
+          f"{report.unchanged} unchanged, {report.skipped_deactivated} deactivated and "
+          f"{report.skipped_bots} bots skipped")
     return 0

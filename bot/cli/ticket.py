@@ -27,6 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--status", action="append", choices=[s.value for s in Status],
                     help="only these statuses (repeatable)")
     ls.add_argument("--team")
+    ls.add_argument("--requester", metavar="NAME",
+                    help="only tickets of this person (name or email)")
+    ls.add_argument("--text", metavar="WORDS",
+                    help="fuzzy search over title, description and comments, best first")
     ls.add_argument("--limit", type=int, default=200)
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_list)
@@ -38,9 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _show_dict(services: Services, ticket: TicketView) -> dict[str, Any]:
+    from actions.details import ticket_details
+
     data = ticket.to_dict()
     data.pop("history", None)
     data["sla"] = _sla(services, ticket)
+    data.update(ticket_details(services.uow(), ticket.key))
     if ticket.kind == "security":
         with services.uow() as uow:
             record = security_record(uow, uow.tickets.get(ticket.key))
@@ -101,6 +108,17 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(line)
     if ticket.resolution:
         print(f"  resolution {ticket.resolution}")
+    if data.get("aliases"):
+        print(f"  formerly   {', '.join(data['aliases'])}")
+    if data.get("followers"):
+        major = "  MAJOR INCIDENT" if len(data["followers"]) >= 3 else ""
+        print(f"  followers  {', '.join(data['followers'])}{major}")
+    for link in data.get("links") or []:
+        print(f"  link       {link['kind'].replace('_', ' ')} {link['key']}")
+    for item in data.get("attachments") or []:
+        size = f"  {item['size']} bytes" if item.get("size") else ""
+        print(f"  attachment {item['name']}{size}  {item.get('mimetype') or ''}"
+              f"  {item.get('url') or ''}".rstrip())
     for answer in ticket.survey:
         print(f"  survey     {answer.question_id}: {answer.rating or '-'}"
               f"{'  «' + answer.comment + '»' if answer.comment else ''}")
@@ -114,8 +132,11 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     services = services_from(args, migrate=True)
     try:
-        tickets = list_tickets(services.uow(), statuses=args.status, team=args.team,
-                               limit=args.limit)
+        if args.text or args.requester:
+            tickets = _found(services, args)
+        else:
+            tickets = list_tickets(services.uow(), statuses=args.status, team=args.team,
+                                   limit=args.limit)
     except DeskError as exc:
         return fail(exc, services)
     if args.json:
@@ -130,6 +151,18 @@ def cmd_list(args: argparse.Namespace) -> int:
         ["KEY", "STATUS", "PRIO", "TEAM", "ASSIGNEE", "REQUESTER", "TITLE"],
     )
     return 0
+
+
+def _found(services: Services, args: argparse.Namespace) -> list[TicketView]:
+    """Tickets matching ``--text`` (best first) and ``--requester``, within the other filters."""
+    from actions.search import SearchFilter, search
+
+    statuses = args.status or [None]
+    hits = [hit for status in statuses for hit in search(
+        services.uow(), actor_id=None, words=args.text or "", limit=args.limit,
+        filters=SearchFilter(team=args.team, status=status, requester=args.requester))]
+    hits.sort(key=lambda h: -h.score)
+    return [h.ticket for h in hits][: args.limit]
 
 
 def cmd_history(args: argparse.Namespace) -> int:

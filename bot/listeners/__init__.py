@@ -50,9 +50,9 @@ def one_turn(listener: Callable[..., None]) -> Callable[..., None]:
 
 
 def register_all(app: App) -> None:
-    from bot.listeners import actions, commands, events, shortcuts, views
+    from bot.listeners import actions, commands, events, shortcuts, tech, views
 
-    for module in (events, commands, actions, views, shortcuts):
+    for module in (tech, events, commands, actions, views, shortcuts):  # tech's matcher first
         module.register(app)
 
 

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from actions import work
 from actions.intake import NewTicket, open_ticket
 from actions.services import build_services
 from bot.cli import main
-from tests.cli.test_admin_cli import db, run  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DESKBOT_DATABASE_URL", url)
+    return url
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def _desk_with_a_resolved_ticket(db_url: str) -> None:
@@ -31,7 +45,7 @@ def _desk_with_a_resolved_ticket(db_url: str) -> None:
         services.close()
 
 
-def test_learned_lists_forget_removes_and_gaps_group(db, capsys):  # noqa: F811
+def test_learned_lists_forget_removes_and_gaps_group(db, capsys):
     assert run(capsys, "kb", "learned")[1].strip() == "nothing learned yet"
     _desk_with_a_resolved_ticket(db)
     code, out, _ = run(capsys, "kb", "learned", "--article", "escaner-a-correo", "--json")

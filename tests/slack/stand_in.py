@@ -263,6 +263,12 @@ class SlackStandIn:
             if user is None:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": user}
+        if method == "users.list":  # cursor = index of the next member, as an opaque string
+            members = list(self.users.values())
+            start, limit = int(body.get("cursor") or 0), int(body.get("limit") or 100)
+            end = start + limit
+            return {"ok": True, "members": members[start:end],
+                    "response_metadata": {"next_cursor": str(end) if end < len(members) else ""}}
         if method in ("views.open", "views.publish", "views.update", "views.push"):
             return {"ok": True, "view": {"id": f"V{next(self._ts):06d}",
                                          **(body.get("view") or {})}}

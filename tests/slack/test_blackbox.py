@@ -256,7 +256,9 @@ class Desk:
                          if m.get("thread_ts") == thread_ts and contains in blocks_text(m)),
                         None)
 
-        return self.api.wait_for(found, what=f"a stored message with {contains!r}")
+        # A fresh process loads its language model on the first message: a generous ceiling.
+        return self.api.wait_for(found, timeout=60,
+                                 what=f"a stored message with {contains!r}")
 
 
 def rich_text(text: str) -> dict[str, Any]:

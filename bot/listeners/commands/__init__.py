@@ -15,10 +15,11 @@ from slack_sdk import WebClient
 from actions.commands import run_command
 from bot.blocks import fallback_text, sections, to_dicts
 from bot.listeners import one_turn, person_of, services_of
+from bot.listeners.tech import open_form
 from bot.slack.cards import refresh_card
 from bot.slack.incoming import plain_text
 
-READ_ONLY = frozenset({"help", "show", "mine", "queue", ""})
+READ_ONLY = frozenset({"help", "show", "mine", "queue", "replies", "search", "iso", "kb", ""})
 
 
 def on_ticket(ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext,
@@ -30,6 +31,10 @@ def on_ticket(ack: Ack, command: dict[str, Any], respond: Respond, context: Bolt
                          text=plain_text(command.get("text"), user_ids=True),
                          lang=person.language)
     services.commit_turn()
+    if result.ok and result.modal and command.get("trigger_id"):
+        open_form(services, client, trigger_id=command["trigger_id"], person=person,
+                  modal=result.modal, channel=command.get("channel_id"))
+        return
     respond(text=fallback_text(result.text), blocks=to_dicts(sections(result.text)),
             response_type="ephemeral" if result.ephemeral else "in_channel",
             replace_original=False)

@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from actions.conversation.turn import known_conversation
 from actions.dedupe import first_delivery
 from bot.listeners import person_of, services_of
+from bot.listeners.tech import record_files
 from bot.slack.converse import converse, event_key
 from bot.slack.home import publish_home
 from bot.slack.incoming import plain_text, with_files
@@ -69,6 +70,9 @@ def on_message(event: dict[str, Any], body: dict[str, Any], request: BoltRequest
                       dedupe_key=event_key(body), direct=direct and not event.get("thread_ts"))
     if result is None:
         _skipped(body, request)
+    elif event.get("files"):
+        record_files(services, channel=channel, thread_ts=thread_ts,
+                     person=person_of(context, client, event["user"]), files=event["files"])
 
 
 def on_mention(event: dict[str, Any], body: dict[str, Any], request: BoltRequest,

@@ -1,7 +1,7 @@
 """Web pages: one-time sign-in links, and the index the dashboard reads tickets by
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-30 15:20:00
 
 ``sign_in_links`` keeps only the SHA-256 of each link's token (never the token), who it signs in,
@@ -18,7 +18,7 @@ from alembic import op
 import store.types
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,104 @@
+"""Technicians' modals: the reply form (a saved reply to pick, free text, public or private) and
+the ISO 27001 record of a SEC- ticket, built from the same pieces as the security form."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_sdk.models.blocks import DateTimePickerElement, InputBlock
+from slack_sdk.models.views import View
+
+from bot.blocks import plain
+from bot.blocks.modals import (
+    SEC_ACTIONS,
+    SEVERITIES,
+    Label,
+    _modal,
+    _options,
+    _select,
+    _text,
+    submitted,
+)
+from bot.ids import BlockId, CallbackId
+
+#: The ISO 27001 record's inputs: (block, record field, kind of input, label).
+ISO_FIELDS: tuple[tuple[BlockId, str, str, str], ...] = (
+    (BlockId.SEC_WHERE, "discovered_where", "text", "label_sec_where"),
+    (BlockId.SEC_WHO, "discovered_by", "text", "label_sec_who"),
+    (BlockId.SEC_WHEN, "discovered_at", "datetime", "label_sec_when"),
+    (BlockId.SEC_ACTION, "discoverer_action", "action", "label_sec_action"),
+    (BlockId.SEC_REPORTED_TO, "reported_to", "text", "label_sec_reported_to"),
+    (BlockId.SEC_REPORT_WRITTEN_AT, "report_written_at", "datetime",
+     "label_sec_report_written_at"),
+    (BlockId.SEC_SEVERITY, "severity", "severity", "label_sec_severity"),
+    (BlockId.SEC_OWNER_LEARNED_AT, "owner_learned_at", "datetime", "label_sec_owner_learned_at"),
+    (BlockId.SEC_OWNER_ACTION, "owner_action", "longtext", "label_sec_owner_action"),
+    (BlockId.SEC_FOLLOWUP_BY, "followup_by", "text", "label_sec_followup_by"),
+    (BlockId.SEC_FOLLOWUP_AT, "followup_at", "datetime", "label_sec_followup_at"),
+)
+VISIBILITIES = ("public", "private")
+
+
+def reply_form(label: Label, *, key: str, replies: Sequence[tuple[str, str, str]],
+               metadata: dict[str, Any]) -> View:
+    """Saved replies as a static select (Slack filters its options as one types), free text,
+    and who sees it. ``replies``: (id, title, language), at most 100."""
+    blocks: list[Any] = []
+    if replies:
+        blocks.append(InputBlock(
+            block_id=BlockId.SAVED_REPLY, label=plain(label("label_saved_reply"), 2000),
+            element=_select(_options([(rid, f"{title} ({lang})")
+                                      for rid, title, lang in list(replies)[:100]])),
+            optional=True))
+    blocks.append(InputBlock(block_id=BlockId.REPLY_TEXT,
+                             label=plain(label("label_reply_text"), 2000),
+                             element=_text(True, max_length=3000), optional=True))
+    blocks.append(InputBlock(
+        block_id=BlockId.VISIBILITY, label=plain(label("label_visibility"), 2000),
+        element=_select(_options([(v, label(f"visibility_{v}")) for v in VISIBILITIES]),
+                        "public")))
+    return _modal(CallbackId.REPLY_FORM, f"{label('reply_title')} {key}"[:24], blocks, label,
+                  metadata)
+
+
+def iso_form(label: Label, *, key: str, record: dict[str, Any], metadata: dict[str, Any],
+             ) -> View:
+    """Every field of the ISO 27001 record, filled in with what is known already."""
+    blocks: list[Any] = []
+    for block, name, kind, text in ISO_FIELDS:
+        value = record.get(name)
+        element: Any
+        if kind == "datetime":
+            stamp = int(datetime.fromisoformat(value).timestamp()) if value else None
+            element = DateTimePickerElement(action_id="value", initial_date_time=stamp)
+        elif kind == "action":
+            element = _select(_options([(a, label(f"sec_action_{a}")) for a in SEC_ACTIONS]),
+                              value)
+        elif kind == "severity":
+            element = _select(_options([(s, label(f"severity_{s}")) for s in SEVERITIES]),
+                              value)
+        else:
+            element = _text(kind == "longtext", value, max_length=2000)
+        blocks.append(InputBlock(block_id=block, label=plain(label(text), 2000),
+                                 element=element, optional=True))
+    return _modal(CallbackId.ISO_FORM, f"{label('iso_title')} {key}"[:24], blocks, label,
+                  metadata)
+
+
+def iso_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The record fields a submission filled in (datetimes as aware UTC)."""
+    fields: dict[str, Any] = {}
+    for block, name, kind, _ in ISO_FIELDS:
+        value = submitted(values, block)
+        if value in (None, ""):
+            continue
+        if kind == "datetime":
+            try:
+                fields[name] = datetime.fromtimestamp(int(value), tz=UTC)
+            except (TypeError, ValueError, OverflowError):
+                continue
+        else:
+            fields[name] = value
+    return fields
