@@ -15,12 +15,18 @@ from actions import closure, queries, work
 from actions.command_spec import Answer, CommandResult, Spec
 from actions.messages import Messages
 from actions.services import Services
+from actions.settings import Settings
 from actions.tech_commands import TECH_COMMANDS
 from actions.views import TicketView
-from store.errors import DeskError, InvalidInput
+from store.errors import DeskError, InvalidInput, NotFound
 
-TEAM_CODES = ("L1", "L2", "L3")
-__all__ = ["Answer", "CommandResult", "Spec", "COMMANDS", "parse", "run_command"]
+__all__ = ["Answer", "CommandResult", "Spec", "COMMANDS", "parse", "run_command",
+           "looks_like_team"]
+
+
+def looks_like_team(word: str) -> bool:
+    """"L9", "N2", "REDES": a code-like word (capitals and digits), not a person's name."""
+    return word.isupper() or (word[:1].isalpha() and word[1:].isdigit() and len(word) <= 4)
 
 
 def _key(args: list[str]) -> str:
@@ -35,21 +41,45 @@ def _note(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
     return work.note(svc.uow(), key=_key(args), actor_id=actor, text=text)
 
 
+def ladder(settings: Settings) -> dict[str, str]:
+    """Team -> the team it escalates to, from config.yml."""
+    return {code: team.escalates_to for code, team in settings.teams.items()}
+
+
 def _transfer(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
     target = args[1]
-    if target.upper() in TEAM_CODES:
+    if target.upper() in svc.settings.teams:
         return work.transfer(svc.uow(), key=_key(args), actor_id=actor, team=target.upper(),
                              reason=text or None)
-    return work.transfer(svc.uow(), key=_key(args), actor_id=actor, person=target,
-                         reason=text or None)
+    if not target.startswith("@") and looks_like_team(target):
+        raise NotFound("team_not_found", ref=target, teams=svc.settings.team_codes())
+    person, reason = split_name(svc, target, text)
+    return work.transfer(svc.uow(), key=_key(args), actor_id=actor, person=person,
+                         reason=reason or None)
+
+
+def split_name(svc: Services, first: str, rest: str) -> tuple[str, str]:
+    """``@Ana`` + ``Torres needs help`` -> (``Ana Torres``, ``needs help``) when Ana Torres is a
+    person: names have spaces, so the longest run of words that names someone is the name."""
+    words = rest.split()
+    with svc.uow() as uow:
+        for n in range(len(words), 0, -1):
+            candidate = " ".join([first.lstrip("@"), *words[:n]])
+            if uow.people.by_name(candidate) is not None:
+                return candidate, " ".join(words[n:])
+    return first, rest
 
 
 def _escalate(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
-    return work.escalate(svc.uow(), key=_key(args), actor_id=actor, reason=text or None)
+    return work.escalate(svc.uow(), key=_key(args), actor_id=actor, reason=text or None,
+                         ladder=ladder(svc.settings))
 
 
 def _invite(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
-    return work.invite(svc.uow(), key=_key(args), actor_id=actor, person=args[1])
+    person, extra = split_name(svc, args[1], text)
+    if extra:  # "invite INC-1 @Luis Pérez ruido": nobody is called that
+        raise NotFound("person_not_found", ref=" ".join([args[1].lstrip("@"), text]))
+    return work.invite(svc.uow(), key=_key(args), actor_id=actor, person=person)
 
 
 def _pending(svc: Services, actor: int, args: list[str], text: str) -> TicketView:
@@ -118,7 +148,7 @@ COMMANDS: dict[str, Spec] = {
     "note": Spec(_note, 1, "required", aliases=("nota",)),
     "transfer": Spec(_transfer, 2, "optional", aliases=("transferir", "reasignar", "assign")),
     "escalate": Spec(_escalate, 1, "optional", aliases=("escalar",)),
-    "invite": Spec(_invite, 2, aliases=("invitar",)),
+    "invite": Spec(_invite, 2, "optional", aliases=("invitar",)),
     "pending": Spec(_pending, 1, "required", aliases=("espera", "preguntar", "ask")),
     "resume": Spec(_resume, 1, aliases=("reanudar",)),
     "resolve": Spec(_resolve, 1, "required", aliases=("resolver", "concluir", "done")),

@@ -51,9 +51,10 @@ def open_ticket(uow: UnitOfWork, settings: Settings, command: NewTicket) -> Tick
     if command.kind not in KINDS:
         raise InvalidInput("bad_choice", field="kind", value=command.kind,
                            choices=", ".join(KINDS))
-    if command.channel not in CHANNELS:
+    channels = uow.channels or CHANNELS  # those of the composition root (plug-ins too)
+    if command.channel not in channels:
         raise InvalidInput("bad_choice", field="channel", value=command.channel,
-                           choices=", ".join(CHANNELS))
+                           choices=", ".join(channels))
     category = command.category or ("security" if command.kind == "security" else "other")
     if category not in settings.categories:
         raise InvalidInput("bad_choice", field="category", value=category,

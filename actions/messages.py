@@ -68,6 +68,8 @@ class Messages:
         if flavour not in FLAVOURS:
             raise ValueError(f"unknown flavour {flavour!r}")
         self.flavour = flavour
+        #: Team code -> language -> name, from config.yml (set by the composition root).
+        self.teams: dict[str, dict[str, str]] = {}
         self.env = Environment(
             loader=FileSystemLoader(str(directory)),
             autoescape=flavour == "mrkdwn",
@@ -82,6 +84,8 @@ class Messages:
         self.env.filters["quote"] = self._quote
         self.env.filters["when"] = self._when
         self.env.filters["date"] = self._date
+        self.env.filters["team_name"] = self._team_name
+        self.env.filters["short"] = shorten
 
     @staticmethod
     def language(lang: str | None) -> str:
@@ -121,6 +125,11 @@ class Messages:
     def _status_label(self, status: str, lang: str | None = "es") -> str:
         return STATUS_LABELS[self.language(lang)].get(status, status)
 
+    def _team_name(self, code: str | None, lang: str | None = "es") -> str:
+        """A team's name in the reader's language; its code when config.yml does not name it."""
+        names = self.teams.get(code or "") or {}
+        return names.get(self.language(lang)) or next(iter(names.values()), "") or (code or "")
+
     def _mention(self, slack_id: str | None, fallback: str = "") -> str:
         if self.flavour == "mrkdwn" and slack_id and slack_id.isalnum():
             return Safe(f"<@{slack_id}>")
@@ -155,6 +164,19 @@ class Messages:
     def _quote(self, text: str) -> str:
         body = escape_mrkdwn(text) if self.flavour == "mrkdwn" else text
         return Safe("\n".join("> " + line for line in body.splitlines()))
+
+
+#: Longest title a notice repeats; the whole text is one "what's the status of INC-3" away.
+SHORT_TITLE = 48
+
+
+def shorten(text: str | None, limit: int = SHORT_TITLE) -> str:
+    """Cut at the last whole word within ``limit`` characters (``…`` marks the cut)."""
+    value = " ".join(str(text or "").split())
+    if len(value) <= limit:
+        return value
+    cut = value[: limit + 1].rsplit(" ", 1)[0] if " " in value[:limit + 1] else value[:limit]
+    return cut.rstrip(" ,.;:…") + "…"
 
 
 @lru_cache(maxsize=256)

@@ -3,15 +3,21 @@
 Installed as a before-commit hook on every unit of work: it reads the events the transaction
 appended and queues one outbox message per stakeholder. A message exists if and only if its
 change was committed; its key (event id + recipient) makes delivery idempotent. The person who
-acted is never told about their own action, and internal events never reach the requester.
+acted is never told about their own action, internal events never reach the requester, and a
+change that changes nothing for someone is not announced to them (a transfer back to the same
+team is news for its queue, not for the requester).
+
+A survey rating followed by an invitation to comment is held back for a while: the comment (or
+"skip") then sends one notice with both, superseding the held one, so the technician hears once
+per answer.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import object_session
 
 from store.models import Event, Follower, OutboxMessage, Person, Ticket
@@ -37,7 +43,7 @@ AUDIENCE: dict[str, tuple[str, ...]] = {
     "resolved": ("requester", "watchers"),
     "reopened": ("assignee", "team", "watchers"),
     "closed": ("requester", "assignee"),
-    "cancelled": ("assignee", "team"),
+    "cancelled": ("requester", "assignee", "team", "watchers"),
     "priority_changed": ("requester", "assignee"),
     "survey_answered": ("assignee",),
     # Technician tools: followers, merges, corrections.
@@ -46,12 +52,19 @@ AUDIENCE: dict[str, tuple[str, ...]] = {
     "merged_into": ("requester", "team"),
     "recategorized": ("team", "assignee"),
     "kind_changed": ("requester", "team", "assignee"),
+    "survey_alert": ("leads",),  # a low score: the team lead hears it with the comment
     # Timed notices from the SLA sweep (actions/sla.py), actor None.
     "sla_warning": ("assignee", "team", "leads"),
     "sla_breach": ("assignee", "team", "leads"),
     "pending_reminder": ("requester",),
     "survey_reminder": ("requester",),
 }
+
+
+#: How long a rating waits for the comment it invited before it is announced alone.
+COMMENT_WAIT = timedelta(minutes=15)
+#: Notices held while a comment may follow (``comment_invited`` in the event's payload).
+HELD = ("survey_answered", "survey_alert")
 
 
 def channel_for(person: Person) -> str:
@@ -94,13 +107,25 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def queue_notifications(uow: UnitOfWork) -> None:
+def notifier(team_language: str) -> Any:
+    """The before-commit hook for a desk whose team channels read ``team_language``."""
+
+    def hook(uow: UnitOfWork) -> None:
+        queue_notifications(uow, team_language=team_language)
+
+    return hook
+
+
+def queue_notifications(uow: UnitOfWork, *, team_language: str = "es") -> None:
     """Before-commit hook: turn this transaction's events into outbox messages."""
     events, uow.events.added = list(uow.events.added), []
     for event in events:
-        audience = AUDIENCE.get(event.type)
+        audience = _audience(event)
         if not audience:
             continue
+        payload = event.payload or {}
+        if event.type in HELD and payload.get("completes"):
+            _supersede(uow, event)
         if (event.payload or {}).get("handover"):
             audience = (*audience, "team", "leads")  # the requester asked for a person
         if (event.payload or {}).get("source") == TRIAGE_THREAD or (
@@ -112,7 +137,9 @@ def queue_notifications(uow: UnitOfWork) -> None:
         assert ticket is not None
         uow.session.refresh(ticket)
         actor = uow.session.get(Person, event.actor_id) if event.actor_id else None
-        for recipient, channel, language in _recipients(uow, ticket, event, audience):
+        due = event.at + COMMENT_WAIT if payload.get("comment_invited") else event.at
+        for recipient, channel, language in _recipients(uow, ticket, event, audience,
+                                                        team_language):
             context = {
                 "ticket": ticket_context(ticket),
                 "event": {"type": event.type, "seq": event.seq, "at": event.at.isoformat(),
@@ -122,8 +149,31 @@ def queue_notifications(uow: UnitOfWork) -> None:
             uow.outbox.add(OutboxMessage(
                 key=f"event:{event.id}:{_recipient_key(recipient)}",
                 channel=channel, recipient=recipient, template=event.type,
-                language=language, context=context, ticket_id=ticket.id,
+                language=language, context=context, ticket_id=ticket.id, next_attempt_at=due,
             ))
+
+
+def _audience(event: Event) -> tuple[str, ...]:
+    """Who hears of this event; a no-op transfer (same team, same assignee) is news to nobody,
+    and a ticket put back in its own team's queue is nothing new for the requester."""
+    audience = AUDIENCE.get(event.type, ())
+    payload = event.payload or {}
+    if event.type == "transferred" and payload.get("from_team") == payload.get("to_team"):
+        if payload.get("from_assignee") == payload.get("to_assignee"):
+            return ()
+        if not payload.get("to_assignee"):  # back in the same queue: the requester's wait goes on
+            audience = tuple(a for a in audience if a != "requester")
+    return audience
+
+
+def _supersede(uow: UnitOfWork, event: Event) -> None:
+    """The comment completes a survey answer: the rating's held notice is not sent alone."""
+    uow.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.ticket_id == event.ticket_id, OutboxMessage.template == event.type,
+               OutboxMessage.status == "pending", OutboxMessage.next_attempt_at > event.at)
+        .values(status="skipped", last_error="superseded: sent again with the comment")
+    )
 
 
 def _recipient_key(recipient: dict[str, Any]) -> str:
@@ -136,7 +186,8 @@ def _recipient_key(recipient: dict[str, Any]) -> str:
 
 
 def _recipients(
-    uow: UnitOfWork, ticket: Ticket, event: Event, audience: tuple[str, ...]
+    uow: UnitOfWork, ticket: Ticket, event: Event, audience: tuple[str, ...],
+    team_language: str = "es",
 ) -> list[tuple[dict[str, Any], str, str]]:
     out: list[tuple[dict[str, Any], str, str]] = []
     seen: set[int] = set()
@@ -164,7 +215,9 @@ def _recipients(
                     .where(Follower.ticket_id == ticket.id).order_by(Follower.added_at)):
                 person(follower, "follower")
         elif who == "assignee":
-            person(ticket.assignee, "assignee")
+            handed = (event.type in ("transferred", "escalated") and ticket.assignee is not None
+                      and (event.payload or {}).get("from_assignee") != ticket.assignee.name)
+            person(ticket.assignee, "new_assignee" if handed else "assignee")
         elif who == "watchers":
             for watcher in uow.tickets.watchers(ticket):
                 person(watcher, "watcher")
@@ -175,5 +228,15 @@ def _recipients(
             for lead in uow.people.leads_of(ticket.team_code):
                 person(lead, "lead")
         elif who == "team" and ticket.team_code:
-            out.append(({"type": "team", "team": ticket.team_code}, "slack", "es"))
+            out.append(({"type": "team", "team": ticket.team_code}, "slack", team_language))
     return out
+
+
+def release_held(uow: UnitOfWork, ticket_id: int, at: datetime) -> None:
+    """The requester will not comment: the held rating (and alert) notices are due now."""
+    uow.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.ticket_id == ticket_id, OutboxMessage.template.in_(HELD),
+               OutboxMessage.status == "pending", OutboxMessage.next_attempt_at > at)
+        .values(next_attempt_at=at)
+    )

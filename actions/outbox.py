@@ -45,6 +45,8 @@ from store.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
+#: Nothing to send it to (a team with no triage channel), or replaced by a later notice.
+SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,15 @@ class DeliveryError(Exception):
         self.reason = reason
         self.retryable = retryable
         self.retry_after = retry_after
+
+
+class Skipped(Exception):
+    """Raised by a deliverer that has nowhere to send this message, by configuration (a team
+    without a triage channel): recorded as ``skipped: <reason>``, neither delivered nor failed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class Deliverer(Protocol):
@@ -114,14 +125,16 @@ class DeliveryReport:
     retried: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     lost_lease: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
 
     @property
     def claimed(self) -> int:
-        return len(self.delivered) + len(self.retried) + len(self.failed) + len(self.lost_lease)
+        return (len(self.delivered) + len(self.retried) + len(self.failed) + len(self.lost_lease)
+                + len(self.skipped))
 
     def summary(self) -> str:
         return (f"delivered {len(self.delivered)}, retried {len(self.retried)}, "
-                f"failed {len(self.failed)}")
+                f"failed {len(self.failed)}, skipped {len(self.skipped)}")
 
 
 def deliver_due(services: Any, deliverers: Mapping[str, Deliverer], *, limit: int = 100,
@@ -144,6 +157,9 @@ def deliver_claimed(services: Any, deliverers: Mapping[str, Deliverer], items: l
     for item in items:
         try:
             deliverers[item.channel].deliver(item)
+        except Skipped as exc:
+            done = _finish(services, item, status=SKIPPED, last_error=f"skipped: {exc.reason}")
+            (report.skipped if done else report.lost_lease).append(item.id)
         except DeliveryError as exc:
             _record_failure(services, item, exc, now or desk_now(), policy, report)
         except Exception as exc:  # noqa: BLE001 - a deliverer bug or a raw connection error

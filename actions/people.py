@@ -49,8 +49,6 @@ def _validate(command: NewPerson) -> NewPerson:
         raise InvalidInput("bad_timezone", value=command.timezone) from exc
     if command.email and "@" not in command.email:
         raise InvalidInput("bad_email", value=command.email)
-    if command.role in ("technician", "lead") and not command.team:
-        raise InvalidInput("team_required", role=command.role)
     return NewPerson(name=name, role=command.role, team=command.team, slack_id=command.slack_id,
                      email=command.email.strip().lower() if command.email else None,
                      language=command.language, timezone=command.timezone, vip=command.vip)
@@ -62,6 +60,7 @@ def add_person(uow: UnitOfWork, command: NewPerson, *, actor_id: int | None = No
     with uow:
         if actor_id is not None:
             require_manager(uow.people.get(actor_id), "people_add")
+        _require_team(uow, command.role, command.team)
         team = uow.teams.get(command.team).code if command.team else None
         if command.slack_id and uow.people.by_slack_id(command.slack_id):
             raise Conflict("person_exists", ref=command.slack_id)
@@ -89,10 +88,20 @@ def update_person(uow: UnitOfWork, ref: str, **changes: object) -> PersonView:
         if changes.get("role") is not None and changes["role"] not in ROLES:
             raise InvalidInput("bad_choice", field="role", value=str(changes["role"]),
                                choices=", ".join(ROLES))
+        role = str(changes.get("role") or person.role)
+        team = changes.get("team_code", person.team_code)
+        _require_team(uow, role, str(team) if team else None)
         for name, value in changes.items():
             setattr(person, name, value)
         uow.commit()
         return PersonView.of(person)
+
+
+def _require_team(uow: UnitOfWork, role: str, team: str | None) -> None:
+    """Technicians and leads work a team's queue: without one they would see no tickets."""
+    if role in ("technician", "lead") and not team:
+        raise InvalidInput("team_required", role=role,
+                           teams=", ".join(t.code for t in uow.teams.list()))
 
 
 def ensure_person(

@@ -143,6 +143,8 @@ class SatisfactionReport:
     satisfied: int
     satisfied_pct: float | None
     comments: int
+    alerts: int = 0
+    feedback: list[dict[str, Any]] = field(default_factory=list)  # comments and alerts
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,7 @@ def satisfaction(uow: UnitOfWork, period: Period) -> SatisfactionReport:
     w = period.window()
     with uow:
         data = q.satisfaction(uow.session, w)
+        feedback = q.survey_feedback(uow.session, w)
     ratings: dict[int, int] = data["ratings"]
     scale = max([5, *ratings])
     distribution = {r: ratings.get(r, 0) for r in range(1, scale + 1)}
@@ -242,7 +245,8 @@ def satisfaction(uow: UnitOfWork, period: Period) -> SatisfactionReport:
     satisfied = sum(n for r, n in ratings.items() if r >= SATISFIED_FROM)
     mean = round(sum(r * n for r, n in ratings.items()) / rated, 2) if rated else None
     return SatisfactionReport(period, data["answers"], rated, mean, distribution, satisfied,
-                              pct(satisfied, rated), data["comments"])
+                              pct(satisfied, rated), data["comments"],
+                              sum(1 for f in feedback if f["alert"]), feedback)
 
 
 def deflection(uow: UnitOfWork, period: Period) -> DeflectionReport:

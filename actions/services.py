@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from actions.messages import Messages
-from actions.notify import queue_notifications
+from actions.channels import BUILT_IN
+from actions.messages import LANGUAGES, Messages
+from actions.notify import notifier
 from actions.settings import Settings, load_settings
 from actions.sla_clock import calendar_for
 from store.db import make_engine, make_session_factory
@@ -37,6 +38,14 @@ class Services:
     #: Channel -> deliverer for messages sent right after the commit that queued them.
     _inline: dict[str, Any] = field(default_factory=dict)
     _local: threading.local = field(default_factory=threading.local)
+    #: Channels tickets and conversations may belong to (built-in ones, plus those plugged in).
+    channels: set[str] = field(default_factory=lambda: set(BUILT_IN))
+
+    def __post_init__(self) -> None:
+        """Templates name teams as config.yml does, in each reader's language."""
+        names = {code: {lang: team.label(lang) for lang in LANGUAGES}
+                 for code, team in self.settings.teams.items()}
+        self.messages.teams = self.plain.teams = names
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work that also queues notifications for what it commits, and lends
@@ -47,7 +56,8 @@ class Services:
         outer = getattr(self._local, "turn", None)
         uow = UnitOfWork(self.session_factory, outer=outer)
         uow.working_time = calendar_for(self.settings.sla)
-        uow.before_commit(queue_notifications)
+        uow.channels = tuple(sorted(self.channels))
+        uow.before_commit(notifier(self.settings.language))
         if outer is None:
             uow.before_commit(self._take_for_delivery)
             uow.after_commit(self._after_commit)
@@ -85,10 +95,17 @@ class Services:
         if turn is not None:
             turn.commit()
 
+    def add_channel(self, channel: Any) -> None:
+        """Plug in a channel (``actions.channels.Channel``): tickets and conversations may
+        belong to it and the outbox delivers its messages right after each commit."""
+        self.channels.add(channel.name)
+        self.deliver_inline({channel.name: channel})
+
     def deliver_inline(self, deliverers: Mapping[str, Any]) -> None:
         """Send messages of these channels right after the commit that queued them (the outbox
         worker stays the safety net: what fails here is retried by it)."""
         self._inline.update(deliverers)
+        self.channels.update(deliverers)
 
     def on_outbox(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after every commit that queued outbound messages, so a delivery

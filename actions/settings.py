@@ -28,8 +28,15 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class TeamSettings:
     code: str
-    name: str
+    name: str  # in the desk's default language
     slack_channel: str = ""
+    names: dict[str, str] = field(default_factory=dict)  # language -> name, when config gives both
+    on_call: str = ""  # who answers a P1 out of hours (a name or a phone), told to the requester
+    escalates_to: str = ""  # the next level up; empty at the top of the ladder
+
+    def label(self, lang: str | None) -> str:
+        """The team's name in a language, else the configured one."""
+        return self.names.get(lang or "", "") or self.name
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,16 @@ class SurveyQuestion:
 
 
 @dataclass(frozen=True)
+class SurveySettings:
+    """Who is asked and what a low score sets off (GLPI's controls: rate, delay, expiry)."""
+
+    sample_rate: float = 1.0  # share of closed tickets that get a survey (0..1)
+    min_days_between: float = 0  # a person surveyed this recently is not asked again
+    expire_days: float = 7  # an unanswered survey stops accepting answers after this
+    alert_below: int = 0  # a rating at or below this alerts the team lead (0: never)
+
+
+@dataclass(frozen=True)
 class FaqSettings:
     max_suggestions: int = 3
     min_score: float | None = None  # None: calibrated on the articles (kb/calibration.py)
@@ -90,6 +107,7 @@ class Settings:
     survey_questions: tuple[SurveyQuestion, ...]
     survey_allow_comment: bool
     raw: dict[str, Any]
+    survey: SurveySettings = field(default_factory=SurveySettings)
     database_url: str = DEFAULT_DATABASE_URL
     rasa_url: str | None = None
     slack_bot_token: str | None = None
@@ -103,6 +121,15 @@ class Settings:
     def team_for(self, category: str) -> str:
         """The team that owns a category (unknown categories go to the team of ``other``)."""
         return self.categories.get(category) or self.categories.get("other") or "L1"
+
+    def team_label(self, code: str | None, lang: str | None) -> str:
+        """A team's name for a reader; an unknown code is shown as it is."""
+        team = self.teams.get(code or "")
+        return team.label(lang) if team else (code or "")
+
+    def team_codes(self) -> str:
+        """The configured teams, for messages that list them ("L1, L2, L3")."""
+        return ", ".join(self.teams)
 
 
 def _seconds(raw: str | None, default: float) -> float:
@@ -152,11 +179,7 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
     where = str(config_path)
     desk = raw.get("desk") or {}
     teams_raw = _require(raw, "teams", where) or {}
-    teams = {
-        code: TeamSettings(code=code, name=str(t.get("name") or code),
-                           slack_channel=str(t.get("slack_channel") or ""))
-        for code, t in teams_raw.items()
-    }
+    teams = _teams(teams_raw, str(raw.get("language") or "es"), where)
     categories = {str(k): str(v) for k, v in (_require(raw, "categories", where) or {}).items()}
     for category, team in categories.items():
         if team not in teams:
@@ -226,6 +249,7 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         survey_questions=questions,
         survey_allow_comment=bool(survey_raw.get("allow_comment", True)),
         raw=raw,
+        survey=_survey(survey_raw, where),
         database_url=env.get("DESKBOT_DATABASE_URL") or DEFAULT_DATABASE_URL,
         rasa_url=env.get("DESKBOT_RASA_URL") or None,
         slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
@@ -233,4 +257,42 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         slack_app_token=env.get("SLACK_APP_TOKEN") or None,
         slack_api_url=env.get("DESKBOT_SLACK_API_URL") or None,
         outbox_lease_seconds=_seconds(env.get("DESKBOT_OUTBOX_LEASE_SECONDS"), 60.0),
+    )
+
+
+def _teams(teams_raw: dict[str, Any], language: str, where: str) -> dict[str, TeamSettings]:
+    """Teams in config order; ``name`` is a string or one per language (``{es: .., en: ..}``).
+
+    Without ``escalates_to`` a team escalates to the next team of the configured ladder
+    (``L1 -> L2 -> L3``); a team outside it (a custom ``REDES``) escalates only if told where.
+    """
+    codes = [str(code) for code in teams_raw]
+    ladder = [c for c in ("L1", "L2", "L3") if c in codes]
+    teams: dict[str, TeamSettings] = {}
+    for code, t in teams_raw.items():
+        t = t or {}
+        raw_name = t.get("name") or code
+        names = ({str(k): str(v) for k, v in raw_name.items()} if isinstance(raw_name, dict)
+                 else {})
+        name = names.get(language) or next(iter(names.values()), None) or str(raw_name)
+        up = str(t.get("escalates_to") or "")
+        if not up and code in ladder and ladder.index(code) + 1 < len(ladder):
+            up = ladder[ladder.index(code) + 1]
+        if up and up not in codes:
+            raise SettingsError(f"{where}: teams.{code}.escalates_to names unknown team '{up}'")
+        teams[str(code)] = TeamSettings(
+            code=str(code), name=name, slack_channel=str(t.get("slack_channel") or ""),
+            names=names, on_call=str(t.get("on_call") or ""), escalates_to=up)
+    return teams
+
+
+def _survey(survey_raw: dict[str, Any], where: str) -> SurveySettings:
+    rate = float(survey_raw.get("sample_rate", 1.0))
+    if not 0 <= rate <= 1:
+        raise SettingsError(f"{where}: survey.sample_rate must be between 0 and 1")
+    return SurveySettings(
+        sample_rate=rate,
+        min_days_between=float(survey_raw.get("min_days_between", 0)),
+        expire_days=float(survey_raw.get("expire_days", 7)),
+        alert_below=int(survey_raw.get("alert_below", 0)),
     )

@@ -30,6 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from actions import sla_clock
+from actions.closure import offer_survey
 from actions.common import now as desk_now
 from actions.sla import milestones
 from actions.work import escalate
@@ -215,7 +216,8 @@ def _escalate(services: Any, ticket_id: int, key: str, target: str, at: datetime
     uow = services.uow()
     uow.before_commit(guard)
     try:
-        escalate(uow, key=key, actor_id=None, reason=f"SLA {target} breached")
+        escalate(uow, key=key, actor_id=None, reason=f"SLA {target} breached",
+                 ladder={c: t.escalates_to for c, t in services.settings.teams.items()})
         report.escalations.append(f"{key} {target}")
     except _Skip:
         return
@@ -294,6 +296,9 @@ def _survey_reminder(services: Any, ticket_id: int, due: datetime, at: datetime,
                 or ticket.status not in (Status.RESOLVED.value, Status.CLOSED.value)
                 or uow.surveys.answers(ticket)
                 or not claim_notice(uow.session, ticket.id, "survey_reminder", at)):
+            return
+        if not offer_survey(uow, services.settings, ticket, at):
+            uow.commit()  # not sampled, asked recently, or expired: the claim says "done"
             return
         uow.events.append(ticket, "survey_reminder", actor=None, at=at, payload={
             "question_id": question.id, "scale": question.scale})

@@ -23,7 +23,7 @@ from store.models import Person, Ticket
 from store.priority import PRIORITIES
 from store.uow import UnitOfWork
 
-#: Escalation ladder: the next level up for each team.
+#: The default escalation ladder; config.yml's teams (``escalates_to``) give the real one.
 ESCALATION = {"L1": "L2", "L2": "L3"}
 
 
@@ -117,6 +117,8 @@ def transfer(
             target = uow.people.find(person)
             if target.role not in STAFF or not target.active:
                 raise InvalidInput("not_a_technician", name=target.name)
+            if target.id == ticket.assignee_id and (not team or team == ticket.team_code):
+                raise Conflict("already_assigned", key=ticket.key, name=target.name)
             ticket.assignee_id = target.id
             ticket.team_code = uow.teams.get(team).code if team else (
                 target.team_code or ticket.team_code)
@@ -145,14 +147,19 @@ def transfer(
 
 
 def escalate(uow: UnitOfWork, *, key: str, actor_id: int | None, reason: str | None = None,
-             ) -> TicketView:
-    """Move a ticket one level up (L1 -> L2 -> L3), keeping its history."""
+             ladder: dict[str, str] | None = None) -> TicketView:
+    """Move a ticket one level up (``ladder``: team -> the next one; L1 -> L2 -> L3 by default),
+    keeping its history. Only the top of the ladder is "the highest level"; a team outside it
+    has no escalation configured, which is a different answer."""
+    ladder = ESCALATION if ladder is None else ladder
     with uow:
         ticket = uow.tickets.get(key)
         current, canonical = ticket.team_code or "", ticket.key
-    target = ESCALATION.get(current)
-    if target is None:
-        raise Conflict("top_level", key=canonical, team=current)
+    target = ladder.get(current)
+    if not target:
+        on_ladder = current in ladder.values()  # someone escalates to it: the top
+        raise Conflict("top_level" if on_ladder else "no_escalation", key=canonical,
+                       team=current)
     return transfer(uow, key=key, actor_id=actor_id, team=target, reason=reason,
                     event_type="escalated")
 
@@ -252,14 +259,15 @@ def reopen(uow: UnitOfWork, *, key: str, actor_id: int, reason: str | None = Non
 
 
 def cancel(uow: UnitOfWork, *, key: str, actor_id: int, reason: str | None = None) -> TicketView:
-    """Withdraw a ticket nobody is working on yet (the requester, or staff)."""
+    """Withdraw a ticket still being worked on: the requester no longer needs it, or staff
+    withdraw it (the requester is then told). A resolved ticket is confirmed or reopened."""
     why = clean(reason, field="reason", max_length=2000) if reason else None
     with uow:
         ticket, actor = locked(uow, key, actor_id)
         require_party(actor, ticket, "cancel")
         ticket.status = check_transition(ticket.status, Status.CANCELLED, key=ticket.key).value
         at = now()
-        ticket.closed_at = at
+        ticket.closed_at, ticket.sla_next_at = at, None
         uow.events.append(ticket, "cancelled", actor=actor, at=at,
                           payload={"reason": why, "status": ticket.status})
         return committed(uow, ticket, at)

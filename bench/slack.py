@@ -130,16 +130,23 @@ def fresh_postgres(server: str) -> Any:
 
 
 class CommitCounter:
-    """Counts the COMMITs an engine issues (a SQLAlchemy ``commit`` event per transaction)."""
+    """Counts the transactions an engine begins and the COMMITs it issues (SQLAlchemy ``begin``
+    and ``commit`` events; a transaction that only read ends in a rollback)."""
 
     def __init__(self, engine: Any) -> None:
         self.count = 0
+        self.begun = 0
         self._lock = threading.Lock()
         event.listen(engine, "commit", self._on_commit)
+        event.listen(engine, "begin", self._on_begin)
 
     def _on_commit(self, _connection: Any) -> None:
         with self._lock:
             self.count += 1
+
+    def _on_begin(self, _connection: Any) -> None:
+        with self._lock:
+            self.begun += 1
 
 
 def run(args: argparse.Namespace, database_url: str | None) -> int:
@@ -204,7 +211,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
             api.wait_for(lambda: all(replies_in(t) for t in sent), timeout=args.timeout,
                          what="every reply")
         time.sleep(0.5)  # let the last deliveries record their outcome before counting
-        turn_commits = commits.count
+        turn_commits, turn_transactions = commits.count, commits.begun
         answered = {t: replies_in(t) for t in sent}
         done = [min(v) for v in answered.values() if v]
         elapsed = (max(done) - start) if done else float("nan")
@@ -227,6 +234,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
                                      f"{percentile(to_reply, .99) * 1000:.0f} ms"),
         ("sustained throughput", f"{len(done) / elapsed:.1f} events/s" if done else "-"),
         ("commits per DM turn", f"{turn_commits / args.events:.2f}"),
+        ("transactions per DM turn", f"{turn_transactions / args.events:.2f}"),
         ("duplicate replies", f"{duplicate_replies}"),
         ("lost events", f"{lost}"),
     ]

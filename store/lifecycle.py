@@ -1,9 +1,10 @@
 """The ticket state machine: the one place that knows which status may follow which.
 
 new -> open -> in_progress <-> pending -> resolved -> closed; resolved -> in_progress (reopen);
-new/open -> cancelled. ``open`` also goes straight to ``pending`` or ``resolved`` when a
-technician works a ticket without claiming it first, and ``pending`` may resolve directly when the
-requester's answer settles it.
+any active status -> cancelled (the requester no longer needs it, or staff withdraw it).
+``open`` also goes straight to ``pending`` or ``resolved`` when a technician works a ticket
+without claiming it first, and ``pending`` may resolve directly when the requester's answer
+settles it.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.OPEN: frozenset(
         {Status.IN_PROGRESS, Status.PENDING, Status.RESOLVED, Status.CANCELLED}
     ),
-    Status.IN_PROGRESS: frozenset({Status.PENDING, Status.RESOLVED, Status.OPEN}),
-    Status.PENDING: frozenset({Status.IN_PROGRESS, Status.RESOLVED}),
+    Status.IN_PROGRESS: frozenset(
+        {Status.PENDING, Status.RESOLVED, Status.OPEN, Status.CANCELLED}
+    ),
+    Status.PENDING: frozenset({Status.IN_PROGRESS, Status.RESOLVED, Status.CANCELLED}),
     Status.RESOLVED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),
     Status.CLOSED: frozenset(),
     Status.CANCELLED: frozenset(),

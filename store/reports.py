@@ -295,6 +295,25 @@ def satisfaction(session: Session, w: Window) -> dict[str, Any]:
     }
 
 
+def survey_feedback(session: Session, w: Window, limit: int = 50) -> list[dict[str, Any]]:
+    """What people wrote, and the low scores that alerted a lead, newest first: the part of a
+    satisfaction report a lead actually acts on."""
+    alerted = select(Event.ticket_id).where(Event.type == "survey_alert")
+    query = (
+        select(Ticket.key, Ticket.team_code, Person.name, SurveyAnswer.rating,
+               SurveyAnswer.comment, SurveyAnswer.answered_at,
+               Ticket.id.in_(alerted).label("alert"))
+        .join(Ticket, Ticket.id == SurveyAnswer.ticket_id)
+        .join(Person, Person.id == Ticket.assignee_id, isouter=True)
+        .where(_in(SurveyAnswer.answered_at, w),
+               or_(SurveyAnswer.comment.is_not(None), Ticket.id.in_(alerted)), *_team(w))
+        .order_by(SurveyAnswer.answered_at.desc()).limit(limit)
+    )
+    return [{"ticket": key, "team": team, "assignee": name, "rating": rating,
+             "comment": comment, "answered_at": at, "alert": bool(alert)}
+            for key, team, name, rating, comment, at, alert in session.execute(query).all()]
+
+
 def reopen_counts(session: Session, w: Window) -> dict[str, int]:
     """Tickets resolved in the window, and how many of those were ever reopened."""
     resolved = select(Event.ticket_id.label("tid")).distinct().where(
@@ -351,6 +370,6 @@ def title_words(session: Session, w: Window, stopwords: Iterable[str], *, top: i
 
 __all__ = [
     "DurationStats", "Window", "deflections", "duration_stats", "opened_by", "percentiles",
-    "reopen_counts", "satisfaction", "seconds_between", "sla_by_priority", "technician_activity",
-    "ticket_counts", "title_words", "utc_day",
+    "reopen_counts", "satisfaction", "seconds_between", "sla_by_priority", "survey_feedback",
+    "technician_activity", "ticket_counts", "title_words", "utc_day",
 ]

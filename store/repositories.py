@@ -127,7 +127,8 @@ class TeamRepository:
     def get(self, code: str) -> Team:
         team = self.session.get(Team, code.strip().upper())
         if team is None:
-            raise NotFound("team_not_found", ref=code)
+            codes = self.session.scalars(select(Team.code).order_by(Team.code)).all()
+            raise NotFound("team_not_found", ref=code, teams=", ".join(codes))
         return team
 
     def list(self) -> Sequence[Team]:

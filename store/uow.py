@@ -53,6 +53,8 @@ class UnitOfWork:
         #: The working-time calendar the SLA clock counts in, lent by the composition root
         #: (``actions.services.Services.uow``); None means round the clock.
         self.working_time: Any = None
+        #: The channels this desk has (``actions.services.Services.channels``), likewise lent.
+        self.channels: tuple[str, ...] = ()
 
     @property
     def session(self) -> Session:
@@ -134,6 +136,11 @@ class UnitOfWork:
     def _take_savepoints(self) -> None:
         """Before a write: every open joined unit without a savepoint takes one (outermost
         first), so each can still undo exactly its own part."""
+        if not any(unit._savepoint is None for unit in self._joined):
+            return
+        inner = self.session.get_nested_transaction()
+        if inner is not None and all(inner is not unit._savepoint for unit in self._joined):
+            return  # inside a repository's own savepoint: it undoes its part itself
         for unit in self._joined:
             if unit._savepoint is None:
                 unit._savepoint = self.session.begin_nested()

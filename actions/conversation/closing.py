@@ -25,14 +25,16 @@ def _answered(ticket: TicketView) -> list[str]:
 
 
 def ask_survey(services: Services, out: Replies, ticket: TicketView) -> list[dict[str, Any]]:
-    """The next unanswered question, or the comment invitation, or thanks."""
+    """The next unanswered question, or the comment invitation (after a low score, the one
+    follow-up question whose answer reaches the team lead), or thanks."""
     settings = services.settings
     question = next_question(settings, _answered(ticket))
     if question is not None:
         out.add(survey_prompt(ticket.key, out.language, out.messages, question=question))
         return slots(survey_key=ticket.key, awaiting=None)
     if settings.survey_allow_comment and not any(a.comment for a in ticket.survey):
-        out.say("survey_comment_prompt", key=ticket.key,
+        low = bool(ticket.extra.get("low_score"))
+        out.say("survey_followup" if low else "survey_comment_prompt", key=ticket.key,
                 buttons=[button(out.text("skip_button"), "skip_comment", ticket_key=ticket.key)],
                 custom={"kind": "survey_comment", "ticket_key": ticket.key})
         return slots(survey_key=ticket.key, awaiting="survey_comment")
@@ -55,7 +57,8 @@ class ActionConfirmResolution(DeskAction):
     def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
         key = _key_or_refuse(self.services, turn)
         try:
-            ticket = closure.confirm(self.services.uow(), key=key, actor_id=turn.person.id)
+            ticket = closure.confirm(self.services.uow(), key=key, actor_id=turn.person.id,
+                                     settings=self.services.settings)
             out.say("confirmed", ticket=ticket, custom={"kind": "closed",
                                                          "ticket_key": ticket.key})
         except IllegalTransition:
@@ -63,6 +66,9 @@ class ActionConfirmResolution(DeskAction):
             if ticket.status != Status.CLOSED or ticket.requester.id != turn.person.id:
                 raise
             out.say("already_closed", ticket=ticket)
+            return slots(survey_key=None, awaiting=None)
+        if not ticket.extra.get("survey"):  # not sampled, or asked recently enough
+            return slots(survey_key=None, awaiting=None)
         return ask_survey(self.services, out, ticket)
 
 
@@ -116,5 +122,7 @@ class ActionSurveyComment(DeskAction):
         if turn.intent != "skip_comment":
             closure.answer_survey(self.services.uow(), self.services.settings, key=str(key),
                                   actor_id=turn.person.id, rating=None, comment=turn.text)
+        else:
+            closure.skip_comment(self.services.uow(), key=str(key), actor_id=turn.person.id)
         out.say("survey_thanks", key=key, custom={"kind": "survey_done", "ticket_key": key})
         return slots(survey_key=None, awaiting=None)

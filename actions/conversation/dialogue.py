@@ -16,6 +16,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation.base import DeskAction
+from actions.conversation.cancel import ActionCancelConfirmed, ActionCancelKept, ActionCancelTicket
+from actions.conversation.catalogue import ActionBrowseFaq
 from actions.conversation.closing import (
     ActionAnswerSurvey,
     ActionConfirmResolution,
@@ -23,11 +25,13 @@ from actions.conversation.closing import (
     ActionSurveyComment,
 )
 from actions.conversation.faq import ActionFaqSolved, ActionShowArticle, ActionSuggestFaq
+from actions.conversation.language import ActionSwitchLanguage, choose_language
+from actions.conversation.newproblem import ActionNewProblem
 from actions.conversation.payloads import parse_payload
-from actions.conversation.phrases import has_words
 from actions.conversation.policy import Situation, ThreadTicket, decide
-from actions.conversation.security import ActionSecurityIntake
+from actions.conversation.security import ActionConfirmSecurity, ActionSecurityIntake
 from actions.conversation.smalltalk import (
+    ActionAskDetail,
     ActionDeclineTicket,
     ActionGoodbye,
     ActionGreet,
@@ -56,6 +60,9 @@ ACTION_CLASSES: tuple[type[DeskAction], ...] = (
     ActionDeclineTicket, ActionSuggestFaq, ActionShowArticle, ActionFaqSolved, ActionOpenTicket,
     ActionTicketStatus, ActionAddComment, ActionHandover, ActionConfirmResolution,
     ActionRejectResolution, ActionAnswerSurvey, ActionSurveyComment, ActionSecurityIntake,
+    ActionCancelTicket, ActionCancelConfirmed, ActionCancelKept, ActionSwitchLanguage,
+    ActionNewProblem,
+    ActionConfirmSecurity, ActionAskDetail, ActionBrowseFaq,
 )
 #: Longest message the NLU reads; what follows is still kept as the ticket's description.
 PARSE_LIMIT = 2000
@@ -108,10 +115,11 @@ def _turn(services: Services, uow: UnitOfWork, *, channel: str, ref: str, person
                      limit=MAX_TEXT)]
     parsed = dict(parsed)
     is_payload = bool(parsed.pop("is_payload", False))
-    language = stored_language if is_payload else _language(parsed, stripped, stored_language)
+    language = stored_language if is_payload else choose_language(stripped, stored_language)
     if language != person.language:
         set_language(services.uow(), person_id=person_id, language=language)
     before = copy.deepcopy(state.as_dict())
+    state.enter_thread(thread_ref)
     state.slots["language"] = language
     intent = str((parsed.get("intent") or {}).get("name") or "nlu_fallback")
     entities = {e.get("entity"): e.get("value") for e in reversed(parsed.get("entities") or [])}
@@ -124,6 +132,7 @@ def _turn(services: Services, uow: UnitOfWork, *, channel: str, ref: str, person
             key=thread.key, status=thread.status,
             is_requester=thread.requester.id == person_id,
             is_party=thread.requester.id == person_id or person.is_staff,
+            category=thread.category,
         ) if thread is not None else None,
     ))
     metadata = {"channel": channel, "ref": ref, "thread_ref": thread_ref,
@@ -167,16 +176,6 @@ def _clean(message: dict[str, Any]) -> dict[str, Any]:
 
 def _say(messages: Messages, name: str, lang: str, **context: Any) -> dict[str, Any]:
     return {"text": messages.render(f"conversation.{name}", lang, **context), "buttons": []}
-
-
-def _language(parsed: dict[str, Any], text: str, stored: str) -> str:
-    """The message's language when it shows one; otherwise the person's (emoji, "ok", "INC-3")."""
-    from nlu.language import detect_language
-
-    if not has_words(text) or detect_language(text, "es") != detect_language(text, "en"):
-        return stored
-    language = parsed.get("language") or detect_language(text, stored)
-    return language if language in ("es", "en") else stored
 
 
 def _resolved(uow: UnitOfWork, person_id: int) -> tuple[str, ...]:

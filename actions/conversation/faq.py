@@ -1,16 +1,19 @@
 """Knowledge-base answers: suggest articles, show one, and record "this solved it".
 
 A request answered by an article is a *deflected* request (a row in ``deflections``), which the
-reports count next to tickets. Suggestions prefer the person's language when the matcher scores
-two articles alike (many answers exist in both languages).
+reports count next to tickets. Suggestions prefer the person's language: an article whose twin
+exists in it is shown as that twin (an English speaker reads the English version), and the
+matcher's other-language near-duplicates are dropped.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from actions.conversation.base import DeskAction, Replies, Turn, slots
+from actions.conversation.catalogue import in_language
 from actions.conversation.payloads import button
 from actions.learning import learn, phrasing
 from actions.services import Services
@@ -30,7 +33,13 @@ def suggest(services: Services, text: str, language: str) -> list[Any]:
     ranked = sorted(matches, key=lambda m: -(m.score + (
         LANGUAGE_PREFERENCE if m.article.language == language else 0.0)))
     kept = [m for m in ranked if not _translated_twin(m, ranked, language)]
-    return kept[: faq.max_suggestions]
+    shown: list[Any] = []
+    for match in kept:
+        article = in_language(services.matcher, match.article, language)
+        if all(other.article.id != article.id for other in shown):
+            shown.append(replace(match, article=article) if article is not match.article
+                         else match)
+    return shown[: faq.max_suggestions]
 
 
 def _translated_twin(match: Any, ranked: list[Any], language: str) -> bool:
@@ -75,12 +84,21 @@ class ActionSuggestFaq(DeskAction):
         return "action_suggest_faq"
 
     def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
-        matches = suggest(self.services, turn.text, turn.language)
-        fallback = turn.intent in ("nlu_fallback", "out_of_scope")
+        awaiting = turn.slots.get("awaiting")
+        stored = dict(turn.slots.get("problem") or {})
+        # "No, it's not security": the problem is the message the question was about.
+        answered_no = awaiting == "security_confirm" and turn.intent == "deny"
+        text = str(stored.get("text") or turn.text) if answered_no else turn.text
+        matches = suggest(self.services, text, turn.language)
+        fallback = turn.intent in ("nlu_fallback", "out_of_scope") \
+            and awaiting not in ("detail", "security_confirm")
         if not matches and fallback:
             out.say("help", name=turn.person.name)
             return []
         problem = _problem(turn, self.services.settings.categories)
+        if answered_no:
+            problem.update(text=text, kind="incident", urgency=stored.get("urgency"),
+                           impact=stored.get("impact"))
         maybe_security = turn.intent == "security_incident"
         security = [button(out.text("security_button"), "security_incident")] \
             if maybe_security else []
@@ -88,14 +106,14 @@ class ActionSuggestFaq(DeskAction):
             out.say("faq_none", buttons=[
                 button(out.text("open_ticket_yes_button"), "open_ticket"), *security,
                 button(out.text("no_thanks_button"), "deny"),
-            ], custom={"kind": "faq_suggestions", "query": turn.text, "suggestions": []})
+            ], custom={"kind": "faq_suggestions", "query": text, "suggestions": []})
             return slots(problem=problem, suggestions=[], deflected=[], awaiting="open_confirm")
         flavour = out.messages.flavour
         found = [{"article_id": m.article.id, "title": m.article.title,
                   "category": m.article.category, "language": m.article.language,
                   "score": m.score} for m in matches]
         out.say("faq_intro", count=len(matches),
-                custom={"kind": "faq_suggestions", "query": turn.text, "suggestions": found})
+                custom={"kind": "faq_suggestions", "query": text, "suggestions": found})
         for number, match in enumerate(matches, start=1):
             article = match.article
             buttons = [button(out.text("solved_button"), "faq_solved", article_id=article.id)]

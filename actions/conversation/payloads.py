@@ -15,11 +15,12 @@ from typing import Any
 NLU_INTENTS = frozenset({
     "greet", "goodbye", "thanks", "affirm", "deny", "ask_howto", "report_problem",
     "request_service", "ask_status", "security_incident", "talk_to_human", "out_of_scope",
-    "nlu_fallback",
+    "ask_faq", "nlu_fallback",
 })
 BUTTON_INTENTS = frozenset({
     "faq_solved", "faq_show", "open_ticket", "confirm", "reject", "rate", "skip_comment",
-    "skip", "inform", "help",
+    "skip", "inform", "help", "cancel_ticket", "cancel_confirm", "cancel_keep", "new_problem",
+    "same_ticket",
 })
 KNOWN_INTENTS = NLU_INTENTS | BUTTON_INTENTS
 

@@ -49,3 +49,32 @@ _SHORTCODE = re.compile(r":[a-z0-9_+\-]+:", re.IGNORECASE)
 def has_words(text: str) -> bool:
     """False for emoji-only or punctuation-only messages (shortcodes like ``:tada:`` included)."""
     return any(ch.isalnum() for ch in _SHORTCODE.sub(" ", text))
+
+
+#: Words that say something is wrong without saying what ("no funciona", "it doesn't work").
+_BROKEN = frozenset("""
+funciona funcionan funcione sirve sirven jala jalan anda prende work works working worked
+broken roto rota falla fallando error errores problema problemas problem problems issue issues
+wrong descompuesto descompuesta
+""".split())
+#: Words that carry no subject: with only these and a broken-word, the message names no thing.
+_FILLER = frozenset("""
+no not nada nothing algo something it its it's is isn't isnt doesnt doesn't dont don't does
+esta está estan están sigue todavia todavía aun aún still again otra vez ya se me mi mis my
+tengo tiene hay un una uno unos a an the el la lo los las i i'm im have has got we
+y and o or de del con with por favor porfa please pls plz ayuda help helpme ayudame ayúdame
+hola hi hello hey buenas buenos dias días oye que qué q pasa happening going on just
+bien well right properly correctamente muy very really nomas nomás solo only
+""".split())
+
+
+def names_nothing(text: str) -> bool:
+    """"no funciona", "it doesn't work", "tengo un problema": trouble, but with what?
+
+    True when the message says something is wrong and every other word is filler, so the
+    desk should ask what fails before searching articles or opening a ticket.
+    """
+    tokens = re.findall(r"[a-zñ']+", fold(text))
+    if not tokens or not any(t in _BROKEN for t in tokens):
+        return False
+    return all(t in _BROKEN or t in _FILLER for t in tokens)

@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from actions.conversation.phrases import has_words, says_not_fixed, word_count
+from actions.conversation.cancel import says_cancel
+from actions.conversation.language import asked_language
+from actions.conversation.newproblem import looks_new
+from actions.conversation.phrases import has_words, names_nothing, says_not_fixed, word_count
 
 PAYLOAD_ACTIONS = {
     "faq_solved": "action_faq_solved",
@@ -22,6 +25,11 @@ PAYLOAD_ACTIONS = {
     "rate": "action_answer_survey",
     "skip_comment": "action_survey_comment",
     "help": "action_out_of_scope",
+    "cancel_ticket": "action_cancel_ticket",
+    "cancel_confirm": "action_cancel_confirmed",
+    "cancel_keep": "action_cancel_kept",
+    "new_problem": "action_new_problem",
+    "same_ticket": "action_new_problem",
 }
 INTENT_ACTIONS = {
     "greet": "action_greet",
@@ -34,11 +42,17 @@ INTENT_ACTIONS = {
     "security_incident": "action_security_intake",
     "talk_to_human": "action_handover",
     "out_of_scope": "action_out_of_scope",
+    "ask_faq": "action_browse_faq",
 }
 SMALLTALK = ("greet", "thanks", "goodbye")
+YES_NO = ("affirm", "deny")
+#: Intents whose message is complete even when it names no thing ("ok thanks", "my tickets").
+#: Anything else that only says something is wrong ("no funciona", read as a "no" by the model,
+#: or "hola, tengo un problema", read as a greeting) gets "what isn't working?".
+COMPLETE_INTENTS = ("affirm", "thanks", "goodbye", "ask_status", "talk_to_human", "ask_faq")
 SHORT = 4  # words: "gracias!", "ok thanks a lot" are not comments on the ticket
 #: A security incident opens a SEC- ticket at once, so it needs a confident prediction; below
-#: this the message gets FAQ suggestions plus a "report a security incident" button.
+#: this the desk first asks "is this a security incident?" (yes opens it, no searches articles).
 SECURITY_CONFIDENCE = 0.85
 #: Inside a ticket's thread people describe what they tried ("ya cerré sesión y volví a entrar"),
 #: which reads like account trouble: a new SEC- ticket there needs a near-certain prediction,
@@ -54,6 +68,7 @@ class ThreadTicket:
     status: str
     is_requester: bool
     is_party: bool
+    category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,10 +102,25 @@ def decide(s: Situation) -> Decision:
     else:
         if awaiting == "security":
             return Decision("action_security_intake")
+        # The requester in control (actions/conversation/cancel.py, language.py).
+        if awaiting == "cancel_confirm" and s.intent in ("affirm", "deny") \
+                and word_count(s.text) <= SHORT:
+            return Decision("action_cancel_confirmed" if s.intent == "affirm"
+                            else "action_cancel_kept")
+        if says_cancel(s.text) and not (s.thread and s.thread.status == "resolved"):
+            return Decision("action_cancel_ticket", s.thread.key if s.thread else None)
+        if asked_language(s.text):
+            return Decision("action_switch_language")
         if awaiting == "survey_comment" and has_words(s.text):
             return Decision("action_survey_comment")
         if awaiting == "description" and has_words(s.text) and s.intent not in SMALLTALK:
             return Decision("action_open_ticket")
+        answers = has_words(s.text) and s.intent not in SMALLTALK + YES_NO \
+            and not names_nothing(s.text)
+        if awaiting == "handover" and answers:
+            return Decision("action_handover")  # what the person wants a technician for
+        if awaiting == "detail" and answers and s.intent not in ("ask_status", "ask_faq"):
+            return Decision("action_suggest_faq")  # what "no funciona" was about
     if s.thread is not None and s.thread.is_party and not s.is_payload:
         decision = _in_thread(s, s.thread)
         if decision is not None:
@@ -99,15 +129,20 @@ def decide(s: Situation) -> Decision:
         key = _resolved_target(s)
         if key:
             return Decision("action_reject_resolution", key)
+    if awaiting == "security_confirm" and s.intent in YES_NO:
+        return Decision("action_security_intake" if s.intent == "affirm"
+                        else "action_suggest_faq")
     if awaiting == "open_confirm" and s.intent in ("affirm", "deny"):
         return Decision("action_open_ticket" if s.intent == "affirm" else "action_decline_ticket")
     if awaiting == "faq" and s.intent in ("affirm", "deny"):
         return Decision("action_faq_solved" if s.intent == "affirm" else "action_offer_ticket")
     if not has_words(s.text):
         return Decision("action_out_of_scope")
+    if not s.is_payload and s.intent not in COMPLETE_INTENTS and names_nothing(s.text):
+        return Decision("action_ask_detail")
     if s.intent == "security_incident" and not s.is_payload \
             and s.confidence < SECURITY_CONFIDENCE:
-        return Decision("action_suggest_faq")
+        return Decision("action_confirm_security")
     if s.intent in INTENT_ACTIONS:
         return Decision(INTENT_ACTIONS[s.intent])
     if s.intent == "nlu_fallback" and word_count(s.text) >= 3:
@@ -129,6 +164,9 @@ def _in_thread(s: Situation, thread: ThreadTicket) -> Decision | None:
             return None  # a new security incident is never buried in a comment
         if short_smalltalk or not has_words(s.text):
             return None
+        if thread.is_requester and looks_new(s.intent, s.confidence, s.text,
+                                             s.entities.get("category"), thread.category):
+            return Decision("action_new_problem", thread.key)  # actions/conversation/newproblem
         return Decision("action_add_comment", thread.key)
     if thread.status == "resolved" and thread.is_requester:
         if says_not_fixed(s.text) or s.intent == "deny":

@@ -1,9 +1,12 @@
-"""Security incident intake: a SEC- ticket at once, then the ISO 27001 questions one at a time.
+"""Security incident intake: a SEC- ticket, then the ISO 27001 questions one at a time.
 
-The ticket is opened before any question, so the security team is alerted even if the person
-stops answering. Each answer is written to the ticket's ISO 27001 record (an internal event per
-answer); "skip" moves on. The questions: where it was discovered, when, what the person did,
-and how serious it looks.
+A confident prediction opens the ticket at once; a less certain one first asks "is this a
+security incident?" (``ActionConfirmSecurity``), since a SEC- ticket alerts the security team
+and "me sale un mensaje raro" may well be an ordinary fault. The first advice fits the kind of
+incident (``security_kinds``). The ticket is opened before any question, so the security team
+is alerted even if the person stops answering. Each answer is written to the ticket's ISO 27001
+record (an internal event per answer); "skip" moves on. The questions: where it was
+discovered, when, what the person did, and how serious it looks.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from actions.common import now
 from actions.conversation.base import DeskAction, Replies, Turn, slots
 from actions.conversation.payloads import button
 from actions.conversation.phrases import fold, has_words, says_skip
+from actions.conversation.security_kinds import security_kind
 from actions.conversation.tickets import open_from_problem, ticket_facts
 from actions.conversation.when import parse_when
 from actions.intake import record_security_details
@@ -67,15 +71,20 @@ class ActionSecurityIntake(DeskAction):
         return slots(security_step=step)
 
     def _open(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
-        urgency = "high" if turn.entity("urgency") == "high" else "medium"
         problem = turn.slots.get("problem") or {}
-        text = str(problem.get("text") or turn.text) if turn.text.startswith("/") else turn.text
+        confirming = turn.slots.get("awaiting") == "security_confirm" and turn.intent == "affirm"
+        text = str(problem.get("text") or turn.text) \
+            if turn.text.startswith("/") or confirming else turn.text
+        high = "high" in (turn.entity("urgency"), problem.get("urgency"))
         ticket = open_from_problem(self.services, turn, {"text": text, "kind": "security"},
-                                   kind="security", impact="high", urgency=urgency)
+                                   kind="security", impact="high",
+                                   urgency="high" if high else "medium")
+        kind = security_kind(text)
         out.say("security_opened", **ticket_facts(self.services, ticket, out.language),
-                count=len(QUESTIONS), custom={
+                count=len(QUESTIONS), kind=kind, custom={
                     "kind": "ticket_opened", "ticket_key": ticket.key, "category": "security",
-                    "priority": ticket.priority, "team": ticket.team, "status": ticket.status})
+                    "priority": ticket.priority, "team": ticket.team, "status": ticket.status,
+                    "security_kind": kind})
         self._ask(out, 0)
         return slots(security_key=ticket.key, security_step=0, awaiting="security",
                      ticket_key=ticket.key, problem=None, suggestions=[])
@@ -105,3 +114,19 @@ class ActionSecurityIntake(DeskAction):
     def _done(self, out: Replies, key: str) -> list[dict[str, Any]]:
         out.say("security_done", key=key, custom={"kind": "security_done", "ticket_key": key})
         return slots(security_key=None, security_step=0, awaiting=None)
+
+
+class ActionConfirmSecurity(DeskAction):
+    """"Is this a security incident?" before a SEC- ticket the NLU is not sure about."""
+
+    def name(self) -> str:
+        return "action_confirm_security"
+
+    def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
+        out.say("security_confirm", buttons=[
+            button(out.text("security_yes_button"), "affirm"),
+            button(out.text("security_no_button"), "deny"),
+        ], custom={"kind": "security_confirm"})
+        problem = {"text": turn.text, "kind": "incident", "category": None,
+                   "urgency": turn.entity("urgency"), "impact": turn.entity("impact")}
+        return slots(problem=problem, suggestions=[], deflected=[], awaiting="security_confirm")

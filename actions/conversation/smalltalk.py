@@ -68,3 +68,14 @@ class ActionDeclineTicket(DeskAction):
     def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
         out.say("open_declined")
         return slots(awaiting=None, problem=None, suggestions=[])
+
+
+class ActionAskDetail(DeskAction):
+    """"No funciona" alone: ask what fails before searching or opening anything."""
+
+    def name(self) -> str:
+        return "action_ask_detail"
+
+    def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
+        out.say("ask_detail", custom={"kind": "ask_detail"})
+        return slots(awaiting="detail", problem=None, suggestions=[])

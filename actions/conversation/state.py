@@ -21,7 +21,9 @@ from store.uow import UnitOfWork
 #: Slot names and their empty values; anything else in the stored state is ignored.
 SLOTS: dict[str, Any] = {
     "language": None,
-    "awaiting": None,  # faq | open_confirm | description | security | survey_comment
+    "awaiting": None,  # faq | open_confirm | description | detail | handover
+    #                    | security_confirm | security | survey_comment
+    "thread": None,  # the thread (Slack) or problem (console) the slots below belong to
     "problem": None,  # {"text", "kind", "category", "urgency", "impact"}
     "suggestions": [],  # [{"article_id", "title", "category", "language", "score"}]
     "deflected": [],  # article ids already recorded as "this solved it" for this problem
@@ -29,7 +31,14 @@ SLOTS: dict[str, Any] = {
     "security_key": None,
     "security_step": 0,
     "survey_key": None,
+    "cancel_key": None,  # the ticket the requester is asked to confirm cancelling
+    "new_text": None,  # a message held while asking "is it about INC-3 or a new problem?"
 }
+
+#: What one problem gathered; none of it survives into another thread.
+PROBLEM_SLOTS = ("problem", "suggestions", "deflected", "ticket_key")
+#: Questions still answered after the thread changed.
+CARRIED_OVER = frozenset({"survey_comment"})
 
 
 @dataclass
@@ -46,6 +55,22 @@ class ConversationState:
         for event in events:
             if event.get("event") == "slot" and event.get("name") in SLOTS:
                 self.slots[event["name"]] = event.get("value")
+
+    def enter_thread(self, thread_ref: str | None) -> None:
+        """Start fresh when the person moved to another thread (a new top-level Slack message,
+        the console's ``/new``): the problem, its suggestions and any yes/no question belong to
+        the thread they were asked in. Only the survey comment is kept: the console moves to a
+        new thread as soon as the rated ticket is closed, and the comment still answers it.
+        """
+        if thread_ref is None or self.slots.get("thread") == thread_ref:
+            return
+        if self.slots.get("thread") is not None:
+            keep = self.slots.get("awaiting") in CARRIED_OVER
+            for name in PROBLEM_SLOTS:
+                self.slots[name] = copy.deepcopy(SLOTS[name])
+            if not keep:
+                self.slots["awaiting"] = None
+        self.slots["thread"] = thread_ref
 
     def as_dict(self) -> dict[str, Any]:
         return {"slots": self.slots, "channel": self.channel_data}

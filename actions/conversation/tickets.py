@@ -12,10 +12,12 @@ from typing import Any
 from sqlalchemy import select
 
 from actions import queries, similar_intake, work
-from actions.common import view
+from actions.common import now, view
 from actions.conversation.base import DeskAction, Replies, Turn, slots
+from actions.conversation.payloads import button
 from actions.conversation.prompts import closure_prompt
 from actions.intake import NewTicket, open_ticket
+from actions.promises import promise_for
 from actions.services import Services
 from actions.views import TicketView
 from store.errors import NotFound
@@ -59,9 +61,10 @@ def key_for_number(services: Services, person_id: int, number: str) -> str:
 
 
 def ticket_facts(services: Services, ticket: TicketView, lang: str) -> dict[str, Any]:
-    """Category label and team name for the "ticket opened" message."""
-    team = services.settings.teams.get(ticket.team or "")
-    return {"ticket": ticket, "team_name": team.name if team else (ticket.team or "")}
+    """What the "ticket opened" message promises: due times in the person's time zone, whether
+    the desk is open now, who is on call (actions/promises.py)."""
+    promise = promise_for(services.settings, ticket, now())
+    return {"ticket": ticket, "promise": promise.context(), "tz": ticket.requester.timezone}
 
 
 def request_human(uow: UnitOfWork, *, key: str, actor_id: int, text: str) -> TicketView:
@@ -106,7 +109,8 @@ class ActionOpenTicket(DeskAction):
 
     def opened(self, out: Replies, ticket: TicketView) -> None:
         facts = ticket_facts(self.services, ticket, out.language)
-        out.say("ticket_opened", **facts, custom={
+        cancel = button(out.text("cancel_button"), "cancel_ticket", ticket_key=ticket.key)
+        out.say("ticket_opened", **facts, buttons=[cancel], custom={
             "kind": "ticket_opened", "ticket_key": ticket.key, "category": ticket.category,
             "priority": ticket.priority, "team": ticket.team, "status": ticket.status})
 
@@ -184,8 +188,13 @@ class ActionAddComment(DeskAction):
         return slots(ticket_key=ticket.key)
 
 
+#: Questions that leave the problem they are about open: "talk to a person" then means it.
+CURRENT_PROBLEM = frozenset({"faq", "open_confirm", "security_confirm"})
+
+
 class ActionHandover(DeskAction):
-    """Talk to a human: flag the open ticket, or open one flagged, and say where they'll answer."""
+    """Talk to a human: flag the open ticket, or open one flagged, and say where they'll answer.
+    Without a current problem it asks what it is about first."""
 
     def name(self) -> str:
         return "action_handover"
@@ -198,7 +207,10 @@ class ActionHandover(DeskAction):
             out.say("handover_attached", ticket=ticket,
                     custom={"kind": "handover", "ticket_key": ticket.key})
             return slots(ticket_key=ticket.key, awaiting=None)
-        problem = dict(turn.slots.get("problem") or {"text": turn.text, "kind": "incident"})
+        problem = self._current_problem(turn)
+        if problem is None:
+            out.say("handover_ask")
+            return slots(awaiting="handover", problem=None, suggestions=[])
         ticket = open_from_problem(self.services, turn, problem)
         ticket = request_human(self.services.uow(), key=ticket.key, actor_id=turn.person.id,
                                text=turn.text)
@@ -207,6 +219,21 @@ class ActionHandover(DeskAction):
                         "category": ticket.category, "priority": ticket.priority,
                         "team": ticket.team, "status": ticket.status, "handover": True})
         return slots(ticket_key=ticket.key, problem=None, suggestions=[], awaiting=None)
+
+    def _current_problem(self, turn: Turn) -> dict[str, Any] | None:
+        """What the ticket is about: the problem whose suggestions are on screen, the answer to
+        "what is it about?", or the message itself when it names a thing ("quiero hablar con
+        alguien, la vpn no conecta"). A problem from an earlier, finished exchange is not it."""
+        awaiting = turn.slots.get("awaiting")
+        problem = turn.slots.get("problem")
+        if problem and awaiting in CURRENT_PROBLEM:
+            return dict(problem)
+        if turn.text.startswith("/"):
+            return None
+        if awaiting == "handover" or turn.entity("category"):
+            return {"text": turn.text, "category": turn.entity("category"),
+                    "kind": "request" if turn.intent == "request_service" else "incident"}
+        return None
 
     def _open_ticket_of(self, turn: Turn) -> TicketView | None:
         candidates = [thread_ticket(self.services, turn.channel, turn.thread_ref)]

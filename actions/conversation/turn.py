@@ -30,10 +30,11 @@ from store.uow import UnitOfWork
 #: How long a question the bot asked in a conversation stays open to an answer written outside
 #: it (a DM answered in the channel instead of in the thread).
 FOLLOW_UP = timedelta(minutes=30)
-#: Questions whose answer is free text: whatever the person writes next answers them.
-FREE_TEXT_ANSWERS = frozenset({"survey_comment", "security", "description"})
-#: Otherwise only a yes or a no ("sí", "no funcionó") answers the question left open.
-ANSWER_INTENTS = frozenset({"affirm", "deny"})
+#: Questions whose answer is free text: whatever the person writes next answers them. A yes or
+#: a no written outside the conversation answers nothing there: "ok" as a new DM must not
+#: confirm the suggestions of an earlier problem (a deflection counted for nothing).
+FREE_TEXT_ANSWERS = frozenset({"survey_comment", "security", "description", "detail",
+                               "handover"})
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,10 @@ def waiting_conversation(uow: UnitOfWork, *, channel: str, prefix: str, person_i
     """The person's conversation under ``prefix`` where the bot recently asked something this
     message answers, if any.
 
-    People often answer outside the thread ("sí", "no funcionó", a survey comment). Without
-    this the answer would start a new conversation that knows nothing of the question. A
-    message that is not an answer (a new problem) still starts its own conversation.
+    People often answer outside the thread (a survey comment, what does not work). Without
+    this the answer would start a new conversation that knows nothing of the question. Only
+    free-text answers continue a conversation this way; a yes or a no answers only where it
+    was asked, and a new problem starts its own conversation.
     """
     row = uow.session.scalars(
         select(Conversation)
@@ -109,8 +111,7 @@ def waiting_conversation(uow: UnitOfWork, *, channel: str, prefix: str, person_i
     awaiting = ((row.state or {}).get("slots") or {}).get("awaiting") if row else None
     if row is None or not awaiting:
         return None
-    intent = ((parsed or {}).get("intent") or {}).get("name")
-    if awaiting not in FREE_TEXT_ANSWERS and intent not in ANSWER_INTENTS:
+    if awaiting not in FREE_TEXT_ANSWERS:
         return None
     return row.ref
 

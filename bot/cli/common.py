@@ -24,10 +24,26 @@ def services_from(args: argparse.Namespace, *, migrate: bool = False) -> Service
     return services
 
 
-def fail(error: DeskError, services: Services, lang: str = "en") -> int:
-    """Print a domain error as a sentence (admins read English by default) and return 1."""
-    print(f"deskbot: {services.plain.error(error, lang)}", file=sys.stderr)
+def add_lang(parser: argparse.ArgumentParser) -> None:
+    """``--lang``: the language of what a command prints (default: the desk's, config.yml)."""
+    parser.add_argument("--lang", choices=("es", "en"), default=None,
+                        help="language of the output (default: config.yml's language)")
+
+
+def lang_of(args: argparse.Namespace, services: Services) -> str:
+    return getattr(args, "lang", None) or services.settings.language
+
+
+def fail(error: DeskError, services: Services, lang: str | None = None) -> int:
+    """Print a domain error as a sentence, in ``lang`` or the desk's language; return 1."""
+    print(f"deskbot: {services.plain.error(error, lang or services.settings.language)}",
+          file=sys.stderr)
     return 1
+
+
+def say(services: Services, args: argparse.Namespace, message: str, /, **context: Any) -> str:
+    """A line of command-line output from ``cli.j2`` in the command's language."""
+    return services.plain.render(f"cli.{message}", lang_of(args, services), **context)
 
 
 def print_json(value: Any) -> None:

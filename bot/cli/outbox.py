@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls = o_sub.add_parser("list", help="messages, newest first")
     ls.add_argument("--failed", action="store_true", help="only messages that failed for good")
     ls.add_argument("--status", action="append",
-                    choices=["pending", "sending", "delivered", "failed"])
+                    choices=["pending", "sending", "delivered", "failed", "skipped"])
     ls.add_argument("--limit", type=int, default=100)
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_list)

@@ -7,7 +7,7 @@ import sys
 
 from actions.access import ROLES
 from actions.people import NewPerson, add_person, list_people, update_person
-from bot.cli.common import fail, print_json, print_table, services_from
+from bot.cli.common import add_lang, fail, lang_of, print_json, print_table, say, services_from
 from store.errors import DeskError
 
 
@@ -24,12 +24,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--language", choices=("es", "en"), default="es")
     add.add_argument("--timezone", default=None, help="IANA zone (default: config.yml's)")
     add.add_argument("--vip", action="store_true", help="raise this person's ticket priority")
+    add_lang(add)
     add.set_defaults(func=cmd_add)
 
     ls = p_sub.add_parser("list", help="list people")
     ls.add_argument("--role", choices=ROLES)
     ls.add_argument("--team")
     ls.add_argument("--json", action="store_true")
+    add_lang(ls)
     ls.set_defaults(func=cmd_list)
 
     st = p_sub.add_parser("set", help="change a person's role, team, language, VIP or active flag")
@@ -40,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--timezone")
     st.add_argument("--vip", choices=("yes", "no"))
     st.add_argument("--active", choices=("yes", "no"))
+    add_lang(st)
     st.set_defaults(func=cmd_set)
 
     sync = p_sub.add_parser("sync", help="import and refresh people from the Slack workspace")
@@ -55,9 +58,8 @@ def cmd_add(args: argparse.Namespace) -> int:
             email=args.email, language=args.language,
             timezone=args.timezone or services.settings.default_timezone, vip=args.vip))
     except DeskError as exc:
-        return fail(exc, services)
-    print(f"added #{person.id} {person.name} ({person.role}"
-          f"{', ' + person.team if person.team else ''})")
+        return fail(exc, services, lang_of(args, services))
+    print(say(services, args, "person_saved", person=person, added=True))
     return 0
 
 
@@ -68,12 +70,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         print_json([p.__dict__ for p in people])
         return 0
     if not people:
-        print("nobody yet: add people with `deskbot people add` or `deskbot seed`")
+        print(say(services, args, "nobody"))
         return 0
     print_table(
-        [[str(p.id), p.name, p.role, p.team or "-", p.slack_id or "-", p.email or "-",
-          p.language, "vip" if p.vip else ""] for p in people],
-        ["ID", "NAME", "ROLE", "TEAM", "SLACK", "EMAIL", "LANG", ""],
+        [[str(p.id), p.name, say(services, args, "role", code=p.role), p.team or "-",
+          p.slack_id or "-", p.email or "-", p.language, "vip" if p.vip else ""]
+         for p in people],
+        say(services, args, "people_headers").split("|"),
     )
     return 0
 
@@ -96,8 +99,8 @@ def cmd_set(args: argparse.Namespace) -> int:
     try:
         person = update_person(services.uow(), args.ref, **changes)
     except DeskError as exc:
-        return fail(exc, services)
-    print(f"updated #{person.id} {person.name} ({person.role}, {person.team or '-'})")
+        return fail(exc, services, lang_of(args, services))
+    print(say(services, args, "person_saved", person=person))
     return 0
 
 

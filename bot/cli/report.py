@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bot.cli.common import fail, print_json, print_table, services_from
+from bot.cli.common import add_lang, fail, lang_of, print_json, print_table, say, services_from
 from bot.cli.dates import since_arg, until_arg
 
 REPORTS = ("summary", "volume", "sla", "technicians", "satisfaction", "frequent", "kb-gaps",
@@ -24,12 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                             description=__doc__)
     report.add_argument("what", nargs="?", choices=REPORTS, default="summary")
     add_period_args(report)
-    report.add_argument("--team", help="only tickets of this team (L1, L2, L3)")
+    report.add_argument("--team", help="only tickets of this team (a code from config.yml)")
     out = report.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="machine-readable output")
     out.add_argument("--csv", action="store_true", help="comma-separated rows")
-    report.add_argument("--lang", choices=("es", "en"), default="en",
-                        help="language of the summary text (default en)")
+    add_lang(report)
     report.add_argument("--top", type=int, default=10, help="rows of frequent problems")
     report.add_argument("--dry-run", action="store_true",
                         help="digest: print it and write its chart to --out instead of sending")
@@ -76,7 +75,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         }
         result = build[args.what]()
     except DeskError as exc:
-        return fail(exc, services)
+        return fail(exc, services, lang_of(args, services))
     finally:
         services.close()
     if args.what == "kb-gaps":
@@ -87,9 +86,14 @@ def cmd_report(args: argparse.Namespace) -> int:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerows(csv_rows(args.what, reports.to_dict(result)))
     elif args.what == "summary":
-        print(services.plain.render("reports.summary", args.lang, r=reports.to_dict(result)))
+        print(services.plain.render("reports.summary", lang_of(args, services),
+                                    r=reports.to_dict(result)))
+    elif args.what == "satisfaction":
+        print(say(services, args, "satisfaction", r=reports.to_dict(result)))
     else:
-        PRINTERS[args.what](reports.to_dict(result))
+        PRINTERS[args.what](reports.to_dict(result),
+                            lambda key: say(services, args, "word", key=key),
+                            lambda code: say(services, args, "category", code=code))
     return 0
 
 
@@ -130,80 +134,72 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}%"
 
 
-def _heading(r: dict[str, Any], title: str) -> None:
+Words = Callable[[str], str]
+
+
+def _heading(r: dict[str, Any], title: str, w: Words) -> None:
     p = r["period"]
-    team = f"  team {p['team']}" if p.get("team") else ""
-    print(f"{title}: {p['since'][:16].replace('T', ' ')} .. {p['until'][:16].replace('T', ' ')}"
+    team = f"  {w('team')} {p['team']}" if p.get("team") else ""
+    print(f"{w(title)}: {p['since'][:16].replace('T', ' ')} .. {p['until'][:16].replace('T', ' ')}"
           f" UTC{team}")
 
 
-def _counts(title: str, rows: list[dict[str, Any]]) -> None:
+def _counts(title: str, rows: list[dict[str, Any]], w: Words,
+            label: Callable[[str], str] = str) -> None:
     print()
     if not rows:
-        print(f"{title}: none")
+        print(f"{w(title)}: {w('none')}")
         return
-    print_table([[c["label"], str(c["count"])] for c in rows], [title.upper(), "TICKETS"])
+    print_table([[label(c["label"]), str(c["count"])] for c in rows],
+                [w(title).upper(), w("tickets")])
 
 
-def print_volume(r: dict[str, Any]) -> None:
-    _heading(r, "Ticket volume")
-    print(f"opened {r['opened']}   resolved {r['resolved']}   closed {r['closed']}   "
-          f"cancelled {r['cancelled']}   still open {r['still_open']}")
+def print_volume(r: dict[str, Any], w: Words, category: Callable[[str], str]) -> None:
+    _heading(r, "volume", w)
+    print("   ".join(f"{w(k)} {r[k]}" for k in ("opened", "resolved", "closed", "cancelled",
+                                                 "still_open")))
     for name in ("category", "priority", "channel", "day"):
-        _counts(name, r[f"by_{name}"])
+        _counts(name, r[f"by_{name}"], w, category if name == "category" else str)
 
 
-def print_sla(r: dict[str, Any]) -> None:
-    _heading(r, "SLA compliance (tickets opened in the period)")
+def print_sla(r: dict[str, Any], w: Words, category: Callable[[str], str]) -> None:
+    _heading(r, "sla", w)
     rows = [*r["rows"], r["total"]] if r["rows"] else []
     print_table([[x["priority"], str(x["tickets"]), str(x["first_response_met"]),
                   str(x["first_response_breached"]), str(x["first_response_running"]),
                   _pct(x["first_response_pct"]), str(x["resolution_met"]),
                   str(x["resolution_breached"]), str(x["resolution_running"]),
                   _pct(x["resolution_pct"])] for x in rows],
-                ["PRIO", "TICKETS", "1ST MET", "BREACHED", "RUNNING", "1ST %",
-                 "RES MET", "BREACHED", "RUNNING", "RES %"])
+                w("sla_headers").split("|"))
     if not rows:
-        print("no tickets opened in the period")
+        print(w("no_sla"))
 
 
-def print_technicians(r: dict[str, Any]) -> None:
-    _heading(r, "Technician activity")
+def print_technicians(r: dict[str, Any], w: Words, category: Callable[[str], str]) -> None:
+    _heading(r, "technicians", w)
     print_table([[x["name"], x["team"] or "-", str(x["claimed"]), str(x["replies"]),
                   str(x["notes"]), str(x["resolved"]), duration(x["mean_resolution_seconds"])]
                  for x in r["rows"]],
-                ["TECHNICIAN", "TEAM", "CLAIMED", "REPLIES", "NOTES", "RESOLVED", "MEAN RES"])
+                w("technician_headers").split("|"))
     if not r["rows"]:
-        print("no technicians")
+        print(w("no_technicians"))
 
 
-def print_satisfaction(r: dict[str, Any]) -> None:
-    _heading(r, "Satisfaction")
-    mean = "-" if r["mean_rating"] is None else f"{r['mean_rating']:.2f}"
-    print(f"answers {r['answers']}   rated {r['rated']}   mean {mean}   "
-          f"satisfied (>=4) {r['satisfied']} = {_pct(r['satisfied_pct'])}   "
-          f"comments {r['comments']}")
-    top = max(r["distribution"].values() or [0])
-    for rating, n in sorted(r["distribution"].items(), key=lambda kv: -int(kv[0])):
-        bar = "#" * (round(30 * n / top) if top else 0)
-        print(f"  {rating}  {n:>4}  {bar}")
-
-
-def print_frequent(r: dict[str, Any]) -> None:
-    _heading(r, "Frequent problems")
-    _counts("category", r["categories"])
-    _counts("title word", r["words"])
+def print_frequent(r: dict[str, Any], w: Words, category: Callable[[str], str]) -> None:
+    _heading(r, "frequent", w)
+    _counts("category", r["categories"], w, category)
+    _counts("title word", r["words"], w)
     print()
     if r["articles"]:
         print_table([[c["label"], str(c["count"])] for c in r["articles"]],
-                    ["FAQ ARTICLE", "SOLVED"])
+                    w("article_headers").split("|"))
     else:
-        print("FAQ article: none")
+        print(f"{w('faq_article')}: {w('none')}")
 
 
-PRINTERS: dict[str, Callable[[dict[str, Any]], None]] = {
+PRINTERS: dict[str, Callable[[dict[str, Any], Words, Callable[[str], str]], None]] = {
     "volume": print_volume, "sla": print_sla, "technicians": print_technicians,
-    "satisfaction": print_satisfaction, "frequent": print_frequent,
+    "frequent": print_frequent,
 }
 
 

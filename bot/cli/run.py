@@ -64,6 +64,31 @@ def explain(missing: list[str]) -> str:
     return "\n".join(lines)
 
 
+def reach_slack(client: WebClient) -> str | None:
+    """Ask Slack who we are (``auth.test``) before building the app: a network or token problem
+    then reads as one line with its fix, not as Bolt's traceback. None when Slack answered."""
+    from slack_sdk.errors import SlackApiError
+
+    url = client.base_url
+    quiet = logging.getLogger("slack_sdk")
+    level, quiet.level = quiet.level, logging.CRITICAL  # its retry chatter is this line's job
+    try:
+        client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else str(exc)
+        return (f"deskbot run: Slack refused the bot token ({error}); copy the Bot User OAuth "
+                "Token (xoxb-...) again into SLACK_BOT_TOKEN (Slack app settings > OAuth & "
+                "Permissions), reinstalling the app if it was revoked")
+    except (OSError, ValueError) as exc:  # URLError, refused connection, DNS, bad URL
+        reason = getattr(exc, "reason", None) or exc
+        return (f"deskbot run: cannot reach the Slack API at {url} ({reason}); check the "
+                "network or proxy (HTTPS_PROXY), or unset DESKBOT_SLACK_API_URL if it points "
+                "to a test server")
+    finally:
+        quiet.setLevel(level)
+    return None
+
+
 def process_deliverers(services: Services, client: WebClient) -> dict[str, Deliverer]:
     """Every channel this process delivers the outbox to: Slack, and email unless turned off
     (``DESKBOT_SMTP_HOST=off``), so people without a Slack id are still told."""
@@ -107,6 +132,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             return int(run_console(services, sys.stdin, sys.stdout) or 0)
         print(explain(missing), file=sys.stderr)
+        return 2
+    from actions.readiness import problems
+    from bot.slack.client import make_client
+
+    # config.yml first (said all at once by ready()), then Slack, then loading the models
+    problem = None if problems(services) else reach_slack(
+        make_client(settings.slack_bot_token, settings.slack_api_url))
+    if problem is not None:
+        print(problem, file=sys.stderr)
         return 2
     if not ready(services):
         return 2

@@ -7,7 +7,7 @@ import argparse
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.cli.common import fail, print_json, services_from
+from bot.cli.common import add_lang, fail, lang_of, print_json, say, services_from
 from store.errors import DeskError
 
 
@@ -18,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     show = s_sub.add_parser("show", help="targets, due times, time left, paused, breached")
     show.add_argument("key", help="e.g. INC-12")
     show.add_argument("--json", action="store_true", help="machine-readable output")
+    add_lang(show)
     show.set_defaults(func=cmd_show)
 
     sweep = s_sub.add_parser("sweep", help="send due SLA warnings, breaches and reminders now")
@@ -41,30 +42,26 @@ def cmd_show(args: argparse.Namespace) -> int:
     try:
         status = ticket_sla(services, args.key, now())
     except DeskError as exc:
-        return fail(exc, services)
+        return fail(exc, services, lang_of(args, services))
     if args.json:
         print_json(status.to_dict())
         return 0
     zone = ZoneInfo(status.timezone)
-    label = services.plain.status(status.status, "es")
-    hours = "business hours" if status.business_hours else "24x7"
-    print(f"{status.key}  {status.priority}  {label} ({status.status})  {hours}"
-          f"  times in {status.timezone}")
-    for target in (status.response, status.resolution):
-        name = "first response" if target.target == "response" else "resolution"
-        if target.done_at is not None:
-            state = f"done {_when(target.done_at, zone)}"
-        else:
-            state = describe_left(target.minutes_left)
-        flags = [f for f, on in (("BREACHED", target.breached), ("warned", target.warned)) if on]
-        print(f"  {name:<15} target {describe_left(target.minutes).removesuffix(' left'):<9}"
-              f" due {_when(target.due_at, zone)}  {state}"
-              f"{'  [' + ', '.join(flags) + ']' if flags else ''}")
-    if status.paused_since is not None:
-        print(f"  paused          since {_when(status.paused_since, zone)}: the clock is stopped")
-    if status.paused_minutes:
-        print(f"  waited          {describe_left(status.paused_minutes).removesuffix(' left')}"
-              " on the requester in total (working time)")
+    lang = lang_of(args, services)
+
+    def span(minutes: float | None) -> str:
+        return describe_left(minutes, lang).removesuffix(" left").removeprefix("quedan ")
+
+    targets = [{
+        "name": target.target, "target": span(target.minutes), "due": _when(target.due_at, zone),
+        "done": _when(target.done_at, zone) if target.done_at is not None else "",
+        "left": describe_left(target.minutes_left, lang), "breached": target.breached,
+        "warned": target.warned,
+    } for target in (status.response, status.resolution)]
+    print(say(services, args, "sla_show", status=status,
+              label=services.plain.status(status.status, lang), targets=targets,
+              paused_since=_when(status.paused_since, zone) if status.paused_since else "",
+              waited=span(status.paused_minutes) if status.paused_minutes else ""))
     return 0
 
 

@@ -6,10 +6,11 @@ import argparse
 from typing import Any
 
 from actions.intake import security_record
+from actions.messages import shorten
 from actions.queries import list_tickets, show_ticket
 from actions.services import Services
 from actions.views import TicketView
-from bot.cli.common import fail, print_json, print_table, services_from
+from bot.cli.common import add_lang, fail, lang_of, print_json, print_table, say, services_from
 from store.errors import DeskError
 from store.lifecycle import FINAL, Status
 
@@ -21,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     show = t_sub.add_parser("show", help="one ticket: status, people, times, survey")
     show.add_argument("key", help="e.g. INC-12")
     show.add_argument("--json", action="store_true", help="machine-readable output")
+    add_lang(show)
     show.set_defaults(func=cmd_show)
 
     ls = t_sub.add_parser("list", help="tickets, most urgent first")
@@ -33,11 +35,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="fuzzy search over title, description and comments, best first")
     ls.add_argument("--limit", type=int, default=200)
     ls.add_argument("--json", action="store_true")
+    add_lang(ls)
     ls.set_defaults(func=cmd_list)
 
     hist = t_sub.add_parser("history", help="every event of a ticket, internal ones included")
     hist.add_argument("key")
     hist.add_argument("--json", action="store_true")
+    add_lang(hist)
     hist.set_defaults(func=cmd_history)
 
 
@@ -66,16 +70,16 @@ def _sla(services: Services, ticket: TicketView) -> dict[str, Any]:
                       now(), timezone=ticket.requester.timezone).to_dict()
 
 
-def _sla_lines(sla: dict[str, Any]) -> list[str]:
+def _sla_lines(services: Services, args: argparse.Namespace, sla: dict[str, Any]) -> list[str]:
     from actions.sla import describe_left
 
     lines = []
     for name in ("response", "resolution"):
         target = sla.get(name) or {}
         if target.get("minutes_left") is not None and sla.get("status") not in FINAL:
-            paused = " (paused)" if sla.get("paused") else ""
-            flag = "  BREACHED" if target.get("breached") else ""
-            lines.append(f"  sla {name:<18} {describe_left(target['minutes_left'])}{paused}{flag}")
+            lines.append(say(services, args, "sla_line", name=name,
+                             left=describe_left(target["minutes_left"], lang_of(args, services)),
+                             paused=bool(sla.get("paused")), breached=bool(target.get("breached"))))
     return lines
 
 
@@ -84,44 +88,20 @@ def cmd_show(args: argparse.Namespace) -> int:
     try:
         ticket = show_ticket(services.uow(), key=args.key, actor_id=None)
     except DeskError as exc:
-        return fail(exc, services)
+        return fail(exc, services, lang_of(args, services))
     data = _show_dict(services, ticket)
     if args.json:
         print_json(data)
         return 0
-    label = services.plain.status(ticket.status, "es")
-    print(f"{ticket.key}  {ticket.title}")
-    print(f"  status     {label} ({ticket.status})")
-    print(f"  priority   {ticket.priority}   category {ticket.category}"
-          f"   team {ticket.team or '-'}")
-    print(f"  requester  {ticket.requester.name}")
-    print(f"  assignee   {ticket.assignee.name if ticket.assignee else '-'}")
-    if ticket.watchers:
-        print(f"  watchers   {', '.join(w.name for w in ticket.watchers)}")
-    print(f"  channel    {ticket.channel}   language {ticket.language}")
-    for name in ("created_at", "first_response_at", "response_due_at", "resolution_due_at",
-                 "resolved_at", "closed_at"):
-        value = getattr(ticket, name)
-        if value is not None:
-            print(f"  {name.removesuffix('_at').replace('_', ' '):<22} {value:%Y-%m-%d %H:%M} UTC")
-    for line in _sla_lines(data.get("sla") or {}):
+    times = [(name.removesuffix("_at"), f"{getattr(ticket, name):%Y-%m-%d %H:%M} UTC")
+             for name in ("created_at", "first_response_at", "response_due_at",
+                          "resolution_due_at", "resolved_at", "closed_at")
+             if getattr(ticket, name) is not None]
+    print(say(services, args, "ticket_show", ticket=ticket, times=times, survey=ticket.survey,
+              aliases=data.get("aliases") or [], followers=data.get("followers") or [],
+              links=data.get("links") or [], attachments=data.get("attachments") or []))
+    for line in _sla_lines(services, args, data.get("sla") or {}):
         print(line)
-    if ticket.resolution:
-        print(f"  resolution {ticket.resolution}")
-    if data.get("aliases"):
-        print(f"  formerly   {', '.join(data['aliases'])}")
-    if data.get("followers"):
-        major = "  MAJOR INCIDENT" if len(data["followers"]) >= 3 else ""
-        print(f"  followers  {', '.join(data['followers'])}{major}")
-    for link in data.get("links") or []:
-        print(f"  link       {link['kind'].replace('_', ' ')} {link['key']}")
-    for item in data.get("attachments") or []:
-        size = f"  {item['size']} bytes" if item.get("size") else ""
-        print(f"  attachment {item['name']}{size}  {item.get('mimetype') or ''}"
-              f"  {item.get('url') or ''}".rstrip())
-    for answer in ticket.survey:
-        print(f"  survey     {answer.question_id}: {answer.rating or '-'}"
-              f"{'  «' + answer.comment + '»' if answer.comment else ''}")
     if "security_record" in data:
         print("  ISO 27001 record:")
         for name, value in data["security_record"].items():
@@ -138,17 +118,19 @@ def cmd_list(args: argparse.Namespace) -> int:
             tickets = list_tickets(services.uow(), statuses=args.status, team=args.team,
                                    limit=args.limit)
     except DeskError as exc:
-        return fail(exc, services)
+        return fail(exc, services, lang_of(args, services))
     if args.json:
         print_json([_show_dict(services, t) for t in tickets])
         return 0
     if not tickets:
-        print("no tickets match")
+        print(say(services, args, "no_tickets"))
         return 0
+    lang = lang_of(args, services)
     print_table(
-        [[t.key, t.status, t.priority, t.team or "-", t.assignee.name if t.assignee else "-",
-          t.requester.name, t.title[:60]] for t in tickets],
-        ["KEY", "STATUS", "PRIO", "TEAM", "ASSIGNEE", "REQUESTER", "TITLE"],
+        [[t.key, services.plain.status(t.status, lang), t.priority, t.team or "-",
+          t.assignee.name if t.assignee else "-", t.requester.name, shorten(t.title, 60)]
+         for t in tickets],
+        say(services, args, "ticket_headers").split("|"),
     )
     return 0
 
@@ -170,15 +152,13 @@ def cmd_history(args: argparse.Namespace) -> int:
     try:
         ticket = show_ticket(services.uow(), key=args.key, actor_id=None)
     except DeskError as exc:
-        return fail(exc, services)
+        return fail(exc, services, lang_of(args, services))
     if args.json:
         print_json([e.__dict__ for e in ticket.history])
         return 0
     print(f"{ticket.key}  {ticket.title}")
     for event in ticket.history:
-        who = event.actor or "desk"
-        flag = " [internal]" if event.visibility == "internal" else ""
         detail = ", ".join(f"{k}={v}" for k, v in event.payload.items() if v not in (None, ""))
-        print(f"  {event.seq:>3}  {event.at:%Y-%m-%d %H:%M:%S}  {event.type:<16} {who}{flag}"
-              f"  {detail}")
+        print(say(services, args, "history_line", event=event,
+                  when=f"{event.at:%Y-%m-%d %H:%M:%S}") + f"  {detail}")
     return 0

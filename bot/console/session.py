@@ -20,12 +20,11 @@ from actions.commands import run_command
 from actions.conversation import handle_message, thread_ticket
 from actions.conversation.prompts import closure_prompt
 from actions.conversation.state import load_state, save_state
-from actions.messages import Messages
 from actions.outbox import deliver_due
 from actions.services import Services
 from actions.views import PersonView
 from bot.console.delivery import ConsoleDeliverer, Notice
-from bot.console.render import render_replies
+from bot.console.render import render_replies, terminal
 from store.errors import NotFound
 from store.lifecycle import FINAL, Status
 
@@ -45,7 +44,7 @@ class Console:
     def __init__(self, services: Services, person: PersonView, *,
                  channels: tuple[str, ...] | None = None) -> None:
         self.services = services
-        self.messages = Messages("plain")
+        self.messages = services.plain
         self.person = person
         self.buttons: list[dict[str, str]] = []
         self.deliverer = ConsoleDeliverer(services, self.messages)
@@ -86,6 +85,10 @@ class Console:
             self.services, channel=CHANNEL, ref=self._ref(), person_id=self.person.id,
             text=text, messages=self.messages, thread_ref=self._thread_ref())
         self._refresh_person()
+        if any((r.get("custom") or {}).get("kind") == "new_problem" for r in replies):
+            # "es un problema nuevo": what follows is no longer the old ticket, but it is still
+            # the problem just described (its suggestions and "open a ticket" carry over).
+            self._new_thread(carry_problem=True)
         lines, self.buttons = render_replies(replies)
         self.seen += [(self.person.id, line) for line in lines]
         return lines + self._deliver()
@@ -164,8 +167,14 @@ class Console:
             ref = f"{self._ref()}:{number}"
         return ref
 
-    def _new_thread(self) -> None:
-        self._set_thread_number(self._thread_number() + 1)
+    def _new_thread(self, *, carry_problem: bool = False) -> None:
+        state = load_state(self.services.uow(), channel=CHANNEL, ref=self._ref(),
+                           person_id=self.person.id)
+        number = int(state.channel_data.get("thread") or 1) + 1
+        state.channel_data["thread"] = number
+        if carry_problem:  # the new thread starts with the problem already on the table
+            state.slots["thread"] = f"{self._ref()}:{number}"
+        save_state(self.services.uow(), state)
         self.buttons = []
 
     # --- outbox -----------------------------------------------------------------------
@@ -241,6 +250,7 @@ def run_console(services: Services, stdin: TextIO, stdout: TextIO, *, as_person:
 
 
 def _print(stdout: TextIO, lines: list[str]) -> None:
+    styled = bool(getattr(stdout, "isatty", lambda: False)())
     for line in lines:
-        stdout.write(line + "\n")
+        stdout.write((terminal(line) if styled else line) + "\n")
     stdout.flush()

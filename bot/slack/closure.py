@@ -53,9 +53,10 @@ def survey_blocks(services: Services, key: str, lang: str) -> list[Block]:
 
 def confirm(services: Services, *, key: str, person_id: int, lang: str) -> list[Block]:
     """Close the ticket; the message becomes a thank-you and the rating question."""
-    ticket = closure.confirm(services.uow(), key=key, actor_id=person_id)
-    return [*sections(say(services, "confirmed", lang, key=ticket.key)),
-            *survey_blocks(services, ticket.key, lang)]
+    ticket = closure.confirm(services.uow(), key=key, actor_id=person_id,
+                             settings=services.settings)
+    survey = survey_blocks(services, ticket.key, lang) if ticket.extra.get("survey") else []
+    return [*sections(say(services, "confirmed", lang, key=ticket.key)), *survey]
 
 
 def reject(services: Services, *, key: str, person_id: int, lang: str) -> list[Block]:
@@ -69,8 +70,10 @@ def rate(services: Services, *, key: str, person_id: int, rating: Any, lang: str
     value = int(rating) if str(rating).isdigit() else rating
     ticket = closure.answer_survey(services.uow(), services.settings, key=key,
                                    actor_id=person_id, rating=value, question_id=question_id)
-    blocks: list[Block] = list(sections(say(services, "rated", lang, key=ticket.key,
-                                            rating=value, scale=_scale(services))))
+    text = say(services, "rated", lang, key=ticket.key, rating=value, scale=_scale(services))
+    if ticket.extra.get("low_score"):  # the one follow-up question, read by the team lead
+        text = services.messages.render("conversation.survey_followup", lang, key=ticket.key)
+    blocks: list[Block] = list(sections(text))
     if services.settings.survey_allow_comment:
         label = labels(services, lang)
         blocks.append(ActionsBlock(elements=[

@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 
 from actions.cards import card_state, ticket_snapshot, ticket_thread
 from actions.digest import DIGEST_TEMPLATE
-from actions.outbox import DeliveryError, OutboxItem
+from actions.outbox import DeliveryError, OutboxItem, Skipped
 from actions.people import address_of
 from actions.services import Services
 from bot.blocks import fallback_text, sections, to_dicts
@@ -85,7 +85,7 @@ class SlackDeliverer:
                 self._reply(item)
             else:
                 raise DeliveryError(f"unknown recipient {kind!r}", retryable=False)
-        except DeliveryError:
+        except (DeliveryError, Skipped):
             raise
         except Exception as exc:  # noqa: BLE001 - every failure is classified for the outbox
             raise delivery_error(exc) from exc
@@ -106,7 +106,7 @@ class SlackDeliverer:
             # and the leads are told directly. Not a delivery failure to pile up for admins.
             log.info("no triage channel for team %s: card of %s not posted",
                      ticket.get("team"), ticket.get("key"))
-            return
+            raise Skipped("no channel")
         card = card_state(self.services, ticket["key"])
         if item.template != "routed" and card:
             self._post(item, card["channel"], thread_ts=card["ts"],

@@ -45,7 +45,7 @@ def test_upgrade_seed_and_people(db, capsys):
     assert "0 added, 7 already there" in out
     code, out, _ = run(capsys, "people", "add", "--name", "Rosa Díaz", "--slack-id", "UROSA",
                        "--role", "technician", "--team", "L2", "--language", "es")
-    assert code == 0 and "Rosa Díaz (technician, L2)" in out
+    assert code == 0 and "Rosa Díaz (técnico, L2)" in out  # the desk's language: es
     code, out, _ = run(capsys, "people", "list", "--role", "technician", "--json")
     assert {p["name"] for p in json.loads(out)} == {"Ana Torres", "Luis Pérez", "Sam Lee",
                                                     "Rosa Díaz"}
@@ -53,13 +53,20 @@ def test_upgrade_seed_and_people(db, capsys):
 
 def test_people_add_refuses_bad_input_clearly(db, capsys):
     run(capsys, "db", "upgrade")
-    code, _, err = run(capsys, "people", "add", "--name", "Tech", "--role", "technician")
-    assert code == 1 and "needs a team" in err
+    code, _, err = run(capsys, "people", "add", "--name", "Tech", "--role", "technician",
+                       "--lang", "en")
+    assert code == 1 and "needs a team" in err and "L1, L2, L3" in err
+    run(capsys, "people", "add", "--name", "Pepe")
+    code, _, err = run(capsys, "people", "set", "Pepe", "--role", "technician")
+    assert code == 1 and "El rol técnico necesita un equipo" in err  # like add, in es
+    code, out, _ = run(capsys, "people", "set", "Pepe", "--role", "technician", "--team", "L1")
+    assert code == 0 and "Pepe (técnico, L1)" in out
     code, _, err = run(capsys, "people", "add", "--name", "X", "--team", "L9",
-                       "--role", "technician")
-    assert code == 1 and 'There is no team "L9"' in err
+                       "--role", "technician", "--lang", "en")
+    assert code == 1 and 'There is no team "L9". The teams are: L1, L2, L3.' in err
     run(capsys, "people", "add", "--name", "A", "--email", "a@example.com")
-    code, _, err = run(capsys, "people", "add", "--name", "B", "--email", "A@example.com")
+    code, _, err = run(capsys, "people", "add", "--name", "B", "--email", "A@example.com",
+                       "--lang", "en")
     assert code == 1 and "already exists" in err
 
 
@@ -79,12 +86,20 @@ def test_ticket_show_list_history(db, capsys, settings):
     assert code == 0 and data["key"] == "INC-1" and data["status"] == "in_progress"
     assert data["assignee"]["name"] == "Ana Torres" and data["team"] == "L1"
     code, out, _ = run(capsys, "ticket", "show", key)
-    assert "EN CURSO" in out and "Ana Torres" in out
+    assert "estado        EN CURSO" in out and "Ana Torres" in out
+    assert "(in_progress)" not in out and "categoría Hardware" in out
+    code, out, _ = run(capsys, "ticket", "show", key, "--lang", "en")
+    assert "status        IN PROGRESS" in out and "EN CURSO" not in out
+    assert "team L1 · Level 1 support" in out
     code, out, _ = run(capsys, "ticket", "list", "--status", "in_progress")
-    assert "INC-1" in out and "Ana Torres" in out
-    code, out, _ = run(capsys, "ticket", "list", "--status", "closed")
+    assert "INC-1" in out and "Ana Torres" in out and "EN CURSO" in out and "ESTADO" in out
+    code, out, _ = run(capsys, "ticket", "list", "--status", "closed", "--lang", "en")
     assert "no tickets match" in out
     code, out, _ = run(capsys, "ticket", "history", key)
-    assert "noted" in out and "[internal]" in out and "Revisar el fusor" in out
+    assert "noted" in out and "[interno]" in out and "Revisar el fusor" in out
+    code, out, _ = run(capsys, "ticket", "history", key, "--lang", "en")
+    assert "[internal]" in out and "[interno]" not in out
     code, _, err = run(capsys, "ticket", "show", "INC-77")
+    assert code == 1 and "No encuentro el ticket *INC-77*" in err
+    code, _, err = run(capsys, "ticket", "show", "INC-77", "--lang", "en")
     assert code == 1 and "can't find ticket *INC-77*" in err

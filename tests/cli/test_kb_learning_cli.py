@@ -60,6 +60,6 @@ def test_learned_lists_forget_removes_and_gaps_group(db, capsys):
     code, out, err = run(capsys, "kb", "forget", str(row["id"]))
     assert code == 0 and f"forgot learned phrasing {row['id']}" in out
     code, out, err = run(capsys, "kb", "forget", str(row["id"]))
-    assert code == 1 and "no learned phrasing number" in err
+    assert code == 1 and "No hay ninguna frase aprendida con el número" in err  # desk: es
     assert main(["kb", "learned"]) == 0
     assert "nothing learned yet" in capsys.readouterr().out

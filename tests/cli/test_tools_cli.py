@@ -120,7 +120,7 @@ def test_ticket_list_by_text_and_requester(db, capsys):
     code, out, _ = run(capsys, "ticket", "list", "--requester", "carlos")
     assert "INC-1" in out and "INC-3" in out and "INC-2" not in out
     code, out, _ = run(capsys, "ticket", "list", "--text", "teleportacion cuantica")
-    assert code == 0 and "no tickets match" in out
+    assert code == 0 and "ningún ticket coincide" in out  # the desk speaks Spanish by default
     services.close()
 
 
@@ -160,9 +160,9 @@ def test_kb_draft_is_published_and_found(db, capsys, tmp_path, monkeypatch):
     found = services.matcher.search(question)
     assert found and found[0].article.title == title
     code, _, err = run(capsys, "--config", str(config), "kb", "publish", "1")
-    assert code == 1 and "already published" in err
+    assert code == 1 and "ya está publicado" in err
     code, _, err = run(capsys, "--config", str(config), "kb", "publish", "99")
-    assert code == 1 and "no draft #99" in err
+    assert code == 1 and "No existe el borrador #99" in err
     services.close()
 
 

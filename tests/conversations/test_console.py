@@ -54,3 +54,27 @@ def test_empty_desk_says_how_to_add_people(desk: Services) -> None:
 def test_chat_command_is_registered() -> None:
     args = build_parser().parse_args(["chat", "--as", "Ana"])
     assert args.as_person == "Ana" and callable(args.func)
+
+
+class Terminal(io.StringIO):
+    """An output stream that says it is a terminal, as a person's console is."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_slack_markup_is_bold_and_italic_on_a_terminal_only(desk: Services,
+                                                            people: Cast) -> None:
+    from bot.console.render import terminal
+
+    assert terminal("*INC-1* _(privado)_ snake_case 2*3*4 *") == \
+        "\x1b[1mINC-1\x1b[22m \x1b[3m(privado)\x1b[23m snake_case 2*3*4 *"
+    script = "la impresora del piso 2 no imprime\n/open_ticket\n"
+    shown = Terminal()
+    run_console(desk, io.StringIO(script), shown, channels=("console", "email", "slack"))
+    assert "Abrí el ticket \x1b[1mINC-1\x1b[22m" in shown.getvalue()
+    assert "*INC-1*" not in shown.getvalue()
+    piped = io.StringIO()
+    run_console(desk, io.StringIO("/new\nmis tickets\n"), piped,
+                channels=("console", "email", "slack"))
+    assert "*INC-1*" in piped.getvalue() and "\x1b[" not in piped.getvalue()

@@ -75,7 +75,11 @@ def test_language_follows_the_employee(desk: Services, people: Cast) -> None:
         assert uow.people.get(people.carlos.id).language == "en"
     assert "I opened ticket *INC-1*" in texts(
         slack(desk, people.carlos.id, "/open_ticket", "C1:5.0"))
-    assert "Hola" in texts(slack(desk, people.carlos.id, "hola, buenos días", "C1:6.0"))
+    assert "Hi" in texts(slack(desk, people.carlos.id, "hola", "C1:6.0"))  # one word: no switch
+    with desk.uow() as uow:
+        assert uow.people.get(people.carlos.id).language == "en"
+    assert "INC-1" in texts(slack(desk, people.carlos.id,
+                                  "¿cómo va mi ticket de la impresora?", "C1:6.0"))
     with desk.uow() as uow:
         assert uow.people.get(people.carlos.id).language == "es"
 
@@ -86,7 +90,7 @@ def test_closure_and_survey_prompts(desk: Services) -> None:
     assert [b["payload"] for b in closure[0]["buttons"]] == \
         ['/confirm{"ticket_key": "INC-7"}', '/reject{"ticket_key": "INC-7"}']
     survey = survey_prompt("INC-7", "es", MRKDWN, 5, settings=desk.settings)
-    assert "¿Qué tan satisfecho estás con la atención recibida?" in survey[0]["text"]
+    assert "¿Cómo valoras la atención que recibiste?" in survey[0]["text"]
     assert [b["title"] for b in survey[0]["buttons"]] == ["1", "2", "3", "4", "5"]
     assert survey[0]["buttons"][4]["payload"] == \
         '/rate{"ticket_key": "INC-7", "rating": 5, "question_id": "overall"}'

@@ -5,19 +5,30 @@ must answer (``expect``: substrings, or ``re:`` regular expressions; ``not_expec
 must then be true (``ticket``: status, team, assignee ...; ``db``: row counts; ``security``:
 ISO 27001 record fields). ``never_shown_to`` lists texts a person must never see, in replies or
 notices (private notes).
+
+A transcript may also set the scene: ``clock`` (an ISO instant the desk's clock starts at; a
+step's ``later: {days: 8}`` moves it on) and ``settings`` (config.yml values for this desk:
+``business_hours``, ``survey``, ``teams`` to add or change, e.g. an ``on_call``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 import yaml
 
+from actions.people import sync_teams
 from actions.queries import show_ticket
 from actions.services import Services
+from actions.settings import BusinessHours, SurveySettings, TeamSettings
 from bot.console import Console
 from store.models import SecurityRecord, Ticket
 from tests.conversations.conftest import counts, transcripts_dir
@@ -32,8 +43,17 @@ def _load(path: Path) -> dict[str, Any]:
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
 def test_transcript(path: Path, desk: Services, console: Console) -> None:
     script = _load(path)
+    _configure(desk, script.get("settings") or {})
+    with _clock(script.get("clock")) as clock:
+        _replay(path, script, desk, console, clock)
+
+
+def _replay(path: Path, script: dict[str, Any], desk: Services, console: Console,
+            clock: Any) -> None:
     people: dict[str, int] = {}
     for number, step in enumerate(script["steps"], start=1):
+        if "later" in step:
+            clock.shift(timedelta(**step["later"]))
         where = f"{path.name} step {number} ({step.get('say', step.get('as'))!r})"
         output: list[str] = []
         if step.get("as") and not _is_current(console, step["as"]):
@@ -60,6 +80,41 @@ def test_transcript(path: Path, desk: Services, console: Console) -> None:
         seen = "\n".join(text for pid, text in console.seen if pid == person_id)
         for secret in texts:
             assert secret not in seen, f"{path.name}: {name} was shown {secret!r}"
+
+
+@contextlib.contextmanager
+def _clock(start: str | None) -> Iterator[Any]:
+    if not start:
+        yield None
+        return
+    with time_machine.travel(datetime.fromisoformat(start), tick=True) as traveller:
+        yield traveller
+
+
+def _configure(desk: Services, changes: dict[str, Any]) -> None:
+    """This transcript's config.yml values on top of the project's."""
+    settings = desk.settings
+    if "business_hours" in changes:
+        hours = {k: tuple(v) if isinstance(v, list) else v
+                 for k, v in changes["business_hours"].items()}
+        settings = dataclasses.replace(settings, sla=dataclasses.replace(
+            settings.sla, business_hours=BusinessHours(**hours)))
+    if "survey" in changes:
+        settings = dataclasses.replace(settings, survey=SurveySettings(**changes["survey"]))
+    if "priority_matrix" in changes:
+        matrix = {impact: {**row, **(changes["priority_matrix"].get(impact) or {})}
+                  for impact, row in settings.priority_matrix.items()}
+        settings = dataclasses.replace(settings, priority_matrix=matrix)
+    if "teams" in changes:
+        teams = dict(settings.teams)
+        for code, values in changes["teams"].items():
+            base = teams.get(code) or TeamSettings(code=code, name=code)
+            teams[code] = dataclasses.replace(base, **values)
+        settings = dataclasses.replace(settings, teams=teams)
+    if settings is not desk.settings:
+        desk.settings = settings
+        desk.__post_init__()  # team names for the templates
+        sync_teams(desk.uow(), settings)
 
 
 def _list(value: Any) -> list[str]:

@@ -106,3 +106,28 @@ def test_off_topic_requests_are_told_apart_from_it_ones(
     interpreter: Interpreter, text: str, intent: str
 ) -> None:
     assert interpreter.parse(text)["intent"]["name"] == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # In ITIL an incident is any interruption: asking for one is asking for a ticket.
+        ("I need to open an incident", "report_problem"),
+        ("open a case for me", "report_problem"),
+        ("quiero abrir un incidente, no tengo internet", "report_problem"),
+        ("abreme un caso porfa, la laptop no prende", "report_problem"),
+        ("can you log a ticket for me? excel keeps crashing", "report_problem"),
+        # ... while a threat to information is a security incident, however it is put.
+        ("quiero reportar un incidente de seguridad", "security_incident"),
+        ("my backpack with the company laptop got stolen", "security_incident"),
+        # Pay, leave and chit-chat are not the desk's.
+        ("me depositaron incompleta la quincena", "out_of_scope"),
+        ("how many days of leave do I still have", "out_of_scope"),
+        ("cuentame de ti, te gusta la musica?", "out_of_scope"),
+        # The knowledge base itself.
+        ("preguntas frecuentes", "ask_faq"),
+        ("show me the FAQ", "ask_faq"),
+    ],
+)
+def test_tickets_security_and_the_rest(interpreter: Interpreter, text: str, intent: str) -> None:
+    assert interpreter.parse(text)["intent"]["name"] == intent

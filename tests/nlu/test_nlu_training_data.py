@@ -75,7 +75,8 @@ def test_project_data_has_the_desk_intents_in_both_languages() -> None:
     data = load_data(Path(__file__).resolve().parents[2] / "nlu" / "data")
     assert set(data.intents) == {
         "greet", "goodbye", "thanks", "affirm", "deny", "ask_howto", "report_problem",
-        "request_service", "ask_status", "security_incident", "talk_to_human", "out_of_scope"}
+        "request_service", "ask_status", "security_incident", "talk_to_human", "out_of_scope",
+        "ask_faq"}
     per_intent = {i: sum(1 for m in data.examples if m.intent == i) for i in data.intents}
     assert min(per_intent.values()) >= 80  # about 40+ per language
     assert {"ticket_key", "category", "urgency", "impact"} <= data.entities

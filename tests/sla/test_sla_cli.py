@@ -35,12 +35,15 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 def test_sla_show_in_the_requesters_time_zone_and_utc(desk, capsys, clock):
     clock.move_to(later(20))
     code, out, _ = run(capsys, "sla", "show", desk)
+    assert code == 0 and "primera respuesta" in out and "quedan 40m" in out  # the desk's: es
+    assert "left" not in out and "due" not in out
+    code, out, _ = run(capsys, "sla", "show", desk, "--lang", "en")
     assert code == 0
     assert "first response" in out and "40m left" in out
     assert "2026-03-02 10:00 CST (2026-03-02 16:00 UTC)" in out  # due 16:00 UTC = 10:00 CST
     assert "BREACHED" not in out
-    code, out, _ = run(capsys, "ticket", "show", desk)
-    assert "sla response" in out and "40m left" in out
+    code, out, _ = run(capsys, "ticket", "show", desk, "--lang", "en")
+    assert "sla first response" in out and "40m left" in out
 
 
 def test_sweep_then_show_reports_the_breach(desk, capsys, clock):

@@ -28,6 +28,19 @@ def test_run_without_credentials_says_what_is_missing_and_exits_2(
     assert "manifest.yml" in err and "Connecting Slack" in err
 
 
+def test_run_against_an_unreachable_slack_api_says_so_in_one_line_and_exits_2(
+        no_slack_env: None, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    monkeypatch.setenv("DESKBOT_SLACK_API_URL", "http://127.0.0.1:9/api/")  # nothing listens
+    assert main(["run", "--port", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Traceback" not in err
+    assert err.startswith("deskbot run: cannot reach the Slack API at http://127.0.0.1:9/api/")
+    assert "DESKBOT_SLACK_API_URL" in err
+
+
 def test_run_or_console_falls_back_to_the_console(
         no_slack_env: None, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

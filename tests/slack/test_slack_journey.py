@@ -139,19 +139,33 @@ def _button_with(message: dict[str, Any], payload_start: str) -> str:
 
 def test_dm_answer_written_outside_the_thread_continues_the_conversation(slack: Harness) -> None:
     dm = "DUEMMA"
-    slack.dm("UEMMA", "my laptop is super slow since this morning")
-    suggestions = _stored(slack, dm, "Open a ticket")
-    thread = suggestions["thread_ts"]
+    slack.dm("UEMMA", "it doesn't work")
+    question = _stored(slack, dm, "What isn't working?")
+    thread = question["thread_ts"]
     # Emma answers in the DM itself, not in the thread: the bot still knows what she means.
-    slack.dm("UEMMA", "no, that didn't help")
-    offer = slack.api.wait_for(
+    slack.dm("UEMMA", "my laptop is super slow since this morning")
+    slack.api.wait_for(
         lambda: next((b for b in _posts(slack, dm, thread) if b.get("reply_broadcast")), None),
-        what="the follow-up answered in the conversation's thread, broadcast to the DM")
-    assert offer["thread_ts"] == thread
-    slack.dm("UEMMA", "yes please")
-    opened = _wait_post(slack, dm, thread, "INC-1")
-    assert opened.get("reply_broadcast") is True
-    assert slack.ticket("INC-1").channel_ref == f"{dm}:{thread}"
+        what="the answer handled in the question's thread, broadcast to the DM")
+    _wait_post(slack, dm, thread, "Open a ticket")  # suggestions for the slow laptop, there
+
+
+def test_a_yes_outside_the_thread_confirms_nothing(slack: Harness) -> None:
+    from sqlalchemy import func, select
+
+    from store.models import Deflection
+
+    dm = "DUEMMA"
+    slack.dm("UEMMA", "my laptop is super slow since this morning")
+    first = _stored(slack, dm, "Open a ticket")["thread_ts"]
+    slack.dm("UEMMA", "ok")  # a new top-level message: it answers no earlier question
+    reply = slack.api.wait_for(
+        lambda: next((b for b in _posts(slack, dm) if b.get("thread_ts") != first), None),
+        what="the answer to 'ok' in its own thread")
+    assert not reply.get("reply_broadcast")
+    assert "This solved it" not in blocks_text(reply)
+    with slack.services.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Deflection)) == 0
 
 
 def test_a_new_dm_long_after_is_a_new_conversation(slack: Harness) -> None:

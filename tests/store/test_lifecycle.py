@@ -12,7 +12,8 @@ ALLOWED = {
     ("new", "open"), ("new", "cancelled"),
     ("open", "in_progress"), ("open", "pending"), ("open", "resolved"), ("open", "cancelled"),
     ("in_progress", "pending"), ("in_progress", "resolved"), ("in_progress", "open"),
-    ("pending", "in_progress"), ("pending", "resolved"),
+    ("in_progress", "cancelled"),
+    ("pending", "in_progress"), ("pending", "resolved"), ("pending", "cancelled"),
     ("resolved", "closed"), ("resolved", "in_progress"),
 }
 

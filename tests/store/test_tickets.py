@@ -149,13 +149,16 @@ def test_transfer_to_a_person_and_invite_a_colleague(services, settings, cast):
         work.invite(services.uow(), key=key, actor_id=cast.luis.id, person="emma@example.com")
 
 
-def test_cancel_only_before_work_starts(services, settings, cast):
+def test_cancel_while_active_not_once_resolved(services, settings, cast):
     first = new(services, settings, cast.carlos).key
     assert work.cancel(services.uow(), key=first, actor_id=cast.carlos.id).status == "cancelled"
     second = new(services, settings, cast.carlos).key
     work.claim(services.uow(), key=second, actor_id=cast.luis.id)
+    assert work.cancel(services.uow(), key=second, actor_id=cast.carlos.id).status == "cancelled"
+    third = new(services, settings, cast.carlos).key
+    work.resolve(services.uow(), key=third, actor_id=cast.luis.id, summary="Hecho")
     with pytest.raises(IllegalTransition):
-        work.cancel(services.uow(), key=second, actor_id=cast.carlos.id)
+        work.cancel(services.uow(), key=third, actor_id=cast.carlos.id)
 
 
 def test_lists_mine_and_queue(services, settings, cast):

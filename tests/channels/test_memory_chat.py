@@ -1,0 +1,90 @@
+"""A second chat channel plugs in without touching ``actions/``, ``store/`` or the Slack channel.
+
+A minimal in-memory chat (rooms of plain-text lines) is written here, in the tests, with only
+the pieces every channel has: an inbound adapter that hands what a person typed to one
+conversation turn (``actions.conversation.turn.converse``), a deliverer for the outbox, a text
+flavour (``services.plain``), and one registration at its composition root
+(``services.add_channel``). The whole journey then works through it: FAQ suggestions, a
+ticket opened from the conversation, a technician's public reply and the resolution arriving in
+the same room thread, each message delivered once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from actions.conversation.turn import Inbound, converse
+from actions.outbox import DeliveryError, OutboxItem, deliver_due
+from actions.people import ensure_person
+from actions.services import Services
+from actions.views import PersonView
+from actions.work import claim, comment, resolve
+from tests.conftest import Cast
+
+CHANNEL = "chat"
+
+
+class MemoryChat:
+    """The channel: rooms of threads of lines. ``write`` is its inbound adapter; ``deliver``
+    makes it an outbox ``Deliverer``."""
+
+    name = CHANNEL
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.messages = services.plain
+        self.threads: dict[str, list[str]] = defaultdict(list)
+        self.delivered: list[str] = []  # outbox keys, to see that nothing arrives twice
+
+    # --- inbound --------------------------------------------------------------------------
+    def write(self, email: str, thread: str, text: str) -> None:
+        def who() -> PersonView:
+            return ensure_person(self.services.uow(), email=email, name=email.split("@")[0])
+
+        self.threads[thread].append(f"{email}: {text}")
+        converse(self.services, Inbound(channel=CHANNEL, ref=thread, text=text,
+                                        messages=self.messages), who)
+
+    # --- outbound -------------------------------------------------------------------------
+    def deliver(self, item: OutboxItem) -> None:
+        self.delivered.append(item.key)
+        kind = item.recipient.get("type")
+        if kind == "reply":
+            for reply in item.context.get("replies") or []:
+                buttons = " | ".join(b["title"] for b in reply.get("buttons") or [])
+                self.threads[item.recipient["ref"]].append(
+                    f"desk: {reply['text']}" + (f" [{buttons}]" if buttons else ""))
+        elif kind == "thread":
+            thread = self._thread_of(item)
+            self.threads[thread].append("desk: " + self.messages.render(
+                f"notify.{item.template}", item.language, ticket=item.context.get("ticket"),
+                event=item.context.get("event"), actor=item.context.get("actor"),
+                recipient=item.recipient))
+        else:
+            raise DeliveryError(f"no such recipient here: {kind}", retryable=False)
+
+    def _thread_of(self, item: OutboxItem) -> str:
+        from actions.queries import show_ticket
+
+        ticket = show_ticket(self.services.uow(), key=item.ticket_key or "", actor_id=None)
+        return str(ticket.channel_ref)
+
+    def lines(self, thread: str) -> str:
+        return "\n".join(self.threads[thread])
+
+
+def test_a_memory_chat_runs_the_whole_journey(services: Services, cast: Cast) -> None:
+    chat = MemoryChat(services)
+    services.add_channel(chat)  # the channel's one registration
+    chat.write("rosa@example.com", "room-1", "no puedo conectarme a la vpn desde casa")
+    assert "VPN" in chat.lines("room-1") and "[" in chat.lines("room-1")  # suggestions
+    chat.write("rosa@example.com", "room-1", "/open_ticket")
+    assert "INC-1" in chat.lines("room-1")
+    claim(services.uow(), key="INC-1", actor_id=cast.ana.id)
+    comment(services.uow(), key="INC-1", actor_id=cast.ana.id, text="¿Qué error te muestra?")
+    resolve(services.uow(), key="INC-1", actor_id=cast.ana.id, summary="Certificado renovado")
+    deliver_due(services, {CHANNEL: chat})  # anything left for the worker (nothing, normally)
+    shown = chat.lines("room-1")
+    assert "¿Qué error te muestra?" in shown and "Certificado renovado" in shown
+    assert len(chat.delivered) == len(set(chat.delivered))  # once each
+    assert not chat.threads.keys() - {"room-1"}  # everything in the conversation's thread

@@ -1,0 +1,91 @@
+"""The rules around the model, tested without a database: what a message leaves open, which
+kind of security incident it is, which article is whose translation, and what the policy does
+with a yes, a vague complaint or an uncertain security report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from actions.conversation.catalogue import twin_in
+from actions.conversation.phrases import names_nothing
+from actions.conversation.policy import Situation, decide
+from actions.conversation.security_kinds import security_kind
+from actions.conversation.state import ConversationState
+
+
+@pytest.mark.parametrize(("text", "vague"), [
+    ("no funciona", True), ("No me funciona!!", True), ("it doesn't work", True),
+    ("hola, tengo un problema", True), ("la vpn no funciona", False),
+    ("my laptop is not working", False), ("ayuda", False),
+])
+def test_a_complaint_that_names_nothing(text: str, vague: bool) -> None:
+    assert names_nothing(text) is vague
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("me robaron la laptop en el metro", "lost_device"),
+    ("I left my work phone in a taxi", "lost_device"),
+    ("someone called pretending to be from IT and asked for my password", "impersonation"),
+    ("mande la base de clientes a un correo externo por error", "data_leak"),
+    ("el antivirus detecto un troyano", "malware"),
+    ("someone logged into my account from another country", "unauthorised_access"),
+    ("me llego un correo raro pidiendo mi contraseña", "phishing"),
+    ("hay un usb desconocido conectado", "other"),
+])
+def test_security_kinds(text: str, kind: str) -> None:
+    assert security_kind(text) == kind
+
+
+def test_twins_are_mutual_translations(faq_matcher: Any) -> None:
+    by_id = {a.id: a for a in faq_matcher.articles}
+    assert twin_in(faq_matcher, by_id["cuenta-bloqueada"], "en").id == "account-locked"
+    assert twin_in(faq_matcher, by_id["lost-stolen-laptop"], "es").id == "laptop-robada-perdida"
+    assert twin_in(faq_matcher, by_id["buzon-lleno"], "en") is None  # written in Spanish only
+    # The nearest printer article in the other language is not a translation.
+    assert twin_in(faq_matcher, by_id["add-network-printer"], "es") is None
+
+
+def _situation(intent: str, text: str, confidence: float = 0.99, **slots: Any) -> Situation:
+    return Situation(intent=intent, text=text, confidence=confidence, is_payload=False,
+                     entities={}, slots=slots)
+
+
+def test_yes_without_a_question_confirms_nothing() -> None:
+    assert decide(_situation("affirm", "ok")).action != "action_faq_solved"
+    assert decide(_situation("affirm", "ok", awaiting="faq")).action == "action_faq_solved"
+
+
+def test_uncertain_security_is_asked_first_and_certain_opens() -> None:
+    assert decide(_situation("security_incident", "raro", 0.6)).action \
+        == "action_confirm_security"
+    assert decide(_situation("security_incident", "me robaron la laptop", 0.99)).action \
+        == "action_security_intake"
+    assert decide(_situation("affirm", "si", awaiting="security_confirm")).action \
+        == "action_security_intake"
+    assert decide(_situation("deny", "no", awaiting="security_confirm")).action \
+        == "action_suggest_faq"
+
+
+def test_vague_complaint_asks_and_the_answer_is_the_problem() -> None:
+    assert decide(_situation("deny", "no funciona")).action == "action_ask_detail"
+    assert decide(_situation("deny", "no funciona", awaiting="faq")).action \
+        == "action_offer_ticket"  # there it answers "did this help?"
+    assert decide(_situation("out_of_scope", "la impresora", awaiting="detail")).action \
+        == "action_suggest_faq"
+
+
+def test_a_new_thread_drops_the_old_problem_and_its_question() -> None:
+    state = ConversationState(channel="console", ref="console:1", person_id=1)
+    state.enter_thread("console:1:1")
+    state.slots.update(awaiting="faq", problem={"text": "vpn"}, suggestions=[{"a": 1}],
+                       ticket_key="INC-1")
+    state.enter_thread("console:1:1")
+    assert state.slots["awaiting"] == "faq"
+    state.enter_thread("console:1:2")
+    assert (state.slots["awaiting"], state.slots["problem"], state.slots["suggestions"],
+            state.slots["ticket_key"]) == (None, None, [], None)
+    state.slots["awaiting"] = "survey_comment"
+    state.enter_thread("console:1:3")
+    assert state.slots["awaiting"] == "survey_comment"  # still answers the closed ticket's survey
