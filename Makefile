@@ -1,6 +1,7 @@
 # deskbot: the two commands of the README.
 #   make run   set up, migrate, seed sample data, start the desk (console without Slack credentials)
-#   make test  set up, make sure PostgreSQL is up, run ruff, mypy and the whole test suite
+#   make test  set up, make sure PostgreSQL is up and Chromium installed, run ruff, mypy and the
+#              whole test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -22,6 +23,7 @@ run: $(STAMP)
 test: $(STAMP)
 	bash .ci/postgres
 	bash .ci/dovecot
+	bash .ci/chromium
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
@@ -39,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.inbox
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.similar
+	$(BIN)/python -m bench.web
 
 clean:
 	rm -rf $(VENV) deskbot.db .pytest_cache

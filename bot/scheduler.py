@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_JOB = "deskbot-sla-sweep"
 OUTBOX_JOB = "deskbot-outbox"
+DIGEST_JOB = "deskbot-weekly-digest"
 #: Seconds between runs; config.yml ``scheduler:`` may override them.
 DEFAULT_INTERVALS = {"sweep_seconds": 60.0, "outbox_seconds": 2.0}
 
@@ -92,6 +93,18 @@ def run_outbox(services: Any, deliverers: Mapping[str, Deliverer],
         _failed("outbox delivery", exc)
 
 
+def run_digest(services: Any) -> None:
+    """Job body: queue last week's digest for each lead (once per week and lead, whichever
+    process runs it: the outbox key decides)."""
+    from actions.digest import last_week, queue_digests
+
+    try:
+        queued = queue_digests(services.uow(), last_week())
+        log.info("weekly digest queued for %d people", queued)
+    except Exception:  # noqa: BLE001 - logged; next week's run is independent
+        log.exception("weekly digest failed")
+
+
 def intervals(services: Any) -> dict[str, float]:
     raw = (getattr(services.settings, "raw", None) or {}).get("scheduler") or {}
     return {name: float(raw.get(name, default)) for name, default in DEFAULT_INTERVALS.items()}
@@ -99,7 +112,7 @@ def intervals(services: Any) -> dict[str, float]:
 
 def build_scheduler(services: Any, deliverers: Mapping[str, Deliverer],
                     wanted: threading.Event | None = None) -> BackgroundScheduler:
-    """The scheduler with both jobs added, not started (tests inspect it)."""
+    """The scheduler with its jobs added, not started (tests inspect it)."""
     every = intervals(services)
     scheduler = BackgroundScheduler(
         jobstores={"default": {"type": "memory"}},
@@ -111,6 +124,8 @@ def build_scheduler(services: Any, deliverers: Mapping[str, Deliverer],
     scheduler.add_job(run_outbox, "interval", seconds=every["outbox_seconds"],
                       args=(services, dict(deliverers), wanted), id=OUTBOX_JOB,
                       name="outbox delivery", replace_existing=True)
+    scheduler.add_job(run_digest, "cron", day_of_week="mon", hour=7, args=(services,),
+                      id=DIGEST_JOB, name="weekly digest for leads", replace_existing=True)
     return scheduler
 
 

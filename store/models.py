@@ -82,6 +82,10 @@ class Ticket(Base):
         Index("ix_tickets_assignee", "assignee_id", "status"),
         Index("ix_tickets_status_paused", "status", "paused_at"),
         Index("ix_tickets_status_resolved", "status", "resolved_at"),
+        # Reports and the web dashboard read tickets by when they were opened.
+        Index("ix_tickets_created_at", "created_at"),
+        Index("ix_tickets_resolved_at", "resolved_at"),
+        Index("ix_tickets_closed_at", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -393,3 +397,16 @@ class KbDraft(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column()
     path: Mapped[str | None] = mapped_column(Text)
+
+
+class SignInLink(Base):
+    """A one-time sign-in link for the web pages: only its SHA-256 is kept, so a copy of the
+    database cannot be used to sign in; ``used_at`` makes it single use."""
+
+    __tablename__ = "sign_in_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()

@@ -316,13 +316,15 @@ def survey_feedback(session: Session, w: Window, limit: int = 50) -> list[dict[s
 
 def reopen_counts(session: Session, w: Window) -> dict[str, int]:
     """Tickets resolved in the window, and how many of those were ever reopened."""
-    resolved = select(Event.ticket_id.label("tid")).distinct().join(
-        Ticket, Ticket.id == Event.ticket_id).where(
-        Event.type == "resolved", _in(Event.at, w), *_team(w)).subquery()
+    resolved = select(Event.ticket_id.label("tid")).distinct().where(
+        Event.type == "resolved", _in(Event.at, w))
+    if w.team:  # the join is only needed to know the team
+        resolved = resolved.join(Ticket, Ticket.id == Event.ticket_id).where(*_team(w))
+    tickets = resolved.subquery()
     reopened = select(Event.ticket_id).where(Event.type == "reopened")
     row = session.execute(select(
-        func.count(resolved.c.tid),
-        _count_if(resolved.c.tid.in_(reopened)),
+        func.count(tickets.c.tid),
+        _count_if(tickets.c.tid.in_(reopened)),
     )).one()
     return {"resolved": int(row[0]), "reopened": int(row[1])}
 

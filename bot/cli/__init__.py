@@ -27,6 +27,7 @@ GROUPS: tuple[str, ...] = (
     "bot.cli.report",
     "bot.cli.audit",
     "bot.cli.email",
+    "bot.cli.web",
 )
 
 

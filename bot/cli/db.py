@@ -11,10 +11,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from actions.people import NewPerson, add_person
 from bot.cli.common import services_from
 from store.errors import Conflict
+
+if TYPE_CHECKING:
+    from actions.services import Services
 
 SAMPLE_PEOPLE = (
     NewPerson(name="Ana Torres", role="technician", team="L1", email="ana@example.com",
@@ -48,6 +52,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     restore.add_argument("file", type=Path)
     restore.set_defaults(func=restore_database)
     seed = sub.add_parser("seed", help="add sample people (technicians, a lead, employees)")
+    seed.add_argument("--demo", action="store_true",
+                      help="also write a realistic history of tickets, surveys and FAQ answers")
+    seed.add_argument("--days", type=int, default=90, help="days of demo history (default 90)")
+    seed.add_argument("--per-day", type=float, default=12.0,
+                      help="demo tickets on a working day (default 12)")
     seed.set_defaults(func=seed_people)
 
 
@@ -89,6 +98,23 @@ def seed_people(args: argparse.Namespace) -> int:
         except Conflict:
             pass
     print(f"sample people: {added} added, {len(SAMPLE_PEOPLE) - added} already there")
+    if args.demo:
+        return seed_demo_history(args, services)
+    return 0
+
+
+def seed_demo_history(args: argparse.Namespace, services: Services) -> int:
+    from actions.demo import ensure_demo_people, seed_demo
+
+    if not 1 <= args.days <= 3650 or not 0 < args.per_day <= 2000:
+        print("deskbot seed: --days must be 1-3650 and --per-day 1-2000", file=sys.stderr)
+        return 2
+    ensure_demo_people(services.uow)
+    articles = tuple(a.id for a in services.matcher.articles)
+    totals = seed_demo(services.uow(), services.settings, days=args.days, per_day=args.per_day,
+                       articles=articles)
+    print(f"demo history of {args.days} days: {totals['tickets']} tickets, {totals['events']} "
+          f"events, {totals['surveys']} survey answers, {totals['deflections']} FAQ answers")
     return 0
 
 

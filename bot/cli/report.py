@@ -15,7 +15,8 @@ from typing import Any
 from bot.cli.common import add_lang, fail, lang_of, print_json, print_table, say, services_from
 from bot.cli.dates import since_arg, until_arg
 
-REPORTS = ("summary", "volume", "sla", "technicians", "satisfaction", "frequent", "kb-gaps")
+REPORTS = ("summary", "volume", "sla", "technicians", "satisfaction", "frequent", "kb-gaps",
+           "digest")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,6 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     out.add_argument("--csv", action="store_true", help="comma-separated rows")
     add_lang(report)
     report.add_argument("--top", type=int, default=10, help="rows of frequent problems")
+    report.add_argument("--dry-run", action="store_true",
+                        help="digest: print it and write its chart to --out instead of sending")
+    report.add_argument("--out", default="digest.png", metavar="FILE",
+                        help="digest --dry-run: where the chart image goes (default digest.png)")
     report.set_defaults(func=cmd_report)
 
 
@@ -45,6 +50,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from actions.kb_gaps import to_dict as gaps_to_dict
     from store.errors import DeskError
 
+    if args.what == "digest":
+        return cmd_digest(args)
     period = reports.Period.last_days(until=args.until, team=args.team)
     if args.since:
         period = reports.Period(args.since, period.until, period.team)
@@ -239,3 +246,35 @@ def _flatten(value: Any, prefix: str = "") -> list[list[Any]]:
                 out.append([f"{prefix}{item['label']}", item["count"]])
         return out
     return [[prefix.rstrip("."), value]]
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    """The leads' weekly digest (last week by default): queued for Slack, or with ``--dry-run``
+    printed in ``--lang`` with its chart written to ``--out``."""
+    from datetime import timedelta
+    from pathlib import Path
+
+    from actions.digest import digest_figures, last_week, queue_digests
+    from actions.reports import Period
+
+    until = args.until or last_week().until
+    period = Period(args.since or until - timedelta(days=7), until)
+    if period.since >= period.until:
+        print("deskbot: --since must come before --until", file=sys.stderr)
+        return 2
+    services = services_from(args, migrate=True)
+    try:
+        if not args.dry_run:
+            queued = queue_digests(services.uow(), period)
+            print(f"weekly digest queued for {queued} people (delivered by deskbot run)")
+            return 0
+        from bot.digest_chart import render_png
+
+        figures = digest_figures(services.uow(), period)
+        out = Path(args.out)
+        out.write_bytes(render_png(figures, args.lang, services.plain))
+        print(services.plain.render("reports.digest", args.lang, d=figures).strip())
+        print(f"chart: {out}", file=sys.stderr)
+        return 0
+    finally:
+        services.close()

@@ -46,6 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="start the configured channels (Slack, email) and the timers")
     run.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     run.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
+    run.add_argument("--web", type=int, metavar="PORT",
+                     help="also serve the web pages (dashboards, tickets) on this port")
     run.add_argument("--or-console", action="store_true",
                      help="without Slack credentials, start the console chat instead of failing")
     run.add_argument("--inbox-threads", type=int, default=8,
@@ -181,6 +183,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     deliverers = process_deliverers(services, client)
     services.deliver_inline(deliverers)
     scheduler = start_scheduler(services, deliverers)
+    web = _start_web(services, args) if args.web else None
     try:
         if email is not None:
             try:
@@ -198,6 +201,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         if email is not None:
             email.stop()
+        if web is not None:
+            web.should_exit = True
         _stop_scheduler(scheduler)
     return 0
 
@@ -257,6 +262,17 @@ def _stop_scheduler(scheduler: Any) -> None:
     if scheduler is not None:
         with contextlib.suppress(SchedulerNotRunningError):
             scheduler.shutdown(wait=True)
+
+
+def _start_web(services: Services, args: argparse.Namespace) -> Any:
+    import os
+
+    from bot.web.server import base_url, serve_in_thread
+
+    url = base_url(args.host, args.web, os.environ.get("DESKBOT_WEB_URL"))
+    server = serve_in_thread(services, args.host, args.web, url)
+    print(f"deskbot: web pages on {url}/", file=sys.stderr)
+    return server
 
 
 def _wait_for_stop() -> None:

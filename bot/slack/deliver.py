@@ -22,11 +22,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from actions.cards import card_state, ticket_snapshot, ticket_thread
+from actions.digest import DIGEST_TEMPLATE
 from actions.outbox import DeliveryError, OutboxItem, Skipped
 from actions.people import address_of
 from actions.services import Services
 from bot.blocks import fallback_text, sections, to_dicts
 from bot.blocks.conversation import turn_messages
+from bot.digest_chart import render_png
 from bot.slack.cards import CardBusy, refresh_card, show_card
 from bot.slack.closure import closure_blocks
 from bot.slack.text import split_ref
@@ -143,7 +145,28 @@ class SlackDeliverer:
         slack_id = address_of(self.services, item.recipient.get("person_id"), channel="slack")
         if not slack_id:
             raise DeliveryError("user_not_found", retryable=False)
+        if item.template == DIGEST_TEMPLATE:
+            self._digest(item, self._dm(slack_id))
+            return
         self._post(item, self._dm(slack_id), closure=closure)
+
+    def _digest(self, item: OutboxItem, channel: str) -> None:
+        """The weekly digest: its text as the comment of its chart, one upload. The file's
+        title carries the outbox key, so a retry finds an upload that already happened."""
+        title = self.services.plain.render("reports.digest_chart_title", item.language)
+        title = f"{title} ({item.context.get('since', '')[:10]}) #{item.key}"
+        if item.attempts > 1 and self._already_uploaded(title, channel):
+            return
+        text = self.services.messages.render("reports.digest", item.language, d=item.context)
+        png = render_png(item.context, item.language, self.services.plain)
+        self.client.files_upload_v2(channel=channel, file=png, title=title,
+                                    filename=f"digest-{item.context.get('since', '')[:10]}.png",
+                                    alt_txt=title, initial_comment=text)
+
+    def _already_uploaded(self, title: str, channel: str) -> bool:
+        answer = self.client.conversations_history(channel=channel, limit=50)
+        return any(f.get("title") == title for m in answer.get("messages") or []
+                   for f in m.get("files") or [])
 
     # --- helpers ---------------------------------------------------------------------------
     def _post(self, item: OutboxItem, channel: str, *, thread_ts: str | None = None,

@@ -6,7 +6,7 @@ import threading
 
 from apscheduler.jobstores.memory import MemoryJobStore
 
-from bot.scheduler import OUTBOX_JOB, SWEEP_JOB, build_scheduler, start_scheduler
+from bot.scheduler import DIGEST_JOB, OUTBOX_JOB, SWEEP_JOB, build_scheduler, start_scheduler
 from tests.conftest import add_cast
 from tests.outbox.conftest import open_one, rows
 
@@ -28,13 +28,13 @@ def test_jobs_have_fixed_ids_and_run_one_at_a_time(sqlite_services):
     scheduler.start(paused=True)
     try:
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {SWEEP_JOB, OUTBOX_JOB}
+        assert set(jobs) == {SWEEP_JOB, OUTBOX_JOB, DIGEST_JOB}
         for job in jobs.values():
             assert job.coalesce is True and job.max_instances == 1
         assert isinstance(scheduler._jobstores["default"], MemoryJobStore)
         # Adding one again (a restart in the same process) replaces rather than duplicates.
         scheduler.add_job(print, "interval", seconds=5, id=SWEEP_JOB, replace_existing=True)
-        assert len(scheduler.get_jobs()) == 2
+        assert len(scheduler.get_jobs()) == 3
     finally:
         scheduler.shutdown(wait=False)
 

@@ -59,6 +59,7 @@ class SlackStandIn:
         self.failures: dict[str, list[Failure]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.delays: dict[str, float] = {}
+        self.uploads: dict[str, bytes] = {}  # file id -> the bytes files_upload_v2 sent
         #: Methods whose calls are held (recorded, then left unanswered) until ``release``.
         self.held: dict[str, threading.Event] = {}
         self._ts = itertools.count(1)
@@ -72,6 +73,13 @@ class SlackStandIn:
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
+                if self.path.startswith("/upload/"):  # files_upload_v2's step 2: raw bytes
+                    stand_in.uploads[self.path.removeprefix("/upload/")] = raw
+                    self.send_response(200)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"OK")
+                    return
                 status, headers, payload = stand_in.handle(
                     self.path, _decode(raw, self.headers.get("Content-Type") or ""),
                     dict(self.headers.items()))
@@ -233,6 +241,19 @@ class SlackStandIn:
                     stored.append(message)
             return {"ok": True, "channel": channel, "ts": ts, "message": message,
                     "text": body.get("text")}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):06d}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.root}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = [{"id": f["id"], "title": f.get("title"), "name": f.get("title")}
+                     for f in body.get("files") or []]
+            channel = str(body.get("channel_id") or "")
+            with self._lock:
+                self.messages.setdefault(channel, []).append(
+                    {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID,
+                     "ts": self._next_ts(), "text": body.get("initial_comment"),
+                     "files": files})
+            return {"ok": True, "files": files}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
         if method == "conversations.open":
