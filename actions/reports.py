@@ -312,3 +312,16 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     return value
+
+
+def duration(seconds: float | None, missing: str = "-") -> str:
+    """A report's time figure as people read it (``2d 3h``, ``1h 05m``, ``12m``, ``40s``); the
+    command line and the web pages show the same figure the same way."""
+    if seconds is None:
+        return missing
+    s = round(seconds)
+    if s >= 86400:
+        return f"{s // 86400}d {(s % 86400) // 3600}h"
+    if s >= 3600:
+        return f"{s // 3600}h {(s % 3600) // 60:02d}m"
+    return f"{s // 60}m" if s >= 60 else f"{s}s"

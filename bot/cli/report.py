@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from actions.reports import duration
 from bot.cli.common import add_lang, fail, lang_of, print_json, print_table, say, services_from
 from bot.cli.dates import since_arg, until_arg
 
@@ -117,17 +118,6 @@ def _print_gaps(gaps: list[dict[str, Any]], args: argparse.Namespace, period: An
         return 0
     print_table(rows, ["GAP", "TICKETS", "WORDS", "KEYS", "EXAMPLE"])
     return 0
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    s = round(seconds)
-    if s >= 86400:
-        return f"{s // 86400}d {(s % 86400) // 3600}h"
-    if s >= 3600:
-        return f"{s // 3600}h {(s % 3600) // 60:02d}m"
-    return f"{s // 60}m" if s >= 60 else f"{s}s"
 
 
 def _pct(value: float | None) -> str:

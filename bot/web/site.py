@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from actions import signin
+from actions.reports import duration
 from actions.services import Services
 from actions.views import PersonView
 from bot.web.config import WebConfig
@@ -35,17 +37,6 @@ MACHINE_PREFIXES = ("/api/", "/csv/", "/live/")
 Handler = Callable[[Request], Response]
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    s = round(seconds)
-    if s >= 86400:
-        return f"{s // 86400}d {(s % 86400) // 3600}h"
-    if s >= 3600:
-        return f"{s // 3600}h {(s % 3600) // 60:02d}m"
-    return f"{s // 60}m" if s >= 60 else f"{s}s"
-
-
 class Site:
     def __init__(self, services: Services, config: WebConfig) -> None:
         self.services = services
@@ -53,7 +44,7 @@ class Site:
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
                                autoescape=select_autoescape(("html", "j2")),
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-        self.env.filters["duration"] = _duration
+        self.env.filters["duration"] = partial(duration, missing="–")
 
     # --- who is asking ------------------------------------------------------------------
 
