@@ -8,7 +8,7 @@ race have exactly one winner and gives each ticket a gap-free event sequence.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -300,6 +300,9 @@ class OutboxRepository:
         self.queued = 0
         #: The rows themselves, for a before-commit hook that delivers them right after commit.
         self.added: list[OutboxMessage] = []
+        #: Set by the composition root: marks a message it will deliver right after the commit
+        #: (``sending`` under a lease) before it is inserted, so claiming costs no UPDATE.
+        self.claim: Callable[[OutboxMessage], None] | None = None
 
     def add(self, message: OutboxMessage) -> OutboxMessage:
         """Queue a message; a second message with the same key is ignored (idempotent)."""
@@ -308,6 +311,8 @@ class OutboxRepository:
         )
         if existing is not None:
             return existing
+        if self.claim is not None:
+            self.claim(message)
         self.session.add(message)
         self.session.flush()
         self.queued += 1

@@ -55,6 +55,9 @@ class UnitOfWork:
         self.working_time: Any = None
         #: The channels this desk has (``actions.services.Services.channels``), likewise lent.
         self.channels: tuple[str, ...] = ()
+        #: Lent likewise: marks an outgoing message this process delivers right after the
+        #: commit, before it is inserted (``OutboxRepository.claim``).
+        self.claim_outbox: Callable[[Any], None] | None = None
 
     @property
     def session(self) -> Session:
@@ -85,12 +88,18 @@ class UnitOfWork:
         self._joined = []
         event.listen(self._session, "before_flush", self._before_flush)
         event.listen(self._session, "do_orm_execute", self._before_statement)
+        # The session's identity map holds objects weakly: a person read at the start of a
+        # turn and dropped would be read again by the next ``get``. Held for the unit's life,
+        # every use case of the turn finds what an earlier one loaded without a round trip.
+        self._loaded: list[Any] = []
+        event.listen(self._session, "loaded_as_persistent", self._keep)
         self.people = PersonRepository(self.session)
         self.teams = TeamRepository(self.session)
         self.tickets = TicketRepository(self.session)
         self.events = EventRepository(self.session)
         self.surveys = SurveyRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.outbox.claim = self.claim_outbox
         self.learned = LearnedRepository(self.session)
         return self
 
@@ -116,6 +125,7 @@ class UnitOfWork:
             session.rollback()
         finally:
             session.close()
+            self._loaded = []
 
     def _join(self, outer: UnitOfWork) -> Self:
         self._session = outer.session
@@ -144,6 +154,9 @@ class UnitOfWork:
         for unit in self._joined:
             if unit._savepoint is None:
                 unit._savepoint = self.session.begin_nested()
+
+    def _keep(self, session: Session, instance: Any) -> None:
+        self._loaded.append(instance)
 
     def _before_flush(self, session: Session, context: Any, instances: Any) -> None:
         self._take_savepoints()
