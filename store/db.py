@@ -69,14 +69,14 @@ def insert_ignoring(session: Session, model: Any) -> Any:
     """``INSERT ... ON CONFLICT DO NOTHING`` for this session's database: one statement where
     a savepoint around a plain insert costs three round trips. On PostgreSQL a concurrent
     insert of the same key waits for the other transaction, as a plain insert does."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the desk runs on these two
-        raise NotImplementedError(dialect)
-    return insert(model).on_conflict_do_nothing()
+        return postgresql.insert(model).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(model).on_conflict_do_nothing()
+    raise NotImplementedError(dialect)  # pragma: no cover - the desk runs on these two
 
 
 def insert_new(session: Session, model: Any, values: dict[str, Any]) -> bool:
