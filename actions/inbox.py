@@ -330,5 +330,8 @@ def stats(services: Any, now: datetime | None = None) -> InboxStats:
 
 def purge(services: Any, *, keep_days: float = 7.0) -> int:
     """Forget finished rows older than ``keep_days`` (Slack re-sends within minutes)."""
-    with services.session_factory() as session, session.begin():
-        return InboxRepository(session).purge_done(desk_now() - timedelta(days=keep_days))
+    with services.session_factory() as session:
+        purged = InboxRepository(session).purge_done(desk_now() - timedelta(days=keep_days))
+        if purged:  # nothing to forget (most runs): nothing to commit
+            session.commit()
+        return purged

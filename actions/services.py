@@ -159,9 +159,10 @@ class Services:
         self._wake_delivery(uow)
 
     def _deliver_now(self, items: list[Any]) -> None:
-        from actions.outbox import deliver_claimed
+        from actions.outbox import DeliveredMarks, deliver_claimed
 
-        deliver_claimed(self, self._inline, items)
+        marks = self._get("delivered_marks", lambda: DeliveredMarks(self))
+        deliver_claimed(self, self._inline, items, marks=marks)
 
     def _wake_delivery(self, uow: UnitOfWork) -> None:
         if uow.outbox.queued:
@@ -223,6 +224,9 @@ class Services:
         return self._get("interpreter", build)
 
     def close(self) -> None:
+        marks = self._lazy.get("delivered_marks")
+        if marks is not None:
+            marks.flush()
         self.engine.dispose()
 
 

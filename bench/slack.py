@@ -11,9 +11,11 @@ event was lost.
 
 Prints: acknowledgement latency p50/p99 (HTTP response to each delivery), event-to-reply p50/p99
 (first delivery sent -> the stand-in receives the ``chat.postMessage`` in that thread), sustained
-events per second (distinct events answered / wall time), database commits per DM turn (every
-COMMIT the app process issued while the events were worked, re-sent deliveries and timers
-included, divided by the distinct events), duplicate replies and lost events.
+events per second (distinct events answered / wall time), the app process's CPU time per DM
+turn (user + system, re-sent deliveries included: the figure a busy machine disturbs least),
+database commits per DM turn (every COMMIT the app process issued while the events were worked,
+re-sent deliveries and timers included, divided by the distinct events), duplicate replies and
+lost events.
 """
 
 from __future__ import annotations
@@ -202,6 +204,15 @@ class AppProcess:
         commits, begun = self._counts.readline().split()
         return int(commits), int(begun)
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time the app process used so far (Linux's /proc; None elsewhere)."""
+        assert self.process is not None
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -248,6 +259,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
         time.sleep(1.0)  # the warm-up's own outcome recorded before counting starts
         api.reset()
         commits_before, begun_before = app.counts()
+        cpu_before = app.cpu_seconds()
 
         sent: dict[str, float] = {}
         acks: list[float] = []
@@ -281,6 +293,9 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
                          what="every reply")
         time.sleep(0.5)  # let the last deliveries record their outcome before counting
         commits_after, begun_after = app.counts()
+        cpu_after = app.cpu_seconds()
+        cpu = (cpu_after - cpu_before) if cpu_after is not None and cpu_before is not None \
+            else None
         turn_commits = commits_after - commits_before
         turn_transactions = begun_after - begun_before
         answered = {t: replies_in(t) for t in sent}
@@ -303,6 +318,8 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
         ("event-to-reply p50 / p99", f"{percentile(to_reply, .5) * 1000:.0f} / "
                                      f"{percentile(to_reply, .99) * 1000:.0f} ms"),
         ("sustained throughput", f"{len(done) / elapsed:.1f} events/s" if done else "-"),
+        ("app CPU per DM turn", f"{cpu / args.events * 1000:.1f} ms" if cpu is not None
+                                else "-"),
         ("commits per DM turn", f"{turn_commits / args.events:.2f}"),
         ("transactions per DM turn", f"{turn_transactions / args.events:.2f}"),
         ("duplicate replies", f"{duplicate_replies}"),

@@ -18,6 +18,7 @@ reachable, models loaded, inbox lag under its limit.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import threading
@@ -36,6 +37,7 @@ from starlette.routing import Route
 
 from actions import inbox
 from bot.health import Readiness
+from bot.inbox import InboxWriter
 from bot.slack.intake import NotSlack, parse
 
 EVENTS_PATH = "/slack/events"
@@ -85,6 +87,9 @@ class SlackFront:
         #: Stored rows go straight to this process's workers (``hand``), leased to ``owner``.
         self.hand, self.owner, self.policy = hand, owner, policy
         self.max_body = max_body
+        #: Receipts are stored by a thread of their own, in batches (``InboxWriter``).
+        self.writer = InboxWriter(services, owner=owner if hand is not None else None,
+                                  policy=policy)
         self.draining = threading.Event()
         self._refused = 0  # requests refused since storing started failing
 
@@ -119,10 +124,9 @@ class SlackFront:
         if intake.key is None:  # a handshake: Bolt answers it
             return await run_in_threadpool(self._inline, intake.body, headers, None)
         try:
-            stored = await run_in_threadpool(
-                inbox.receive, self.services, key=intake.key, channel="slack",
-                kind=intake.kind, body=intake.body, headers=headers, inline=intake.inline,
-                owner=self.owner if self.hand is not None else None, policy=self.policy)
+            stored = await asyncio.wrap_future(self.writer.submit(inbox.Delivery(
+                key=intake.key, channel="slack", kind=intake.kind, body=intake.body,
+                headers=headers, inline=intake.inline)))
         except Exception as exc:  # noqa: BLE001 - not stored, so not acknowledged
             self._refused += 1
             if self._refused == 1:  # one line for the whole outage, not one per request
