@@ -50,14 +50,16 @@ class Services:
                  for code, team in self.settings.teams.items()}
         self.messages.teams = self.plain.teams = names
 
-    def uow(self) -> UnitOfWork:
+    def uow(self, *, savepoint: bool = True) -> UnitOfWork:
         """A fresh unit of work that also queues notifications for what it commits, and lends
         the use cases the SLA's working-time calendar (pause and resume count working time).
 
         Inside ``turn()`` it joins the turn's transaction instead (a savepoint): the use case
-        runs unchanged, and its writes become durable with the rest of the turn."""
+        runs unchanged, and its writes become durable with the rest of the turn.
+        ``savepoint=False``: a use case whose failure always fails the turn writes without a
+        savepoint of its own (``UnitOfWork.own_savepoint``)."""
         outer = getattr(self._local, "turn", None)
-        uow = UnitOfWork(self.session_factory, outer=outer)
+        uow = UnitOfWork(self.session_factory, outer=outer, savepoint=savepoint)
         uow.working_time = calendar_for(self.settings.sla)
         uow.channels = tuple(sorted(self.channels))
         uow.before_commit(notifier(self.settings.language))

@@ -80,6 +80,8 @@ def insert_ignoring(session: Session, model: Any) -> Any:
 
 
 def insert_new(session: Session, model: Any, values: dict[str, Any]) -> bool:
-    """Insert one row unless its key is taken; whether it was new."""
-    result = session.execute(insert_ignoring(session, model).values(**values))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    """Insert one row unless its key is taken; whether it was new (told by ``RETURNING``: the
+    driver's row count of an ORM-enabled insert is not reliable)."""
+    key = list(model.__table__.primary_key.columns)
+    stmt = insert_ignoring(session, model).values(**values).returning(*key)
+    return session.execute(stmt).first() is not None

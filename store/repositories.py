@@ -304,9 +304,11 @@ class OutboxRepository:
         #: (``sending`` under a lease) before it is inserted, so claiming costs no UPDATE.
         self.claim: Callable[[OutboxMessage], None] | None = None
 
-    def add(self, message: OutboxMessage) -> OutboxMessage:
-        """Queue a message; a second message with the same key is ignored (idempotent)."""
-        existing = self.session.scalar(
+    def add(self, message: OutboxMessage, *, new_key: bool = False) -> OutboxMessage:
+        """Queue a message; a second message with the same key is ignored (idempotent).
+        ``new_key``: the caller knows no message has this key (it contains a delivery key
+        this very transaction recorded), so nothing is looked up."""
+        existing = None if new_key else self.session.scalar(
             select(OutboxMessage).where(OutboxMessage.key == message.key)
         )
         if existing is not None:

@@ -140,7 +140,7 @@ def _turn(services: Services, uow: UnitOfWork, *, channel: str, ref: str, person
     out = _run(services, messages, decision.action, state, parsed, metadata,
                target_key=decision.target_key)
     if state.as_dict() != before or not state.stored:
-        save_state(services.uow(), state)
+        save_state(services.uow(savepoint=False), state)  # a failure here fails the turn
     return out
 
 

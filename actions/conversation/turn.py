@@ -86,7 +86,9 @@ def converse(services: Services, inbound: Inbound, who: Callable[[], PersonView]
                 key=f"reply:{inbound.dedupe_key or uuid.uuid4().hex}", channel=inbound.channel,
                 recipient={"type": "reply", "ref": ref, "person_id": person.id,
                            "broadcast": followed},
-                template="reply", language=language, context={"replies": replies}))
+                template="reply", language=language, context={"replies": replies}),
+                # the key holds the dedupe key recorded above, or a fresh uuid
+                new_key=True)
         uow.commit()
     return TurnResult(person=person, ref=ref, replies=replies)
 
