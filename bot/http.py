@@ -6,6 +6,9 @@ length over the cap is refused (413). The body is then read in chunks and readin
 cap (413), so an unsigned flood is never buffered whole; only then is the signature verified.
 A request that is someone's work is stored in the inbox (``bot.slack.intake`` says which, and
 under which key) and acknowledged: 200 with an empty body. The inbox workers run it afterwards.
+Storing is the door's own thread's job (``bot.inbox.InboxWriter``): requests that arrive while
+one commit is under way are stored together by the next, and no acknowledgement waits for a
+worker's thread or connection.
 What must be answered within Slack's 3 seconds runs inline, recorded all the same; if its
 listener fails the person is told by the error handler and Slack still gets its 200, so it never
 shows its own error mark. When the database cannot store a request it is not acknowledged
