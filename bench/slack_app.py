@@ -40,8 +40,6 @@ def _answer(fd: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     event.listen(Engine, "commit", _counter("commit"))
     event.listen(Engine, "begin", _counter("begin"))
-    if os.environ.get("BENCH_SWITCH"):
-        sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
     fd = os.environ.get("BENCH_COUNTS_FD")
     if fd:
         threading.Thread(target=_answer, args=(int(fd),), name="bench-counts",
