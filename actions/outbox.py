@@ -196,7 +196,8 @@ class DeliveredMarks:
     claim's token as ``_finish`` does. Nothing is lost by the wait: should the process die
     first, the rows are still ``sending`` under their lease, the outbox worker takes them again
     once it runs out, and the deliverer finds the message already in the channel by its key
-    (as after any crash between a delivery and its outcome). Written also at exit.
+    (as after any crash between a delivery and its outcome). A stopping process writes them
+    once its workers are done (``Services.flush_delivered``), and at exit.
     """
 
     def __init__(self, services: Any, *, linger: float = 0.05) -> None:

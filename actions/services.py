@@ -225,10 +225,15 @@ class Services:
 
         return self._get("interpreter", build)
 
-    def close(self) -> None:
+    def flush_delivered(self) -> None:
+        """Write the "delivered" marks still waiting (``DeliveredMarks``): a stopping process
+        calls it once its workers are done."""
         marks = self._lazy.get("delivered_marks")
         if marks is not None:
             marks.flush()
+
+    def close(self) -> None:
+        self.flush_delivered()
         self.engine.dispose()
 
 

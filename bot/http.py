@@ -242,6 +242,7 @@ class Desk:
         self.front.draining.set()
         given = self.workers.stop(self.drain_seconds)
         log.info("drained: inbox workers stopped (%d rows handed back)", given)
+        self.front.services.flush_delivered()
         if self.on_drained is not None:
             self.on_drained()
 
