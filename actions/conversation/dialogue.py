@@ -180,5 +180,4 @@ def _say(messages: Messages, name: str, lang: str, **context: Any) -> dict[str, 
 
 def _resolved(uow: UnitOfWork, person_id: int) -> tuple[str, ...]:
     """The person's own tickets waiting for their confirmation, newest first."""
-    tickets = uow.tickets.list(statuses=[Status.RESOLVED.value], requester_id=person_id)
-    return tuple(t.key for t in sorted(tickets, key=lambda t: -t.id))
+    return tuple(uow.tickets.keys(statuses=[Status.RESOLVED.value], requester_id=person_id))
