@@ -88,3 +88,16 @@ def test_kb_gaps_groups_by_what_was_shown_at_the_time(
     vpn = gaps[("not_helpful", "vpn-no-conecta")]
     assert vpn.tickets == ["INC-2", older] and (vpn.shown, vpn.rerun) == (1, 1)
     assert ("not_helpful", "escaner-a-correo") not in gaps
+
+
+def test_a_ticket_a_technician_named_an_article_for_is_no_gap(
+        desk: Services, console: Console, people: Cast) -> None:
+    from actions.article_link import link_article
+
+    console.feed("impresora")  # one word: too short to learn from, but the answer is known
+    console.feed("/open_ticket")
+    linked = link_article(desk.uow(), desk.matcher.articles, key="INC-1",
+                          actor_id=people.ana.id, article_id="impresora-fuera-de-linea")
+    assert linked.learned is False
+    assert all("INC-1" not in g.tickets
+               for g in kb_gaps(desk.uow(), desk.matcher, Period.last_days()))

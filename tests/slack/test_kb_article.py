@@ -158,3 +158,17 @@ def test_refusals_say_why_and_write_nothing(slack: Harness) -> None:
     _choose(slack, "UANA", view, "vpn-no-conecta")
     _ephemeral_to(slack, "UANA", "no admite más cambios")
     assert learned(slack.services.uow()) == []
+
+
+def test_the_card_offers_the_button_until_the_ticket_is_closed() -> None:
+    from bot.blocks import to_dicts
+    from bot.blocks.card import card_blocks
+
+    def buttons(status: str) -> list[str]:
+        blocks = to_dicts(card_blocks("*INC-1*", key="INC-1", status=status, assigned=True,
+                                      label=lambda name: name))
+        return [e["action_id"] for b in blocks for e in b.get("elements") or []]
+
+    assert ActionId.ARTICLE.value in buttons("in_progress")
+    assert buttons("resolved") == [ActionId.ARTICLE.value]
+    assert buttons("closed") == [] and buttons("cancelled") == []
