@@ -105,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retries", type=float, default=0.2,
                         help="share of events delivered a second time (default 0.2)")
     parser.add_argument("--timeout", type=float, default=120.0)
-    parser.add_argument("--inbox-threads", type=int, default=8,
-                        help="inbox workers (as deskbot run --inbox-threads)")
+    parser.add_argument("--inbox-threads", type=int, default=None,
+                        help="inbox workers (deskbot run --inbox-threads; default: its own)")
     parser.add_argument("--database-url", default=None,
                         help="an empty database to use instead of a fresh SQLite file")
     parser.add_argument("--postgres", nargs="?", const=PG_SERVER, default=None, metavar="SERVER",
@@ -163,7 +163,7 @@ class AppProcess:
     """``deskbot run`` as its own process (``bench.slack_app``: the same entry point plus a
     commit counter), on a free loopback port, its Web API pointed at the stand-in."""
 
-    def __init__(self, env: dict[str, str], log: Path, threads: int) -> None:
+    def __init__(self, env: dict[str, str], log: Path, threads: int | None) -> None:
         self.env, self.log, self.threads = env, log, threads
         self.url = ""
         self.process: subprocess.Popen[bytes] | None = None
@@ -179,7 +179,8 @@ class AppProcess:
             with self.log.open("ab") as err:
                 self.process = subprocess.Popen(
                     [sys.executable, "-m", "bench.slack_app", "run", "--host", "127.0.0.1",
-                     "--port", str(port), "--inbox-threads", str(self.threads)],
+                     "--port", str(port)]
+                    + (["--inbox-threads", str(self.threads)] if self.threads else []),
                     env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err,
                     pass_fds=(self._counts_out,), cwd=ROOT)
             deadline = time.monotonic() + timeout
