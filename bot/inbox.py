@@ -24,7 +24,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from typing import Any
 
 from slack_bolt import App, BoltRequest
@@ -279,7 +279,9 @@ class InboxWriter:
                                           owner=self.owner, policy=self.policy)
             except Exception as exc:  # noqa: BLE001 - each request answers it (not stored)
                 for _, future in batch:
-                    future.set_exception(exc)
+                    with contextlib.suppress(InvalidStateError):  # its request went away
+                        future.set_exception(exc)
                 continue
             for (_, future), row in zip(batch, rows, strict=True):
-                future.set_result(row)
+                with contextlib.suppress(InvalidStateError):  # its request went away
+                    future.set_result(row)
