@@ -277,3 +277,23 @@ HOWTOS = [*PLAIN, _plain(
 def test_a_question_about_one_step_of_a_plain_howto_finds_it(query, expected):
     """Imported articles have no questions: a sentence of the body is what a question echoes."""
     assert top_ids(Matcher(HOWTOS), query) == [expected]
+
+
+COGNATES = [
+    _plain("design-restrictions", "Graphic design system restrictions", "en",
+           "Designers install fonts only from the approved catalogue; the system blocks others."),
+    _plain("expense-experience", "Expense app: a better experience on tablets", "en",
+           "Update the expense app from the company portal to get the new layout."),
+    _plain("compatibilidad-laboratorio", "Compatibilidad del sistema del laboratorio", "es",
+           "El sistema del laboratorio solo funciona con el navegador que instala soporte."),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("restricciones del sistema de diseño grafico", "design-restrictions"),
+    ("laboratory system compatibility", "compatibilidad-laboratorio"),
+])
+def test_cognates_the_lexicon_does_not_know_meet_across_languages(query, expected):
+    """A customer's articles use words no glossary lists; "restricciones"/"restrictions",
+    "sistema"/"system", "compatibilidad"/"compatibility" are the same word in the other language."""
+    assert top_ids(Matcher(COGNATES), query) == [expected]
