@@ -55,8 +55,12 @@ _COGNATE_ENDINGS = (
     ("entes", "ents"), ("ente", "ent"), ("icos", "ics"), ("icas", "ics"), ("ico", "ic"),
     ("ica", "ic"), ("ivos", "ives"), ("ivas", "ives"), ("ivo", "ive"), ("iva", "ive"),
     ("osos", "ous"), ("osas", "ous"), ("oso", "ous"), ("osa", "ous"), ("emas", "ems"),
-    ("ema", "em"), ("ias", "ies"), ("ia", "y"),
+    ("ema", "em"), ("ias", "ies"), ("ia", "y"), ("arios", "aries"), ("ario", "ary"),
+    ("orios", "ories"), ("orio", "ory"), ("ismos", "isms"), ("ismo", "ism"), ("istas", "ists"),
+    ("ista", "ist"), ("adores", "ators"), ("adoras", "ators"), ("ador", "ator"),
+    ("adora", "ator"), ("ajes", "ages"), ("aje", "age"),
 )
+_VOWELS = frozenset("aeiou")
 COGNATE_MIN = 6  # shorter words are too often unrelated ("dia", "mia", "rica")
 _SPELLING = (("ph", "f"), ("th", "t"), ("y", "i"))  # "photo"/"foto", "system"/"sistema"
 _DOUBLED = re.compile(r"([a-z])\1")  # "process"/"proceso", "battery"/"bateria"
@@ -64,7 +68,8 @@ _DOUBLED = re.compile(r"([a-z])\1")  # "process"/"proceso", "battery"/"bateria"
 
 def cognate(word: str) -> str:
     """``word`` with a Spanish learned ending spelt the English way (``configuracion`` ->
-    ``configuration``); other words unchanged.
+    ``configuration``) and without the "e" Spanish puts before s + consonant; other words
+    unchanged (English words lose that "e" too, so "estimate" and "estimar" still meet).
 
     The lexicon names the IT words it knows in both languages; a customer's articles use
     many more, and most of them are cognates that differ only in these endings. Written the
@@ -72,6 +77,9 @@ def cognate(word: str) -> str:
     """
     if len(word) < COGNATE_MIN:
         return word
+    if word.startswith("es") and word[2] not in _VOWELS:
+        # Spanish puts an "e" before s + consonant: "estandar"/"standard", "estatus"/"status"
+        word = word[1:]
     for spanish, english in _COGNATE_ENDINGS:
         if word.endswith(spanish) and len(word) - len(spanish) >= 3:
             return word[: -len(spanish)] + english
