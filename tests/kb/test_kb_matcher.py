@@ -297,3 +297,16 @@ def test_cognates_the_lexicon_does_not_know_meet_across_languages(query, expecte
     """A customer's articles use words no glossary lists; "restricciones"/"restrictions",
     "sistema"/"system", "compatibilidad"/"compatibility" are the same word in the other language."""
     assert top_ids(Matcher(COGNATES), query) == [expected]
+
+
+def test_a_cognate_spelt_one_letter_apart_still_finds_the_article():
+    """"frecuencia"/"frequency", "plataforma"/"platform", "tecnológica"/"technology" stem one
+    letter apart; no glossary lists them, yet they name the same thing."""
+    matcher = Matcher([
+        _plain("backup-frequency", "Backup frequency of the technology platform", "en",
+               "The platform team runs backups every night and keeps them for a month."),
+        _plain("reservar-sala", "Reservar una sala", "es",
+               "Las salas se reservan desde el calendario del correo."),
+    ])
+    assert top_ids(matcher, "frecuencia de la plataforma tecnologica") == ["backup-frequency"]
+    assert top_ids(matcher, "cada cuanto hay copias de la plataforma") == ["backup-frequency"]
