@@ -36,12 +36,14 @@ def test_help_lists_the_command_groups(capsys):
 
 def test_upgrade_seed_and_people(db, capsys):
     code, out, _ = run(capsys, "db", "upgrade")
-    assert code == 0 and "teams: L1, L2, L3" in out
+    assert code == 0 and "equipos: L1, L2, L3" in out  # the desk's language: es
     code, out, _ = run(capsys, "db", "check")
+    assert code == 0 and "coincide con los modelos" in out
+    code, out, _ = run(capsys, "db", "check", "--lang", "en")
     assert code == 0 and "matches the models" in out
     code, out, _ = run(capsys, "seed")
-    assert code == 0 and "7 added" in out
-    code, out, _ = run(capsys, "seed")
+    assert code == 0 and "7 dadas de alta" in out
+    code, out, _ = run(capsys, "seed", "--lang", "en")
     assert "0 added, 7 already there" in out
     code, out, _ = run(capsys, "people", "add", "--name", "Rosa Díaz", "--slack-id", "UROSA",
                        "--role", "technician", "--team", "L2", "--language", "es")
