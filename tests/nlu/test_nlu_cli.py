@@ -39,7 +39,7 @@ def test_parse_human_output(
 ) -> None:
     assert main([*cli_args, "parse", "status of INC-12?", *_tail(model_cache)]) == 0
     out = capsys.readouterr().out
-    assert "intención: ask_status" in out  # the desk's language: es
+    assert "intención:  ask_status" in out  # the desk's language: es
     assert "ticket_key = INC-12" in out
 
 
