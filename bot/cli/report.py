@@ -269,8 +269,9 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
         figures = digest_figures(services.uow(), period)
         out = Path(args.out)
-        out.write_bytes(render_png(figures, args.lang, services.plain))
-        print(services.plain.render("reports.digest", args.lang, d=figures).strip())
+        lang = lang_of(args, services)  # --lang, else the desk's language
+        out.write_bytes(render_png(figures, lang, services.plain))
+        print(services.plain.render("reports.digest", lang, d=figures).strip())
         tell(services, args, "chart_written", err=True, file=out)
         return 0
     finally:
