@@ -19,7 +19,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from actions.attachments import FileRef, attach, attach_in_thread
+from actions.attachments import FileRef, attach
 from actions.chat import note_from_thread
 from actions.commands import run_command
 from actions.dedupe import first_delivery
@@ -180,15 +180,6 @@ def on_triage_thread(event: dict[str, Any], body: dict[str, Any], context: BoltC
         if files:
             attach(services.uow(), key=key, actor_id=person.id, files=files, source="slack")
         turn.commit()
-
-
-def record_files(services: Services, *, channel: str, thread_ts: str, person: PersonView,
-                 files: list[dict[str, Any]] | None) -> None:
-    """Files shared with a message of a ticket's thread: recorded on that ticket."""
-    refs = [FileRef.from_slack(f) for f in files or [] if isinstance(f, dict)]
-    if refs:
-        attach_in_thread(services.uow(), channel="slack", thread_ref=f"{channel}:{thread_ts}",
-                         actor_id=person.id, files=refs, source="slack")
 
 
 def register(app: App) -> None:

@@ -21,7 +21,6 @@ from slack_sdk import WebClient
 from actions.conversation.turn import known_conversation
 from actions.dedupe import first_delivery
 from bot.listeners import person_of, services_of
-from bot.listeners.tech import record_files
 from bot.slack.converse import converse, event_key
 from bot.slack.home import publish_home
 from bot.slack.incoming import plain_text, with_files
@@ -67,12 +66,10 @@ def on_message(event: dict[str, Any], body: dict[str, Any], request: BoltRequest
     text = with_files(strip_mention(text, context.bot_user_id), event.get("files"))
     result = converse(services, lambda: person_of(context, client, event["user"]),
                       channel=channel, thread_ts=thread_ts, text=text,
-                      dedupe_key=event_key(body), direct=direct and not event.get("thread_ts"))
+                      dedupe_key=event_key(body), direct=direct and not event.get("thread_ts"),
+                      files=event.get("files"))
     if result is None:
         _skipped(body, request)
-    elif event.get("files"):
-        record_files(services, channel=channel, thread_ts=thread_ts,
-                     person=person_of(context, client, event["user"]), files=event["files"])
 
 
 def on_mention(event: dict[str, Any], body: dict[str, Any], request: BoltRequest,
