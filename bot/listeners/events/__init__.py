@@ -21,8 +21,8 @@ from slack_sdk import WebClient
 from actions.conversation.turn import known_conversation
 from actions.dedupe import first_delivery
 from bot.listeners import person_of, services_of
+from bot.slack import outgoing
 from bot.slack.converse import converse, event_key
-from bot.slack.home import publish_home
 from bot.slack.incoming import plain_text, with_files
 
 log = logging.getLogger(__name__)
@@ -96,8 +96,8 @@ def on_home_opened(event: dict[str, Any], body: dict[str, Any], request: BoltReq
             _skipped(body, request)
             return
         person = person_of(context, client, event["user"])
+        outgoing.update_home(services, person)  # drawn right after the commit
         uow.commit()
-    publish_home(services, client, person)
 
 
 def register(app: App) -> None:
