@@ -2,7 +2,8 @@
 
 A private answer (``chat.postEphemeral``), the ticket's card brought up to date
 (``chat.update``), the Home tab drawn again (``views.publish``), the message whose buttons were
-pressed edited in place (``chat.update``): each is queued by the listener as an outbox row of its
+pressed edited in place (``chat.update``) or, when it was ephemeral, removed through its
+``response_url``: each is queued by the listener as an outbox row of its
 own unit of work (``actions.outbound.queue``), sent right after the commit by the Slack deliverer
 (``deliver``) and, when Slack fails, tried again by the outbox worker, as every notice is. Only
 what needs Slack's 3-second ``trigger_id`` (``views.open``) and the answer to a slash command
@@ -19,6 +20,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
+from slack_sdk.webhook import WebhookClient
 
 from actions.outbound import queue
 from actions.outbox import DeliveryError, OutboxItem
@@ -31,7 +33,7 @@ from bot.slack.users import known_person
 
 CHANNEL = "slack"
 #: Recipient types this module queues and delivers.
-KINDS = frozenset({"ephemeral", "card", "home", "update"})
+KINDS = frozenset({"ephemeral", "card", "home", "update", "delete"})
 
 
 def tell(services: Services, *, channel: str | None, user: str, text: str,
@@ -70,6 +72,14 @@ def update_message(services: Services, *, channel: str | None, ts: str | None, t
           context={"text": text, "blocks": serialised})
 
 
+def delete_ephemeral(services: Services, *, response_url: str | None) -> None:
+    """Remove the ephemeral message a button was pressed in (``chat.update`` cannot edit those:
+    its ``response_url`` can, for 30 minutes)."""
+    if response_url:
+        queue(services, channel=CHANNEL, template="ephemeral_delete",
+              recipient={"type": "delete", "response_url": response_url})
+
+
 def deliver(services: Services, client: WebClient, item: OutboxItem) -> None:
     """Send one of the rows above (Slack errors are classified by the caller)."""
     to, context = item.recipient, item.context
@@ -92,5 +102,12 @@ def deliver(services: Services, client: WebClient, item: OutboxItem) -> None:
         client.chat_update(channel=to["channel"], ts=to["ts"],
                            text=fallback_text(str(context.get("text") or " ")),
                            blocks=list(context.get("blocks") or []))
+    elif kind == "delete":
+        answer = WebhookClient(str(to.get("response_url"))).send_dict(
+            {"delete_original": True})
+        if answer.status_code == 429 or answer.status_code >= 500:
+            raise DeliveryError(f"http_{answer.status_code}", retryable=True)
+        if answer.status_code >= 400:  # expired or already gone: nothing left to remove
+            raise DeliveryError(f"http_{answer.status_code}", retryable=False)
     else:
         raise DeliveryError(f"unknown recipient {kind!r}", retryable=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
@@ -53,12 +53,12 @@ def _without_buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def on_suggestion(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                  context: BoltContext, client: WebClient, respond: Respond) -> None:
+                  context: BoltContext, client: WebClient) -> None:
     ack()
     services = services_of(context)
     channel, ts, thread_ts = _where(body)
     if (body.get("container") or {}).get("is_ephemeral"):  # chat.update cannot edit those
-        respond(delete_original=True)
+        outgoing.delete_ephemeral(services, response_url=body.get("response_url"))
     elif channel and ts:  # one answer per suggestion message: its buttons go away
         message = body.get("message") or {}
         outgoing.update_message(services, channel=channel, ts=ts,
