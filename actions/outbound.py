@@ -21,13 +21,14 @@ from store.models import OutboxMessage
 
 
 def queue(services: Services, *, channel: str, template: str, recipient: dict[str, Any],
-          context: dict[str, Any] | None = None, language: str = "es",
+          context: dict[str, Any] | None = None, language: str | None = None,
           key: str | None = None) -> None:
     """Queue one message (``template`` names its kind) in the current unit of work."""
     with services.uow() as uow:
         uow.outbox.add(OutboxMessage(
             key=key or f"{template}:{uuid.uuid4().hex}", channel=channel, recipient=recipient,
-            template=template, language=language, context=dict(context or {})))
+            template=template, language=language or services.settings.language,
+            context=dict(context or {})))
         uow.commit()
 
 

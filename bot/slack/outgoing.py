@@ -37,7 +37,7 @@ KINDS = frozenset({"ephemeral", "card", "home", "update", "delete"})
 
 
 def tell(services: Services, *, channel: str | None, user: str, text: str,
-         thread_ts: str | None = None, language: str = "es") -> None:
+         thread_ts: str | None = None, language: str | None = None) -> None:
     """``text`` shown only to ``user`` in ``channel`` (nowhere to show it: nothing)."""
     if not channel:
         return

@@ -80,7 +80,7 @@ def on_mention(event: dict[str, Any], body: dict[str, Any], request: BoltRequest
                       channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"],
                       text=with_files(strip_mention(event.get("text") or "",
                                                     context.bot_user_id), event.get("files")),
-                      dedupe_key=event_key(body))
+                      dedupe_key=event_key(body), files=event.get("files"))
     if result is None:
         _skipped(body, request)
 
