@@ -178,6 +178,41 @@ def test_files_are_kept_in_the_turns_own_commit(slack: Harness,
     assert len(answers) == 1
 
 
+def test_a_message_with_a_file_costs_no_more_commits_than_one_without(slack: Harness) -> None:
+    """The inbox row, the turn (the comment, the file, the reply) and the reply's delivery.
+    (The inbox heartbeat's lease renewals, while a busy machine loads the model, are not the
+    message's work and are not counted.)"""
+    import threading
+
+    from sqlalchemy import event
+
+    key = slack.open_ticket(slack.cast.carlos, "La impresora no imprime",
+                            ref=f"{DM}:{THREAD}", category="hardware").key
+    commits: list[Any] = []
+
+    def counted(connection: Any) -> None:
+        if threading.current_thread().name != "inbox-heartbeat":
+            commits.append(connection)
+
+    event.listen(slack.services.engine, "commit", counted)
+    try:
+        slack.event({"type": "message", "subtype": "file_share", "channel": DM,
+                     "channel_type": "im", "user": "UCARLOS", "text": "el registro",
+                     "ts": "1800000004.1", "thread_ts": THREAD, "event_ts": "1800000004.1",
+                     "files": [{"id": "F0TXT", "name": "log.txt", "size": 10,
+                                "url_private": "https://files.slack.com/F0TXT/log.txt"}]})
+        slack.api.wait_for(lambda: any(e.type == "attached" for e in _history(slack, key))
+                           and _outbox_settled(slack), timeout=90, what="the turn delivered")
+    finally:
+        event.remove(slack.services.engine, "commit", counted)
+    assert len(commits) <= 3, len(commits)
+
+
+def _outbox_settled(slack: Harness) -> bool:
+    with slack.services.session_factory() as session:
+        return all(s != "sending" for s in session.scalars(select(OutboxMessage.status)))
+
+
 def _attachments(session: Any) -> list[str]:
     from store.models import Attachment
 
