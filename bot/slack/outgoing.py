@@ -37,12 +37,14 @@ KINDS = frozenset({"ephemeral", "card", "home", "update", "delete"})
 
 
 def tell(services: Services, *, channel: str | None, user: str, text: str,
-         thread_ts: str | None = None, language: str | None = None) -> None:
-    """``text`` shown only to ``user`` in ``channel`` (nowhere to show it: nothing)."""
-    if not channel:
+         thread_ts: str | None = None, language: str | None = None,
+         or_direct: bool = False) -> None:
+    """``text`` shown only to ``user`` in ``channel``; without a channel nothing, or with
+    ``or_direct`` a direct message instead (a form opened away from any channel)."""
+    if not channel and not or_direct:
         return
     queue(services, channel=CHANNEL, template="ephemeral", language=language,
-          recipient={"type": "ephemeral", "channel": channel, "user": user,
+          recipient={"type": "ephemeral", "channel": channel or None, "user": user,
                      "thread_ts": thread_ts},
           context={"text": text})
 
@@ -84,7 +86,10 @@ def deliver(services: Services, client: WebClient, item: OutboxItem) -> None:
     """Send one of the rows above (Slack errors are classified by the caller)."""
     to, context = item.recipient, item.context
     kind = to.get("type")
-    if kind == "ephemeral":
+    if kind == "ephemeral" and not to.get("channel"):
+        client.chat_postMessage(channel=to["user"],
+                                text=fallback_text(str(context.get("text") or "")))
+    elif kind == "ephemeral":
         client.chat_postEphemeral(channel=to["channel"], user=to["user"],
                                   text=fallback_text(str(context.get("text") or "")),
                                   thread_ts=to.get("thread_ts"))
