@@ -103,9 +103,17 @@ class Person(Base):
         _set_address(self.channels, PersonChannel, channel, address)
 
 
+def normal_address(address: str) -> str:
+    """An address as stored: without surrounding blanks, and a mailbox (``name@host``) in
+    lower case, because mail systems treat ``Ana@X.com`` and ``ana@x.com`` as one person."""
+    address = address.strip()
+    return address.lower() if "@" in address else address
+
+
 def _set_address(rows: list[Any], row_type: type[Any], channel: str, address: str | None) -> None:
     """Replace (or, with None, forget) the one address a person or team has on ``channel``."""
     row = next((r for r in rows if r.channel == channel), None)
+    address = normal_address(address) if address else None
     if not address:
         if row is not None:
             rows.remove(row)

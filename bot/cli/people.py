@@ -7,6 +7,7 @@ import sys
 
 from actions.access import ROLES
 from actions.people import NewPerson, add_person, list_people, update_person
+from actions.views import PersonView
 from bot.cli.common import add_lang, fail, lang_of, print_json, print_table, say, services_from
 from store.errors import DeskError
 
@@ -21,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--team", help="L1, L2 or L3 (required for technicians and leads)")
     add.add_argument("--slack-id", help="Slack user id, e.g. U0123ABCD")
     add.add_argument("--email")
+    add.add_argument("--address", action="append", default=[], metavar="CHANNEL=ADDRESS",
+                     help="an address on another channel (repeatable), e.g. teams=29:1abc")
     add.add_argument("--language", choices=("es", "en"), default="es")
     add.add_argument("--timezone", default=None, help="IANA zone (default: config.yml's)")
     add.add_argument("--vip", action="store_true", help="raise this person's ticket priority")
@@ -52,10 +55,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_add(args: argparse.Namespace) -> int:
     services = services_from(args, migrate=True)
+    addresses = dict(a.partition("=")[::2] for a in args.address)
+    addresses.update({c: a for c, a in (("slack", args.slack_id), ("email", args.email)) if a})
     try:
         person = add_person(services.uow(), NewPerson(
-            name=args.name, role=args.role, team=args.team, slack_id=args.slack_id,
-            email=args.email, language=args.language,
+            name=args.name, role=args.role, team=args.team, addresses=addresses,
+            language=args.language,
             timezone=args.timezone or services.settings.default_timezone, vip=args.vip))
     except DeskError as exc:
         return fail(exc, services, lang_of(args, services))
@@ -67,18 +72,29 @@ def cmd_list(args: argparse.Namespace) -> int:
     services = services_from(args, migrate=True)
     people = list_people(services.uow(), role=args.role, team=args.team)
     if args.json:
-        print_json([p.__dict__ for p in people])
+        print_json([_json(p) for p in people])
         return 0
     if not people:
         print(say(services, args, "nobody"))
         return 0
     print_table(
         [[str(p.id), p.name, say(services, args, "role", code=p.role), p.team or "-",
-          p.slack_id or "-", p.email or "-", p.language, "vip" if p.vip else ""]
+          p.address("slack") or "-", p.address("email") or "-", p.language,
+          "vip" if p.vip else ""]
          for p in people],
         say(services, args, "people_headers").split("|"),
     )
     return 0
+
+
+def _json(person: PersonView) -> dict[str, object]:
+    """A person as ``people list --json`` has always shown them (``slack_id``, ``email``), with
+    every channel's address besides."""
+    shown: dict[str, object] = dict(person.__dict__)
+    addresses = shown.pop("addresses")
+    shown.update(slack_id=person.address("slack"), email=person.address("email"),
+                 vip=shown.pop("vip"), addresses=addresses)
+    return shown
 
 
 def cmd_set(args: argparse.Namespace) -> int:
@@ -119,14 +135,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
     entries = list(directory(client, default_language=settings.language))
     run = people_sync.plan if args.dry_run else people_sync.apply
-    report = run(services.uow(), entries, default_language=settings.language,
+    report = run(services.uow(), entries, channel="slack", default_language=settings.language,
                  default_timezone=settings.default_timezone)
     verb = {"add": "would add" if args.dry_run else "added",
             "update": "would update" if args.dry_run else "updated"}
     for change in report.changes:
         detail = ", ".join(f"{k}: {old or '-'} -> {new}" for k, (old, new) in
                            sorted(change.fields.items()))
-        print(f"{verb[change.action]:<12} {change.slack_id:<12} {change.name}  {detail}")
+        print(f"{verb[change.action]:<12} {change.address:<12} {change.name}  {detail}")
     print(f"{'dry run: ' if args.dry_run else ''}{report.added} added, {report.updated} updated, "
           f"{report.unchanged} unchanged, {report.skipped_deactivated} deactivated and "
           f"{report.skipped_bots} bots skipped")

@@ -37,11 +37,11 @@ class MemoryChat:
         self.delivered: list[str] = []  # outbox keys, to see that nothing arrives twice
 
     # --- inbound --------------------------------------------------------------------------
-    def write(self, email: str, thread: str, text: str) -> None:
-        def who() -> PersonView:
-            return ensure_person(self.services.uow(), email=email, name=email.split("@")[0])
+    def write(self, user: str, thread: str, text: str) -> None:
+        def who() -> PersonView:  # the chat's own user names are its people's addresses
+            return ensure_person(self.services.uow(), channel=CHANNEL, address=user, name=user)
 
-        self.threads[thread].append(f"{email}: {text}")
+        self.threads[thread].append(f"{user}: {text}")
         converse(self.services, Inbound(channel=CHANNEL, ref=thread, text=text,
                                         messages=self.messages), who)
 
@@ -76,10 +76,14 @@ class MemoryChat:
 def test_a_memory_chat_runs_the_whole_journey(services: Services, cast: Cast) -> None:
     chat = MemoryChat(services)
     services.add_channel(chat)  # the channel's one registration
-    chat.write("rosa@example.com", "room-1", "no puedo conectarme a la vpn desde casa")
+    chat.write("rosa", "room-1", "no puedo conectarme a la vpn desde casa")
     assert "VPN" in chat.lines("room-1") and "[" in chat.lines("room-1")  # suggestions
-    chat.write("rosa@example.com", "room-1", "/open_ticket")
+    chat.write("rosa", "room-1", "/open_ticket")
     assert "INC-1" in chat.lines("room-1")
+    from actions.queries import show_ticket
+
+    requester = show_ticket(services.uow(), key="INC-1", actor_id=None).requester
+    assert requester.address(CHANNEL) == "rosa"  # known by the chat's own address, no new column
     claim(services.uow(), key="INC-1", actor_id=cast.ana.id)
     comment(services.uow(), key="INC-1", actor_id=cast.ana.id, text="¿Qué error te muestra?")
     resolve(services.uow(), key="INC-1", actor_id=cast.ana.id, summary="Certificado renovado")

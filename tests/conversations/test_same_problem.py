@@ -70,7 +70,8 @@ def test_three_followers_make_a_major_incident(desk: Services, people: Cast) -> 
     say(desk, people.carlos.id, OUTAGE, "C1:1.0")
     say(desk, people.carlos.id, "/open_ticket", "C1:1.0")
     for n, name in enumerate(("Nora Vidal", "Pedro Ruiz", "Joe Smith")):
-        person = add_person(desk.uow(), NewPerson(name=name, email=f"p{n}@example.com"))
+        person = add_person(desk.uow(), NewPerson(name=name,
+                                                  addresses={"email": f"p{n}@example.com"}))
         say(desk, person.id, OUTAGE, f"C9:{n}.0")
         say(desk, person.id, '/open_ticket{"join": "INC-1"}', f"C9:{n}.0")
     team = [m for m in outbox(desk) if m.template == "follower_added"]
