@@ -9,11 +9,12 @@ from actions.conversation import handle_message
 from actions.messages import Messages
 from actions.people import NewPerson, add_person
 from actions.services import Services
+from bot.slack.text import slack_messages
 from store.models import OutboxMessage
 from tests.conftest import Cast
 from tests.conversations.conftest import counts
 
-MRKDWN = Messages("mrkdwn")
+MRKDWN = slack_messages(Messages("mrkdwn"))
 OUTAGE = "no hay internet en la oficina del piso 3"
 
 
