@@ -52,12 +52,20 @@ def _validate(command: NewPerson) -> NewPerson:
         ZoneInfo(command.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidInput("bad_timezone", value=command.timezone) from exc
-    addresses = {channel: normal_address(address)
-                 for channel, address in command.addresses.items() if address and address.strip()}
-    if MAILBOX in addresses and "@" not in addresses[MAILBOX]:
-        raise InvalidInput("bad_email", value=addresses[MAILBOX])
+    addresses = {channel: address for channel, address in _addresses(command.addresses).items()
+                 if address}
     return NewPerson(name=name, role=command.role, team=command.team, addresses=addresses,
                      language=command.language, timezone=command.timezone, vip=command.vip)
+
+
+def _addresses(given: Mapping[str, str | None]) -> dict[str, str]:
+    """Addresses as they are stored ("" where one is to be forgotten); a mailbox must look
+    like one."""
+    addresses = {channel.strip(): normal_address(address) if address else ""
+                 for channel, address in given.items() if channel and channel.strip()}
+    if addresses.get(MAILBOX) and "@" not in addresses[MAILBOX]:
+        raise InvalidInput("bad_email", value=addresses[MAILBOX])
+    return addresses
 
 
 def add_person(uow: UnitOfWork, command: NewPerson, *, actor_id: int | None = None) -> PersonView:
@@ -81,8 +89,12 @@ def add_person(uow: UnitOfWork, command: NewPerson, *, actor_id: int | None = No
         return PersonView.of(person)
 
 
-def update_person(uow: UnitOfWork, ref: str, **changes: object) -> PersonView:
-    """Change role, team, language, time zone, VIP flag or active flag of a known person."""
+def update_person(uow: UnitOfWork, ref: str, *,
+                  addresses: Mapping[str, str | None] | None = None,
+                  **changes: object) -> PersonView:
+    """Change role, team, language, time zone, VIP flag or active flag of a known person, and
+    their ``addresses`` (channel -> address; an empty one forgets it), all or nothing."""
+    wanted = _addresses(addresses or {})
     allowed = {"role", "team_code", "language", "timezone", "vip", "active", "name"}
     unknown = set(changes) - allowed
     if unknown:
@@ -98,8 +110,14 @@ def update_person(uow: UnitOfWork, ref: str, **changes: object) -> PersonView:
         role = str(changes.get("role") or person.role)
         team = changes.get("team_code", person.team_code)
         _require_team(uow, role, str(team) if team else None)
+        for channel, address in wanted.items():
+            owner = uow.people.by_address(channel, address) if address else None
+            if owner is not None and owner.id != person.id:
+                raise Conflict("person_exists", ref=address)
         for name, value in changes.items():
             setattr(person, name, value)
+        for channel, address in wanted.items():
+            person.set_address(channel, address)
         uow.commit()
         return PersonView.of(person)
 

@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--slack-id", help="Slack user id, e.g. U0123ABCD")
     add.add_argument("--email")
     add.add_argument("--address", action="append", default=[], metavar="CHANNEL=ADDRESS",
+                     type=_channel_address,
                      help="an address on another channel (repeatable), e.g. teams=29:1abc")
     add.add_argument("--language", choices=("es", "en"), default="es")
     add.add_argument("--timezone", default=None, help="IANA zone (default: config.yml's)")
@@ -37,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_lang(ls)
     ls.set_defaults(func=cmd_list)
 
-    st = p_sub.add_parser("set", help="change a person's role, team, language, VIP or active flag")
+    st = p_sub.add_parser("set", help="change a person's role, team, language, VIP or active "
+                          "flag, or their addresses")
     st.add_argument("ref", help="id, Slack id, email or exact name")
     st.add_argument("--role", choices=ROLES)
     st.add_argument("--team")
@@ -45,6 +47,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--timezone")
     st.add_argument("--vip", choices=("yes", "no"))
     st.add_argument("--active", choices=("yes", "no"))
+    st.add_argument("--slack-id", help="their Slack user id ('' forgets it)")
+    st.add_argument("--email", help="their email address ('' forgets it)")
+    st.add_argument("--address", action="append", default=[], metavar="CHANNEL=ADDRESS",
+                    type=_channel_address,
+                    help="their address on a channel (repeatable; CHANNEL= forgets it)")
     add_lang(st)
     st.set_defaults(func=cmd_set)
 
@@ -55,8 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_add(args: argparse.Namespace) -> int:
     services = services_from(args, migrate=True)
-    addresses = dict(a.partition("=")[::2] for a in args.address)
-    addresses.update({c: a for c, a in (("slack", args.slack_id), ("email", args.email)) if a})
+    addresses = _addresses_of(args)
     try:
         person = add_person(services.uow(), NewPerson(
             name=args.name, role=args.role, team=args.team, addresses=addresses,
@@ -87,6 +93,24 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _channel_address(text: str) -> tuple[str, str]:
+    """``teams=29:1abc`` -> ``("teams", "29:1abc")`` (argparse says so when ``=`` is missing)."""
+    channel, sep, address = text.partition("=")
+    if not sep or not channel.strip():
+        raise argparse.ArgumentTypeError(f"expected CHANNEL=ADDRESS, got {text!r}")
+    return channel.strip(), address.strip()
+
+
+def _addresses_of(args: argparse.Namespace) -> dict[str, str]:
+    """The addresses given on the command line: ``--address`` pairs, then the two built-in
+    channels' own options (an empty value is kept: ``set`` forgets that address)."""
+    addresses = dict(args.address)
+    for channel, value in (("slack", args.slack_id), ("email", args.email)):
+        if value is not None:
+            addresses[channel] = value
+    return addresses
+
+
 def _json(person: PersonView) -> dict[str, object]:
     """A person as ``people list --json`` has always shown them (``slack_id``, ``email``), with
     every channel's address besides."""
@@ -113,7 +137,8 @@ def cmd_set(args: argparse.Namespace) -> int:
     if args.active:
         changes["active"] = args.active == "yes"
     try:
-        person = update_person(services.uow(), args.ref, **changes)
+        person = update_person(services.uow(), args.ref, addresses=_addresses_of(args),
+                               **changes)
     except DeskError as exc:
         return fail(exc, services, lang_of(args, services))
     print(say(services, args, "person_saved", person=person))

@@ -88,3 +88,19 @@ def test_a_teams_triage_channel_follows_config(services: Services, settings: Set
     assert team_address(services.uow(), team="L1", channel="slack") == "C0999999999"
     sync_teams(services.uow(), with_channel(""))  # taken out of config.yml
     assert team_address(services.uow(), team="L1", channel="slack") is None
+
+
+def test_an_admin_changes_and_forgets_addresses_all_or_nothing(services: Services) -> None:
+    rosa = add_person(services.uow(), NewPerson(name="Rosa", addresses={"slack": "U0ROSA",
+                                                                        "email": "r@x.com"}))
+    add_person(services.uow(), NewPerson(name="Otro", addresses={"slack": "U0OTRO"}))
+    changed = update_person(services.uow(), "U0ROSA", addresses={"slack": "U0ROSA2", "email": ""},
+                            language="en")
+    assert (changed.addresses, changed.language) == ({"slack": "U0ROSA2"}, "en")
+    assert person_at(services.uow(), channel="slack", address="U0ROSA") is None
+    with pytest.raises(Conflict):
+        update_person(services.uow(), "Rosa", addresses={"slack": "U0OTRO"}, vip=True)
+    with pytest.raises(InvalidInput):
+        update_person(services.uow(), "Rosa", addresses={"email": "no-arroba"})
+    again = person_at(services.uow(), channel="slack", address="U0ROSA2")
+    assert again is not None and again.id == rosa.id and not again.vip
