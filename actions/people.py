@@ -207,6 +207,14 @@ def team_address(uow: UnitOfWork, *, team: str, channel: str) -> str | None:
         return uow.teams.address(team, channel)
 
 
+def set_team_address(uow: UnitOfWork, *, team: str, channel: str, address: str | None) -> None:
+    """Record (or, with None, forget) where ``channel`` reaches a team: a channel whose team
+    rooms are not in config.yml sets them here, and the team's notices follow."""
+    with uow:
+        uow.teams.get(team).set_address(channel, address)
+        uow.commit()
+
+
 def set_language(uow: UnitOfWork, *, person_id: int, language: str) -> None:
     """Remember the language a person writes in, so notifications follow it."""
     if language not in LANGUAGES:

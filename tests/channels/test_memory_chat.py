@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from actions.conversation.turn import Inbound, converse
 from actions.outbox import DeliveryError, OutboxItem, deliver_due
-from actions.people import ensure_person
+from actions.people import ensure_person, team_address
 from actions.services import Services
 from actions.views import PersonView
 from actions.work import claim, comment, resolve
@@ -60,6 +60,12 @@ class MemoryChat:
                 f"notify.{item.template}", item.language, ticket=item.context.get("ticket"),
                 event=item.context.get("event"), actor=item.context.get("actor"),
                 recipient=item.recipient))
+        elif kind == "team":  # the team's own room on this chat
+            room = team_address(self.services.uow(), team=item.recipient["team"], channel=CHANNEL)
+            self.threads[room or "?"].append("desk: " + self.messages.render(
+                f"notify.{item.template}", item.language, ticket=item.context.get("ticket"),
+                event=item.context.get("event"), actor=item.context.get("actor"),
+                recipient=item.recipient))
         else:
             raise DeliveryError(f"no such recipient here: {kind}", retryable=False)
 
@@ -92,3 +98,23 @@ def test_a_memory_chat_runs_the_whole_journey(services: Services, cast: Cast) ->
     assert "¿Qué error te muestra?" in shown and "Certificado renovado" in shown
     assert len(chat.delivered) == len(set(chat.delivered))  # once each
     assert not chat.threads.keys() - {"room-1"}  # everything in the conversation's thread
+
+
+def test_a_team_reached_on_the_chat_hears_of_its_new_tickets(services: Services,
+                                                             cast: Cast) -> None:
+    """A team's room on a plugged-in channel is one more address: nothing else changes."""
+    from sqlalchemy import select
+
+    from actions.people import set_team_address
+    from store.models import OutboxMessage
+
+    set_team_address(services.uow(), team="L1", channel=CHANNEL, address="room-l1")
+    chat = MemoryChat(services)
+    services.add_channel(chat)
+    chat.write("rosa", "room-1", "el teclado no escribe")
+    chat.write("rosa", "room-1", "/open_ticket")
+    assert "INC-1" in chat.lines("room-l1")  # the team's room heard of the new ticket
+    with services.uow() as uow:
+        team_rows = [(r.channel, r.status) for r in uow.session.scalars(select(OutboxMessage))
+                     if r.recipient.get("type") == "team"]
+    assert team_rows == [(CHANNEL, "delivered")]  # and only there: no Slack row for a chat team
