@@ -67,13 +67,19 @@ COMMENT_WAIT = timedelta(minutes=15)
 HELD = ("survey_answered", "survey_alert")
 
 
+#: The channel of a team's triage room: when a team has none, its staff reached by mail are
+#: told one by one.
+TEAM_CHANNEL = "slack"
+#: Which address a direct notice uses when a person has several: the chat first (read
+#: soonest), then mail; an address on any other channel before the console.
+PREFERRED = ("slack", "email")
+
+
 def channel_for(person: Person) -> str:
-    """Where a person is reached directly: Slack when we know their id, else email, else console."""
-    if person.slack_id:
-        return "slack"
-    if person.email:
-        return "email"
-    return "console"
+    """Where a person is reached directly: the first preferred channel with an address for
+    them, else any channel that has one, else the console."""
+    known = sorted(c.channel for c in person.channels)
+    return next((c for c in PREFERRED if c in known), known[0] if known else "console")
 
 
 def ticket_context(ticket: Ticket) -> dict[str, Any]:
@@ -228,8 +234,12 @@ def _recipients(
             for lead in uow.people.leads_of(ticket.team_code):
                 person(lead, "lead")
         elif who == "team" and ticket.team_code:
-            out.append(({"type": "team", "team": ticket.team_code}, "slack", team_language))
-            if not uow.teams.get(ticket.team_code).slack_channel:
+            # Every channel the team is reached on hears it (Slack: its triage channel); with
+            # none, a Slack row is still queued, and skipped, so the outbox shows where it went.
+            places = sorted(c.channel for c in uow.teams.get(ticket.team_code).channels)
+            for channel in places or [TEAM_CHANNEL]:
+                out.append(({"type": "team", "team": ticket.team_code}, channel, team_language))
+            if TEAM_CHANNEL not in places:
                 # No triage channel (an email-only desk): its staff who are reached by mail
                 # are told one by one instead, so a new ticket never goes unnoticed.
                 for member in uow.people.list(team=ticket.team_code):

@@ -21,17 +21,21 @@ class PersonView:
     team: str | None
     language: str
     timezone: str
-    slack_id: str | None = None
-    email: str | None = None
     vip: bool = False
+    #: channel -> where it reaches the person (``{"slack": "U123", "email": "ana@x.com"}``).
+    addresses: dict[str, str] = field(default_factory=dict, hash=False)
 
     @classmethod
     def of(cls, person: Person) -> PersonView:
         return cls(
             id=person.id, name=person.name, role=person.role, team=person.team_code,
-            language=person.language, timezone=person.timezone, slack_id=person.slack_id,
-            email=person.email, vip=person.vip,
+            language=person.language, timezone=person.timezone, vip=person.vip,
+            addresses={c.channel: c.address for c in person.channels},
         )
+
+    def address(self, channel: str) -> str | None:
+        """Where ``channel`` reaches this person, or None when the desk does not know it."""
+        return self.addresses.get(channel)
 
     @property
     def is_staff(self) -> bool:

@@ -163,7 +163,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
     sync_teams(services.uow(), settings)
     users = [f"UB{n:04d}" for n in range(args.users)]
     for n, user in enumerate(users[: args.users // 2]):  # half known, half new (users.info)
-        add_person(services.uow(), NewPerson(name=f"Known {n}", slack_id=user))
+        add_person(services.uow(), NewPerson(name=f"Known {n}", addresses={"slack": user}))
     api = SlackStandIn({u: slack_user(u, f"Person {u}", email=f"{u.lower()}@example.com")
                         for u in users}).start()
     app = create_app(services, client=make_client("xoxb-bench", api.url),

@@ -8,7 +8,7 @@ race have exactly one winner and gives each ticket a gap-free event sequence.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,11 +22,13 @@ from store.models import (
     Event,
     OutboxMessage,
     Person,
+    PersonChannel,
     SurveyAnswer,
     Team,
     Ticket,
     TicketAlias,
     Watcher,
+    normal_address,
 )
 from store.types import utcnow
 
@@ -63,12 +65,21 @@ class PersonRepository:
             raise NotFound("person_not_found", ref=str(person_id))
         return person
 
-    def by_slack_id(self, slack_id: str) -> Person | None:
-        return self.session.scalar(select(Person).where(Person.slack_id == slack_id))
-
-    def by_email(self, email: str) -> Person | None:
+    def by_address(self, channel: str, address: str) -> Person | None:
+        """Who ``address`` is on ``channel`` (addresses are stored as ``normal_address`` makes
+        them, so the lookup is exact and uses the unique index)."""
         return self.session.scalar(
-            select(Person).where(func.lower(Person.email) == email.strip().lower())
+            select(Person).join(PersonChannel).where(
+                PersonChannel.channel == channel,
+                PersonChannel.address == normal_address(address))
+        )
+
+    def by_any_address(self, address: str) -> Person | None:
+        """Whoever has ``address`` on some channel: what an admin types (``UANA``, a mailbox)."""
+        return self.session.scalar(
+            select(Person).join(PersonChannel)
+            .where(PersonChannel.address == normal_address(address))
+            .order_by(Person.id).limit(1)
         )
 
     def by_name(self, name: str) -> Person | None:
@@ -77,16 +88,15 @@ class PersonRepository:
         )
 
     def find(self, ref: str) -> Person:
-        """A person by id, Slack id, email or exact name: what an admin or technician types."""
+        """A person by id, an address on any channel (Slack id, email) or exact name: what an
+        admin or technician types."""
         ref = ref.strip().lstrip("@")
         if ref.startswith("<@") and ref.endswith(">"):
             ref = ref[2:-1].split("|")[0]
         person = None
         if ref.isdigit():
             person = self.session.get(Person, int(ref))
-        person = person or self.by_slack_id(ref) or self.by_name(ref)
-        if person is None and "@" in ref:
-            person = self.by_email(ref)
+        person = person or self.by_any_address(ref) or self.by_name(ref)
         if person is None:
             person = self._by_first_name(ref)
         if person is None:
@@ -134,14 +144,23 @@ class TeamRepository:
     def list(self) -> Sequence[Team]:
         return self.session.scalars(select(Team).order_by(Team.code)).all()
 
-    def upsert(self, code: str, name: str, slack_channel: str = "") -> Team:
+    def upsert(self, code: str, name: str, addresses: Mapping[str, str] | None = None) -> Team:
+        """Create or rename a team; ``addresses`` (channel -> address) replace the ones it had
+        on those channels, and an empty address forgets one."""
         team = self.session.get(Team, code)
         if team is None:
-            team = Team(code=code, name=name, slack_channel=slack_channel)
+            team = Team(code=code, name=name)
             self.session.add(team)
         else:
-            team.name, team.slack_channel = name, slack_channel
+            team.name = name
+        for channel, address in (addresses or {}).items():
+            team.set_address(channel, address.strip())
         return team
+
+    def address(self, code: str, channel: str) -> str | None:
+        """Where ``channel`` reaches the team (Slack: its triage channel), if anywhere."""
+        team = self.session.get(Team, code)
+        return team.address(channel) if team else None
 
 
 class TicketRepository:

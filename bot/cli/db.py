@@ -21,19 +21,21 @@ if TYPE_CHECKING:
     from actions.services import Services
 
 SAMPLE_PEOPLE = (
-    NewPerson(name="Ana Torres", role="technician", team="L1", email="ana@example.com",
+    NewPerson(name="Ana Torres", role="technician", team="L1",
+              addresses={"email": "ana@example.com"},
               language="es", timezone="America/Mexico_City"),
-    NewPerson(name="Luis Pérez", role="technician", team="L2", email="luis@example.com",
+    NewPerson(name="Luis Pérez", role="technician", team="L2",
+              addresses={"email": "luis@example.com"},
               language="es", timezone="America/Mexico_City"),
-    NewPerson(name="Marta Ruiz", role="lead", team="L1", email="marta@example.com",
+    NewPerson(name="Marta Ruiz", role="lead", team="L1", addresses={"email": "marta@example.com"},
               language="es", timezone="America/Mexico_City"),
-    NewPerson(name="Sam Lee", role="technician", team="L3", email="sam@example.com",
+    NewPerson(name="Sam Lee", role="technician", team="L3", addresses={"email": "sam@example.com"},
               language="en", timezone="Europe/London"),
-    NewPerson(name="Carlos Gómez", role="requester", email="carlos@example.com",
+    NewPerson(name="Carlos Gómez", role="requester", addresses={"email": "carlos@example.com"},
               language="es", timezone="America/Mexico_City"),
-    NewPerson(name="Emma Brown", role="requester", email="emma@example.com",
+    NewPerson(name="Emma Brown", role="requester", addresses={"email": "emma@example.com"},
               language="en", timezone="Europe/London"),
-    NewPerson(name="Admin", role="admin", email="admin@example.com", language="en"),
+    NewPerson(name="Admin", role="admin", addresses={"email": "admin@example.com"}, language="en"),
 )
 
 

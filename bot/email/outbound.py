@@ -103,11 +103,12 @@ class DatabaseDirectory:
             if person_id is None:
                 return None
             person = uow.people.get(int(person_id))
-            if not person.email:
+            mailbox = person.address("email")
+            if not mailbox:
                 return None
             if recipient.get("type") == "thread":
                 role = "requester"
-            return Address(person.name, person.email, role)
+            return Address(person.name, mailbox, role)
 
     def thread_ref(self, ticket_key: str | None) -> str | None:
         if not ticket_key:

@@ -57,9 +57,10 @@ def update_card(services: Services, key: str) -> None:
 
 def update_home(services: Services, person: PersonView) -> None:
     """Draw ``person``'s Home tab again."""
-    if person.slack_id:
+    user = person.address(CHANNEL)
+    if user:
         queue(services, channel=CHANNEL, template="home", language=person.language,
-              recipient={"type": "home", "user": person.slack_id, "person_id": person.id})
+              recipient={"type": "home", "user": user, "person_id": person.id})
 
 
 def update_message(services: Services, *, channel: str | None, ts: str | None, text: str,

@@ -133,3 +133,25 @@ def test_inbox_lists_and_requeues_a_failed_request_in_the_admins_language(db, ca
     assert code == 0 and out.strip() == f"request {row.id} queued again"
     code, out, _ = run(capsys, "inbox", "stats")
     assert "en espera: 1" in out and "FILAS" in out
+
+
+def test_people_addresses_on_any_channel(db, capsys):
+    run(capsys, "db", "upgrade")
+    code, _, _ = run(capsys, "people", "add", "--name", "Rosa Díaz", "--email", "rosa@example.com",
+                     "--address", "teams=29:1abc")
+    assert code == 0
+    code, out, _ = run(capsys, "people", "set", "29:1abc", "--slack-id", "UROSA", "--email", "")
+    assert code == 0 and "Rosa Díaz" in out  # found by her Teams address
+    code, out, _ = run(capsys, "people", "list", "--json")
+    (rosa,) = json.loads(out)
+    assert (rosa["slack_id"], rosa["email"]) == ("UROSA", None)  # the keys scripts read
+    assert rosa["addresses"] == {"slack": "UROSA", "teams": "29:1abc"}
+    run(capsys, "people", "add", "--name", "Otro", "--slack-id", "UOTRO")
+    code, _, err = run(capsys, "people", "set", "Otro", "--slack-id", "UROSA", "--vip", "yes",
+                       "--lang", "en")
+    assert code == 1 and 'Someone with "UROSA" already exists' in err
+    code, out, _ = run(capsys, "people", "list")
+    assert "UOTRO" in out and "vip" not in out  # refused whole: no half-done change
+    with pytest.raises(SystemExit):
+        main(["people", "set", "Otro", "--address", "teams"])  # argparse: CHANNEL=ADDRESS
+    assert "CHANNEL=ADDRESS" in capsys.readouterr().err

@@ -90,7 +90,7 @@ def test_directory_reads_every_page():
     try:
         entries = list(directory(make_client("xoxb-test", api.url), default_language="es",
                                  page_size=3))
-        assert [e.slack_id for e in entries] == sorted(users)
+        assert [e.address for e in entries] == sorted(users)
         assert len(api.calls_to("users.list")) == 3
     finally:
         api.stop()

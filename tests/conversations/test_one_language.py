@@ -18,6 +18,7 @@ import pytest
 from actions.messages import TEMPLATES
 from actions.services import Services
 from bot.console import Console
+from bot.slack.text import TEMPLATES as SLACK_TEMPLATES
 from tests.conversations.conftest import transcripts_dir
 from tests.conversations.test_transcripts import _configure, _load, _replay
 
@@ -38,7 +39,7 @@ _ZONE = re.compile(r"\b[A-Z][a-z]+/[A-Za-z_]+\b")  # America/Mexico_City is no o
 def _words(lang: str) -> set[str]:
     """Every word a language's templates can show: their text and their quoted strings."""
     words: set[str] = set()
-    for path in (TEMPLATES / lang).glob("*.j2"):
+    for path in [*(TEMPLATES / lang).glob("*.j2"), *(SLACK_TEMPLATES / lang).glob("*.j2")]:
         source = path.read_text(encoding="utf-8")
         shown = _TAG.sub(" ", source)
         quoted = " ".join(q for tag in _TAG.findall(source) if not tag.startswith("{#")

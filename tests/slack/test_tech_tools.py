@@ -253,7 +253,8 @@ def test_no_private_word_reaches_the_requester(slack: Harness) -> None:
     dup = slack.open_ticket(emma, "No network in office 3", ref="DUEMMA:1800000000.000009",
                             category="network").key
     # A follower reached by email only (no Slack account): the same rule holds in that channel.
-    olga = add_person(slack.services.uow(), NewPerson(name="Olga Ruiz", email="olga@example.com"))
+    olga = add_person(slack.services.uow(), NewPerson(name="Olga Ruiz",
+                                                      addresses={"email": "olga@example.com"}))
     join(slack.services.uow(), key=key, person_id=olga.id)
     card = _card(slack, key)
     _do(slack, "ULUIS", f"note {key} PRIVADO-NOTA el switch está en garantía")

@@ -48,7 +48,7 @@ def _thread_for(client: WebClient, person: PersonView, metadata: dict[str, Any],
     """Where the new ticket's thread is: the form's origin, or a new DM message."""
     if metadata.get("channel") and metadata.get("thread_ts"):
         return metadata["channel"], metadata["thread_ts"]
-    channel = client.conversations_open(users=person.slack_id)["channel"]["id"]
+    channel = client.conversations_open(users=person.address("slack"))["channel"]["id"]
     answer = client.chat_postMessage(channel=channel, text=placeholder)
     return answer["channel"], answer["ts"]
 
