@@ -42,14 +42,21 @@ def committed(uow: UnitOfWork, ticket: Ticket, at: datetime) -> TicketView:
 
 
 def view(uow: UnitOfWork, ticket: Ticket, *, include_internal: bool = False,
-         with_history: bool = False) -> TicketView:
-    """Snapshot a ticket; history is public-only unless the reader is staff."""
-    watchers = tuple(PersonView.of(p) for p in uow.tickets.watchers(ticket))
+         with_history: bool = False, related: bool = True) -> TicketView:
+    """Snapshot a ticket: the one builder of ``TicketView`` from the store. History is
+    public-only unless the reader is staff; ``related=False`` leaves out watchers and survey
+    answers (a notice or a card shows neither, and is built for every change)."""
+    watchers: tuple[PersonView, ...] = ()
+    survey: tuple[SurveyView, ...] = ()
+    if related:
+        watchers = tuple(PersonView.of(p) for p in uow.tickets.watchers(ticket))
+        survey = tuple(SurveyView.of(a) for a in uow.surveys.answers(ticket))
     history: tuple[EventView, ...] = ()
     if with_history:
         events = uow.events.history(ticket, include_internal=include_internal)
-        ids = {e.actor_id for e in events if e.actor_id}
-        names = {pid: uow.people.get(pid).name for pid in ids}
-        history = tuple(EventView.of(e, names) for e in events)
-    survey = tuple(SurveyView.of(a) for a in uow.surveys.answers(ticket))
-    return TicketView.of(ticket, watchers=watchers, history=history, survey=survey)
+        people = {pid: uow.people.get(pid) for pid in {e.actor_id for e in events if e.actor_id}}
+        names = {pid: p.name for pid, p in people.items()}
+        roles = {pid: p.role for pid, p in people.items()}
+        history = tuple(EventView.of(e, names, roles) for e in events)
+    return TicketView.of(ticket, watchers=watchers, history=history, survey=survey,
+                         follower_count=uow.tickets.follower_count(ticket))

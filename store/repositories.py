@@ -20,6 +20,7 @@ from store.errors import NotFound
 from store.models import (
     Counter,
     Event,
+    Follower,
     OutboxMessage,
     Person,
     SurveyAnswer,
@@ -225,6 +226,13 @@ class TicketRepository:
             .where(Watcher.ticket_id == ticket.id)
             .order_by(Watcher.added_at)
         ).all()
+
+    def follower_count(self, ticket: Ticket) -> int:
+        """Employees following the ticket (the same problem, joined or merged in)."""
+        if ticket.id is None:
+            return 0
+        return int(self.session.scalar(select(func.count()).select_from(Follower)
+                                       .where(Follower.ticket_id == ticket.id)) or 0)
 
     def add_watcher(self, ticket: Ticket, person: Person) -> bool:
         """False when the person already watches the ticket."""
