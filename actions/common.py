@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from actions.views import EventView, PersonView, SurveyView, TicketView
+from store.domain import ticket as domain
+from store.domain.events import TicketEvent
 from store.models import Person, Ticket
 from store.types import utcnow
 from store.uow import UnitOfWork
@@ -23,6 +25,20 @@ def locked(uow: UnitOfWork, key: str, actor_id: int | None) -> tuple[Ticket, Per
     actor = uow.people.get(actor_id) if actor_id is not None else None
     ticket = uow.tickets.get(key, lock=True)
     return ticket, actor  # type: ignore[return-value]  # None only where the caller allows it
+
+
+def loaded(uow: UnitOfWork, key: str, actor_id: int) -> tuple[domain.Ticket, domain.Actor]:
+    """The ``Ticket`` aggregate under its row lock, and who acts (NotFound for either; the
+    person is looked up first, as ``locked`` does)."""
+    actor = uow.people.actor(actor_id)
+    return uow.tickets.load(key), actor
+
+
+def saved(uow: UnitOfWork, ticket: domain.Ticket, events: list[TicketEvent],
+          at: datetime) -> TicketView:
+    """Persist what a transition did (state and events) and end like every use case:
+    ``committed``."""
+    return committed(uow, uow.tickets.save(ticket, events, uow.events), at)
 
 
 def touch(ticket: Ticket, at: datetime) -> None:

@@ -16,6 +16,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.domain import ticket as domain
+from store.domain.events import TicketEvent
 from store.errors import NotFound
 from store.models import (
     Counter,
@@ -63,6 +65,10 @@ class PersonRepository:
         if person is None:
             raise NotFound("person_not_found", ref=str(person_id))
         return person
+
+    def actor(self, person_id: int) -> domain.Actor:
+        """A person as the ticket's rules see them (NotFound when unknown)."""
+        return _actor(self.get(person_id))
 
     def by_slack_id(self, slack_id: str) -> Person | None:
         return self.session.scalar(select(Person).where(Person.slack_id == slack_id))
@@ -119,6 +125,11 @@ class PersonRepository:
                 Person.team_code == team, Person.role == "lead", Person.active.is_(True)
             )
         ).all()
+
+
+def _actor(person: Person) -> domain.Actor:
+    return domain.Actor(id=person.id, name=person.name, role=person.role,
+                        active=bool(person.active), team=person.team_code)
 
 
 class TeamRepository:
@@ -191,6 +202,43 @@ class TicketRepository:
         if lock:
             self.session.refresh(ticket)
         return ticket
+
+    def load(self, key: str) -> domain.Ticket:
+        """The ``Ticket`` aggregate of ``key``, under the row lock until the unit of work ends."""
+        row = self.get(key, lock=True)
+        return domain.Ticket(
+            id=row.id, key=row.key, status=row.status, priority=row.priority,
+            requester_id=row.requester_id,
+            assignee=_actor(row.assignee) if row.assignee else None, team=row.team_code,
+            created_at=row.created_at, first_response_at=row.first_response_at,
+            resolved_at=row.resolved_at, closed_at=row.closed_at, resolution=row.resolution,
+            response_due_at=row.response_due_at, resolution_due_at=row.resolution_due_at,
+            paused_at=row.paused_at, paused_seconds=row.paused_seconds or 0,
+            sla_next_at=row.sla_next_at,
+        )
+
+    def save(self, ticket: domain.Ticket, events: Sequence[TicketEvent],
+             history: EventRepository) -> Ticket:
+        """Write the aggregate's state back to its row and its events to ``history``, in the
+        unit of work; returns the row (the relationships follow the new ids)."""
+        row = self.session.get(Ticket, ticket.id)
+        if row is None:
+            raise NotFound("ticket_not_found", key=ticket.key)
+        row.status, row.assignee_id, row.team_code = (
+            ticket.status, ticket.assignee_id, ticket.team)
+        row.first_response_at, row.resolved_at = ticket.first_response_at, ticket.resolved_at
+        row.closed_at, row.resolution = ticket.closed_at, ticket.resolution
+        row.response_due_at, row.resolution_due_at = (
+            ticket.response_due_at, ticket.resolution_due_at)
+        row.paused_at, row.paused_seconds, row.sla_next_at = (
+            ticket.paused_at, ticket.paused_seconds, ticket.sla_next_at)
+        self.session.flush()
+        self.session.refresh(row)
+        for event in events:
+            actor = self.session.get(Person, event.actor_id) if event.actor_id else None
+            history.append(row, event.type, actor=actor, at=event.at,
+                           visibility=event.visibility, payload=event.payload())
+        return row
 
     def list(
         self,
