@@ -1,0 +1,68 @@
+"""What use cases need from the desk, as protocols: they name the collaborator's shape, not the
+composition root that happens to provide it (``actions.services.Services`` satisfies them all).
+
+A use case asks for the narrowest one it uses, so a test can hand it a small fake, and modules
+that ``Services`` itself imports (the inbox, the outbox worker) can be typed without importing
+it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from actions.settings import Settings
+from nlu import NluInterpreter
+from store.uow import UnitOfWork
+
+if TYPE_CHECKING:  # the matcher's modules load rapidfuzz: only when a matcher is built
+    from kb.article import Article
+    from kb.matcher import Match
+
+__all__ = ["Sessions", "UnitsOfWork", "Desk", "Matcher", "NluInterpreter", "Channels"]
+
+
+class Sessions(Protocol):
+    """Bare sessions, for bookkeeping that queues no notices (outbox and inbox rows)."""
+
+    @property
+    def session_factory(self) -> sessionmaker[Session]: ...
+
+
+class UnitsOfWork(Protocol):
+    """A fresh unit of work per use case: it commits once and queues the notices its events
+    call for (``Services.uow``)."""
+
+    def uow(self) -> UnitOfWork: ...
+
+
+class Desk(UnitsOfWork, Sessions, Protocol):
+    """Units of work plus the settings: what timed work and most use cases read."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+
+class Matcher(Protocol):
+    """The FAQ matcher (``kb.matcher.Matcher``)."""
+
+    @property
+    def articles(self) -> Sequence[Article]: ...
+
+    def search(self, query: str, top: int = 3, min_score: float | None = None,
+               ) -> list[Match]: ...
+
+
+class Channels(Protocol):
+    """The channels a desk has and how the outbox reaches them right after a commit."""
+
+    @property
+    def channels(self) -> set[str]: ...
+
+    def deliver_inline(self, deliverers: Mapping[str, Any]) -> None: ...
+
+    def on_outbox(self, callback: Callable[[], None]) -> None: ...
+
+    def commit_turn(self) -> None: ...
