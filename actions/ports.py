@@ -3,13 +3,14 @@ composition root that happens to provide it (``actions.services.Services`` satis
 
 A use case asks for the narrowest one it uses, so a test can hand it a small fake, and modules
 that ``Services`` itself imports (the inbox, the outbox worker) can be typed without importing
-it back.
+it back. Channels are not among them: use cases reach people through the unit of work's outbox,
+and a channel's own shape is ``actions.channels.Channel``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:  # the matcher's modules load rapidfuzz: only when a matcher i
     from kb.article import Article
     from kb.matcher import Match
 
-__all__ = ["Sessions", "UnitsOfWork", "Desk", "Matcher", "NluInterpreter", "Channels"]
+__all__ = ["Sessions", "UnitsOfWork", "Desk", "Matcher", "NluInterpreter"]
 
 
 class Sessions(Protocol):
@@ -53,16 +54,3 @@ class Matcher(Protocol):
 
     def search(self, query: str, top: int = 3, min_score: float | None = None,
                ) -> list[Match]: ...
-
-
-class Channels(Protocol):
-    """The channels a desk has and how the outbox reaches them right after a commit."""
-
-    @property
-    def channels(self) -> set[str]: ...
-
-    def deliver_inline(self, deliverers: Mapping[str, Any]) -> None: ...
-
-    def on_outbox(self, callback: Callable[[], None]) -> None: ...
-
-    def commit_turn(self) -> None: ...
