@@ -271,17 +271,14 @@ def _auto_resolve(services: Desk, ticket_id: int, before: datetime, at: datetime
     sla = services.settings.sla
     uow = services.uow()
     with uow:
-        ticket = _still_pending_since(uow.session, ticket_id, before)
-        if ticket is None:
+        row = _still_pending_since(uow.session, ticket_id, before)
+        if row is None:
             return
-        ticket.status = Status.RESOLVED.value
-        sla_clock.resume(ticket, at, sla_clock.calendar_of(uow))
-        ticket.sla_next_at = None
-        ticket.resolved_at, ticket.updated_at = at, at
-        uow.events.append(ticket, "resolved", actor=None, at=at, payload={
-            "by": "system", "reason": "no_answer", "days": sla.pending_autoresolve_days,
-            "question": _last_question(uow.session, ticket), "status": ticket.status,
-        })
+        ticket = uow.tickets.aggregate(row)
+        events = ticket.resolve_unanswered(
+            at=at, clock=sla_clock.stopwatch_of(uow), days=sla.pending_autoresolve_days,
+            question=_last_question(uow.session, row))
+        uow.tickets.save(ticket, events, uow.events).updated_at = at
         report.auto_resolved.append(ticket.key)
         uow.commit()
 
@@ -312,14 +309,12 @@ def _auto_close(services: Desk, ticket_id: int, before: datetime, at: datetime,
     """Close a resolved ticket the requester never confirmed (``desk.auto_close_days``)."""
     uow = services.uow()
     with uow:
-        ticket = _lock(uow.session, ticket_id)
-        if (ticket is None or ticket.status != Status.RESOLVED.value
-                or ticket.resolved_at is None or ticket.resolved_at > before):
+        row = _lock(uow.session, ticket_id)
+        if (row is None or row.status != Status.RESOLVED.value
+                or row.resolved_at is None or row.resolved_at > before):
             return
-        ticket.status, ticket.closed_at, ticket.updated_at = Status.CLOSED.value, at, at
-        uow.events.append(ticket, "closed", actor=None, at=at, payload={
-            "by": "system", "reason": "no_confirmation",
-            "days": services.settings.auto_close_days, "status": ticket.status,
-        })
+        ticket = uow.tickets.aggregate(row)
+        events = ticket.close_unconfirmed(at=at, days=services.settings.auto_close_days)
+        uow.tickets.save(ticket, events, uow.events).updated_at = at
         report.auto_closed.append(ticket.key)
         uow.commit()

@@ -205,7 +205,11 @@ class TicketRepository:
 
     def load(self, key: str) -> domain.Ticket:
         """The ``Ticket`` aggregate of ``key``, under the row lock until the unit of work ends."""
-        row = self.get(key, lock=True)
+        return self.aggregate(self.get(key, lock=True))
+
+    @staticmethod
+    def aggregate(row: Ticket) -> domain.Ticket:
+        """The aggregate of a row the caller has locked already."""
         return domain.Ticket(
             id=row.id, key=row.key, status=row.status, priority=row.priority,
             requester_id=row.requester_id,

@@ -126,6 +126,21 @@ class Resolved(TicketEvent):
 
 
 @dataclass(frozen=True)
+class ResolvedUnanswered(TicketEvent):
+    """Resolved by the desk: the requester never answered the question it waited on."""
+
+    days: float
+    question: str | None
+    status: str
+
+    type: ClassVar[str] = "resolved"
+
+    def payload(self) -> dict[str, Any]:
+        return {"by": "system", "reason": "no_answer", "days": self.days,
+                "question": self.question, "status": self.status}
+
+
+@dataclass(frozen=True)
 class Reopened(TicketEvent):
     reason: str | None
     status: str
@@ -146,6 +161,20 @@ class Closed(TicketEvent):
 
     def payload(self) -> dict[str, Any]:
         return {"by": self.by, "status": self.status}
+
+
+@dataclass(frozen=True)
+class ClosedUnconfirmed(TicketEvent):
+    """Closed by the desk: the requester never confirmed the resolution."""
+
+    days: float
+    status: str
+
+    type: ClassVar[str] = "closed"
+
+    def payload(self) -> dict[str, Any]:
+        return {"by": "system", "reason": "no_confirmation", "days": self.days,
+                "status": self.status}
 
 
 @dataclass(frozen=True)

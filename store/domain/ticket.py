@@ -238,6 +238,21 @@ class Ticket:
         self.closed_at = at
         return [ev.Closed(at=at, actor_id=actor.id, by="requester", status=self.status)]
 
+    def resolve_unanswered(self, *, at: datetime, clock: Clock, days: float,
+                           question: str | None) -> list[ev.TicketEvent]:
+        """The desk resolves a ticket whose requester never answered (the sweep decides when)."""
+        self._move(Status.RESOLVED)
+        clock.resume(self, at)
+        self.sla_next_at, self.resolved_at = None, at
+        return [ev.ResolvedUnanswered(at=at, actor_id=None, days=days, question=question,
+                                      status=self.status)]
+
+    def close_unconfirmed(self, *, at: datetime, days: float) -> list[ev.TicketEvent]:
+        """The desk closes a resolution its requester never confirmed."""
+        self._move(Status.CLOSED)
+        self.closed_at = at
+        return [ev.ClosedUnconfirmed(at=at, actor_id=None, days=days, status=self.status)]
+
     def cancel(self, actor: Actor, *, at: datetime, reason: str | None = None,
                ) -> list[ev.TicketEvent]:
         """Withdrawn while still being worked on (a resolved one is confirmed or reopened)."""

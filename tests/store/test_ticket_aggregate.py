@@ -224,3 +224,20 @@ def test_private_notes_are_internal_and_staff_only():
     assert event.visibility == "internal"
     with pytest.raises(RoleRefused):
         ticket().note(ANA, "let me in", at=T0)
+
+
+def test_the_desk_resolves_a_question_never_answered_and_closes_an_unconfirmed_resolution():
+    t = ticket("open")
+    t.pend(LUIS, "Which printer?", at=T0, clock=CLOCK)
+    later = T0 + timedelta(days=5)
+    [resolved] = t.resolve_unanswered(at=later, clock=CLOCK, days=5, question="Which printer?")
+    assert (t.status, t.resolved_at, t.paused_at, t.sla_next_at) == ("resolved", later, None,
+                                                                      None)
+    assert resolved.actor_id is None and resolved.type == "resolved"
+    assert resolved.payload() == {"by": "system", "reason": "no_answer", "days": 5,
+                                  "question": "Which printer?", "status": "resolved"}
+    [closed] = t.close_unconfirmed(at=later, days=3)
+    assert (t.status, t.closed_at, closed.type) == ("closed", later, "closed")
+    assert closed.payload()["reason"] == "no_confirmation"
+    with pytest.raises(IllegalTransition):
+        ticket("in_progress").close_unconfirmed(at=later, days=3)
