@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from actions import sla_clock
+from actions import faq_shown, sla_clock
 from actions.access import require_party
 from actions.common import locked, now, view
 from actions.settings import Settings
@@ -43,6 +43,9 @@ class NewTicket:
     language: str | None = None
     team: str | None = None  # manual routing override
     actor_id: int | None = None  # who typed it, when staff opens on someone's behalf
+    #: What the FAQ showed before the ticket (``actions.faq_shown.shown``); kept as an internal
+    #: event in the same transaction, for ``deskbot report kb-gaps``.
+    faq_shown: dict[str, Any] | None = None
 
 
 def open_ticket(uow: UnitOfWork, settings: Settings, command: NewTicket) -> TicketView:
@@ -93,6 +96,10 @@ def open_ticket(uow: UnitOfWork, settings: Settings, command: NewTicket) -> Tick
         uow.events.append(ticket, "routed", actor=None, at=at, payload={
             "team": team.code, "manual": bool(command.team), "status": ticket.status,
         })
+        shown = faq_shown.valid(command.faq_shown)
+        if shown is not None:
+            uow.events.append(ticket, faq_shown.EVENT, actor=None, at=at, visibility="internal",
+                              payload=shown)
         if command.kind == "security":
             uow.session.add(SecurityRecord(ticket_id=ticket.id, discovered_by=requester.name,
                                            reported_to=team.code, report_written_at=at))

@@ -2,10 +2,17 @@
 
 Every ticket of the period began as a message the knowledge base did not settle: either the
 matcher had nothing to suggest, or it suggested an article that did not help and the person
-opened a ticket anyway. Tickets a technician resolved with an article (``--article``) are left
-out: the knowledge base did have the answer. The rest are grouped: tickets whose message the
-matcher still answers with the same article (that article does not help: improve it), and
-messages nothing answers, gathered by the words they share (write an article for them).
+opened a ticket anyway. Tickets a technician named an article for (``--article`` or the card's
+"an article answers it") are left out: the knowledge base did have the answer. The rest are
+grouped: tickets that were shown the same first article (that article does not help: improve
+it), and messages nothing was suggested for, gathered by the words they share (write an article
+for them).
+
+What was shown is read from the ticket itself (the internal ``faq_suggested`` event the
+conversation records when it opens a ticket after the FAQ answered, ``actions.faq_shown``).
+Older tickets, and tickets opened without a conversation (a form, a command), have no such
+event: for those alone today's matcher is run on the ticket's text, and each group says how many
+of its tickets were judged each way.
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ class Gap:
     tickets: list[str] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    shown: int = 0  # tickets grouped by what the FAQ showed at the time
+    rerun: int = 0  # tickets without that record, grouped by re-running today's matcher
 
     @property
     def count(self) -> int:
@@ -42,12 +51,15 @@ def kb_gaps(uow: UnitOfWork, matcher: Any, period: Period) -> list[Gap]:
         rows = uow.learned.unsettled_tickets(w.since, w.until, w.team)
     gaps: list[Gap] = []
     by_article: dict[str, Gap] = {}
-    for key, title, description in rows:
-        text = description or title
-        found = matcher.search(text, top=1)
+    for key, title, description, faq in rows:
+        text = (faq or {}).get("query") or description or title
+        if faq is not None:
+            first = [str(a["article_id"]) for a in faq.get("articles") or []][:1]
+        else:
+            first = [m.article.id for m in matcher.search(text, top=1)]
         tokens = set(matcher.analyzer.analyze(text))
-        if found:
-            article_id = found[0].article.id
+        if first:
+            article_id = first[0]
             gap = by_article.get(article_id)
             if gap is None:
                 gap = by_article[article_id] = Gap("not_helpful", article_id, [])
@@ -57,6 +69,10 @@ def kb_gaps(uow: UnitOfWork, matcher: Any, period: Period) -> list[Gap]:
             if not gap.tickets:
                 gaps.append(gap)
         gap.tickets.append(key)
+        if faq is not None:
+            gap.shown += 1
+        else:
+            gap.rerun += 1
         if len(gap.examples) < EXAMPLES:
             gap.examples.append(" ".join(text.split())[:160])
         gap.counts.update(tokens)
@@ -80,4 +96,5 @@ def _closest(gaps: list[Gap], tokens: set[str]) -> Gap | None:
 
 def to_dict(gaps: list[Gap]) -> list[dict[str, Any]]:
     return [{"kind": g.kind, "article_id": g.article_id, "count": g.count, "words": g.words,
-             "tickets": g.tickets, "examples": g.examples} for g in gaps]
+             "tickets": g.tickets, "examples": g.examples, "from_shown": g.shown,
+             "rerun": g.rerun} for g in gaps]

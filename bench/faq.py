@@ -4,12 +4,14 @@
     python -m bench.faq --kb DIR --queries FILE [--queries FILE2 ...] [--misses]
 
 Without ``--kb`` it measures the desk's own articles (``kb/articles``) on ``faq_queries.yml``
-(tuning), ``faq_queries_holdout.yml`` (held out) and the double-meaning probe, then two knowledge
+(tuning), ``faq_queries_holdout.yml`` (held out) and the double-meaning probe, then three knowledge
 bases the matcher was never built for: ``bench/data/kb_acme`` (another company's style, tuning and
-held-out query halves) and ``bench/data/kb_globex`` (held out entirely). ``--kb DIR`` alone looks
-for ``DIR_queries*.yml`` beside the folder. Each set prints top-1, top-3, MRR, answerable
-questions left unanswered, off-topic messages correctly met with silence, and top-1 per language
-pair, for the matcher and for BM25 and rapidfuzz baselines in the same run.
+held-out query halves), ``bench/data/kb_globex`` (held out entirely) and ``bench/data/kb_initech``
+(50 mostly plain articles, written before a later round of matcher changes and never tuned on).
+``--kb DIR`` alone looks for ``DIR_queries*.yml`` beside the folder. Each set prints top-1,
+top-3, MRR, answerable questions left unanswered, off-topic messages correctly met with silence,
+and top-1 per language pair, for the matcher and for BM25 and rapidfuzz baselines in the same
+run.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from kb.matcher import Matcher
 
 DATA = Path(__file__).resolve().parent / "data"
 OWN_SETS = ("faq_queries.yml", "faq_queries_holdout.yml", "faq_offtopic_probe.yml")
-FOREIGN = ("kb_acme", "kb_globex")
+FOREIGN = ("kb_acme", "kb_globex", "kb_initech")
 
 
 def queries_beside(kb_dir: Path) -> list[Path]:

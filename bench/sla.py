@@ -15,7 +15,6 @@ database, created from ``postgresql+psycopg://postgres@127.0.0.1:5432/test``.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import time
@@ -23,35 +22,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert
 
-from actions.people import sync_teams
-from actions.services import Services, build_services
-from actions.settings import load_settings
+from actions.services import Services
 from actions.sweep import candidates, sweep
-from store.migrate import upgrade
+from bench.desk import fresh_desk
 from store.models import Counter, Notice, Person, Ticket
 
-PG_SERVER = os.environ.get("DESKBOT_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 PRIORITIES = ("P1", "P2", "P3", "P4")
 
 
 def _services(backend: str, workdir: Path, size: int) -> Services:
-    settings = load_settings(env={})
-    if backend == "sqlite":
-        url = f"sqlite:///{workdir / f'bench-{size}.db'}"
-    else:
-        admin = create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text('DROP DATABASE IF EXISTS "deskbot_bench" WITH (FORCE)'))
-            conn.execute(text('CREATE DATABASE "deskbot_bench"'))
-        admin.dispose()
-        url = f"{PG_SERVER}/deskbot_bench"
-    services = build_services(settings, database_url=url)
-    upgrade(services.engine)
-    sync_teams(services.uow(), settings)
-    return services
+    return fresh_desk(backend, "deskbot_bench" if backend != "sqlite" else f"bench-{size}", workdir)
 
 
 def _rows(size: int, due: int, requester: int, tech: int,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import re
 import statistics
 import tempfile
@@ -27,19 +26,17 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 import uvicorn
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 
 from actions.demo import ensure_demo_people, seed_demo
-from actions.people import NewPerson, sync_teams
-from actions.services import Services, build_services
-from actions.settings import load_settings
+from actions.people import NewPerson
+from actions.services import Services
 from actions.signin import issue_link
+from bench.desk import fresh_desk
 from bot.web.app import create_web_app
 from bot.web.config import WebConfig
-from store.migrate import upgrade
 from store.models import Event, Ticket
 
-PG_SERVER = os.environ.get("DESKBOT_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 DAYS = 365
 PAGES = [("overview", "/overview"), ("live overview", "/live/overview"),
          ("trends 30 d", "/trends"), ("trends 90 d", "/trends?since={since90}"),
@@ -48,20 +45,7 @@ PAGES = [("overview", "/overview"), ("live overview", "/live/overview"),
 
 
 def _services(backend: str, workdir: Path) -> Services:
-    settings = load_settings(env={})
-    if backend == "sqlite":
-        url = f"sqlite:///{workdir / 'bench-web.db'}"
-    else:
-        admin = create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text('DROP DATABASE IF EXISTS "deskbot_bench_web" WITH (FORCE)'))
-            conn.execute(text('CREATE DATABASE "deskbot_bench_web"'))
-        admin.dispose()
-        url = f"{PG_SERVER}/deskbot_bench_web"
-    services = build_services(settings, database_url=url)
-    upgrade(services.engine)
-    sync_teams(services.uow(), settings)
-    return services
+    return fresh_desk(backend, "deskbot_bench_web" if backend != "sqlite" else "bench-web", workdir)
 
 
 def _fill(services: Services, tickets: int) -> dict[str, int]:

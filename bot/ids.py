@@ -17,6 +17,7 @@ class ActionId(StrEnum):
     CLAIM = "card_claim"
     TRANSFER = "card_transfer"
     REPLY = "card_reply"
+    ARTICLE = "card_article"
     OPEN_TICKET_FORM = "open_ticket_form"
     CONFIRM = "closure_confirm"
     REJECT = "closure_reject"
@@ -36,6 +37,7 @@ class CallbackId(StrEnum):
     MESSAGE_TICKET_SHORTCUT = "ticket_from_message"
     REPLY_FORM = "reply_form"
     ISO_FORM = "iso_form"
+    ARTICLE_FORM = "article_form"
 
 
 class BlockId(StrEnum):
@@ -63,6 +65,7 @@ class BlockId(StrEnum):
     SEC_OWNER_ACTION = "sec_owner_action"
     SEC_FOLLOWUP_BY = "sec_followup_by"
     SEC_FOLLOWUP_AT = "sec_followup_at"
+    ARTICLE = "article"
 
 
 def indexed(action: ActionId, index: int) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from kb.dictionary import everyday_words, inflection
 from kb.lexicon import Lexicon
 from kb.text import fold, singular, stem
 
@@ -47,6 +48,7 @@ class Analyzer:
             if len(w) >= MIN_CORRECTABLE - 1:
                 self._choices.setdefault((w[0], len(w)), []).append(w)
         self._corrections: dict[str, str] = {}
+        self._everyday = everyday_words()
         # Phrases indexed by their first word, longest first: most words start no phrase, so
         # the common case costs one dictionary look-up per word.
         starts: dict[str, list[tuple[int, str]]] = {}
@@ -79,7 +81,7 @@ class Analyzer:
                 # two slips only between long words: "contract" is not a typo of "contra"
                 best = process.extractOne(word, self._near(word, 1), scorer=OSA.distance,
                                           score_cutoff=1)
-            if best is not None:
+            if best is not None and (word not in self._everyday or inflection(word, best[0])):
                 fixed = best[0]
         if len(self._corrections) < CACHE_LIMIT:
             self._corrections[word] = fixed

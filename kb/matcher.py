@@ -15,6 +15,12 @@ or learned messages), and each shortlisted article is scored from four signals:
 * BM25F over all the article's fields (``kb/bm25.py``), so repetition and focus count and an
   article without questions is found through its body.
 
+An article without written questions (a plain import: a title and a body) also offers its
+body's sentences, list items and headings as phrasings (``kb.signals.passages``), each counting
+``PASSAGE_FACTOR`` of a question: a message that paraphrases one step of a how-to finds it, and
+calibration sees such articles found as well as they can be, so rejection does not fall to the
+noise floor on a knowledge base of plain articles.
+
 Learned phrasings (messages an article turned out to answer, ``set_learned``) count like the
 article's own questions. The threshold below which nothing is suggested is calibrated on the
 articles themselves (``kb/calibration.py``) unless a fixed ``min_score`` is given.
@@ -44,7 +50,7 @@ from kb.bm25 import FieldBM25
 from kb.calibration import DEFAULT_SCORE, calibrate
 from kb.language import LanguageGuesser
 from kb.lexicon import Lexicon
-from kb.signals import evidence, is_code, unique_groups
+from kb.signals import evidence, is_code, passages, unique_groups
 from kb.text import words
 from kb.twins import twins
 
@@ -54,6 +60,8 @@ UNKNOWN_WEIGHT = 1.5  # IDF given to a message word no article knows (off-topic 
 W_RECALL, W_COVERAGE, W_FUZZY, W_BM25 = 0.35, 0.30, 0.10, 0.25
 FIELD_WEIGHTS = {"title": 3.0, "question": 2.0, "tags": 2.0, "body": 1.0}  # BM25F
 BODY_FACTOR = 0.5  # a message word found only in an article's body counts half
+PASSAGE_FACTOR = 0.8  # a body sentence matched as a phrasing counts this much of a question
+PASSAGE_TOKENS = 3  # least tokens of a body sentence used as a phrasing ("Red X." says too little)
 SAME_LANGUAGE_MARGIN = 10.0  # points a twin in the asker's language may trail and still lead
 
 
@@ -61,7 +69,7 @@ SAME_LANGUAGE_MARGIN = 10.0  # points a twin in the asker's language may trail a
 class Match:
     article: Article
     score: float
-    field: str  # "title", "question", "tags", "learned" or "body": what matched best
+    field: str  # "title", "question", "tags", "learned", "passage" or "body": what matched best
     matched: str  # that phrasing's text
 
 
@@ -108,6 +116,7 @@ class Matcher:
         bags: list[frozenset[str]] = []
         bodies: list[frozenset[str]] = []
         body_tokens: list[list[str]] = []
+        passage_fields: list[tuple[int, str, str, list[str]]] = []
         for index, article in enumerate(self.articles):
             bag: set[str] = set()
             entries = [("title", article.title)]
@@ -119,6 +128,11 @@ class Matcher:
                 if tokens:
                     raw_fields.append((index, kind, text, tokens))
             bags.append(frozenset(bag))
+            if not article.questions:  # with written questions, its sentences added nothing
+                for sentence in passages(article.body):
+                    tokens = self.analyzer.analyze(sentence, correct=False)
+                    if len(set(tokens)) >= PASSAGE_TOKENS:
+                        passage_fields.append((index, "passage", sentence, tokens))
             body_tokens.append(self.analyzer.analyze(article.body, correct=False))
             bodies.append(frozenset(body_tokens[-1]) - bag)
         total = max(len(self.articles), 1)
@@ -133,9 +147,9 @@ class Matcher:
             documents[i].append((words_of_body, FIELD_WEIGHTS["body"]))
         self._bm25 = FieldBM25(documents)
         self._fields = [
-            _Field(i, kind, text, frozenset(toks), sum(self._idf[t] for t in set(toks)),
+            _Field(i, kind, text, frozenset(toks), sum(self._token_weight(t) for t in set(toks)),
                    " ".join(sorted(set(toks))))
-            for i, kind, text, toks in raw_fields
+            for i, kind, text, toks in (*raw_fields, *passage_fields)
         ]
         by_article: list[list[int]] = [[] for _ in self.articles]
         for number, field in enumerate(self._fields):
@@ -216,6 +230,8 @@ class Matcher:
             recall = (sum(self._token_weight(t) for t in shared) / field.weight
                       if field.weight else 0.0)
             value = W_RECALL * recall + W_FUZZY * float(fuzzy[position]) / 100.0
+            if field.kind == "passage":
+                value *= PASSAGE_FACTOR
             if field.article not in best or value > best[field.article][0]:
                 best[field.article] = (value, field)
         bm25_query = self._bm25.query(groups)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n\s*\n|\n(?=\s*(?:[-*#>]|\d+[.)]))")
+_MARKUP = re.compile(r"[*_`#>]+|^\s*(?:[-*]|\d+[.)])\s+")
 
 
 def unique_groups(groups: Iterable[Sequence[str]]) -> tuple[frozenset[str], ...]:
@@ -29,3 +33,18 @@ def evidence(support: float, unknown: float, matched: int) -> float:
     if matched > 1 or not unknown:
         return 1.0
     return support / (support + unknown)
+
+
+def passages(body: str) -> list[str]:
+    """An article body cut into sentences, list items and headings, markup removed.
+
+    A plain imported article (a title and a body) has no written questions; its body's
+    sentences are the closest thing it has to them: each is one way the article says what it
+    is about, so a question that paraphrases one sentence is found by it.
+    """
+    out = []
+    for piece in _SENTENCE_END.split(body):
+        text = " ".join(_MARKUP.sub(" ", line) for line in piece.splitlines()).strip()
+        if text:
+            out.append(text)
+    return out

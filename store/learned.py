@@ -10,12 +10,13 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from store.models import Counter, LearnedPhrasing, Ticket
+from store.models import Counter, Event, LearnedPhrasing, Ticket
 
 VERSION = "LEARNED"
 
@@ -71,18 +72,34 @@ class LearnedRepository:
         rows = self.session.execute(select(Ticket.id, Ticket.key).where(Ticket.id.in_(ids)))
         return {int(i): str(k) for i, k in rows}
 
-    def unsettled_tickets(self, since: datetime, until: datetime, team: str | None = None
-                          ) -> builtins.list[tuple[str, str, str]]:
-        """(key, title, description) of the non-security tickets opened in [since, until) that
-        no article was named for at resolution: what the knowledge base did not settle."""
+    def unsettled_tickets(self, since: datetime, until: datetime, team: str | None = None,
+                          *, shown_event: str = "faq_suggested",
+                          linked_event: str = "article_linked",
+                          ) -> builtins.list[tuple[str, str, str, dict[str, Any] | None]]:
+        """(key, title, description, what the FAQ showed or None) of the non-security tickets
+        opened in [since, until) that no article was named for (at resolution, or with
+        ``linked_event``): what the knowledge base did not settle. What the FAQ showed is the
+        payload of the ticket's ``shown_event``; tickets opened before it was recorded have
+        none."""
         answered = select(LearnedPhrasing.ticket_id).where(LearnedPhrasing.ticket_id.is_not(None))
-        stmt = (select(Ticket.key, Ticket.title, Ticket.description)
+        linked = select(Event.ticket_id).where(Event.type == linked_event)
+        stmt = (select(Ticket.id, Ticket.key, Ticket.title, Ticket.description)
                 .where(Ticket.created_at >= since, Ticket.created_at < until,
-                       Ticket.kind != "security", Ticket.id.not_in(answered))
+                       Ticket.kind != "security", Ticket.id.not_in(answered),
+                       Ticket.id.not_in(linked))
                 .order_by(Ticket.created_at, Ticket.id))
         if team:
             stmt = stmt.where(Ticket.team_code == team)
-        return [(str(k), str(t), str(d or "")) for k, t, d in self.session.execute(stmt)]
+        rows = self.session.execute(stmt).all()
+        shown: dict[int, dict[str, Any]] = {}
+        ids = [int(r[0]) for r in rows]
+        for start in range(0, len(ids), 500):
+            for ticket_id, payload in self.session.execute(
+                    select(Event.ticket_id, Event.payload)
+                    .where(Event.type == shown_event, Event.ticket_id.in_(ids[start:start + 500]))
+                    .order_by(Event.seq)):
+                shown.setdefault(int(ticket_id), dict(payload or {}))
+        return [(str(k), str(t), str(d or ""), shown.get(int(i))) for i, k, t, d in rows]
 
     def by_article(self) -> dict[str, builtins.list[str]]:
         """Every article's learned texts, for the matcher."""

@@ -15,6 +15,7 @@ from typing import Any
 from actions.conversation.base import DeskAction, Replies, Turn, slots
 from actions.conversation.catalogue import in_language
 from actions.conversation.payloads import button
+from actions.faq_shown import shown
 from actions.learning import learn, phrasing
 from actions.services import Services
 from store.models import Deflection
@@ -25,11 +26,20 @@ LANGUAGE_PREFERENCE = 2.0  # score points given to articles in the person's lang
 TRANSLATION_GAP = 5.0  # an other-language article this close to a same-category one is its twin
 
 
-def suggest(services: Services, text: str, language: str) -> list[Any]:
-    """Up to ``faq.max_suggestions`` matches at or above ``faq.min_score``."""
+def threshold(services: Services) -> float:
+    """The least score a suggestion needs: ``faq.min_score``, else the matcher's calibrated one."""
+    configured = services.settings.faq.min_score
+    return float(configured if configured is not None else services.matcher.min_score)
+
+
+def suggest(services: Services, text: str, language: str, *, min_score: float | None = None,
+            ) -> list[Any]:
+    """Up to ``faq.max_suggestions`` matches at or above ``faq.min_score`` (or ``min_score``:
+    a technician choosing the article that answers a ticket sees weaker candidates too)."""
     faq = services.settings.faq
-    matches = services.matcher.search(text, top=faq.max_suggestions * 2,
-                                      min_score=faq.min_score)
+    matches = services.matcher.search(
+        text, top=faq.max_suggestions * 2,
+        min_score=faq.min_score if min_score is None else min_score)
     ranked = sorted(matches, key=lambda m: -(m.score + (
         LANGUAGE_PREFERENCE if m.article.language == language else 0.0)))
     kept = [m for m in ranked if not _translated_twin(m, ranked, language)]
@@ -99,6 +109,8 @@ class ActionSuggestFaq(DeskAction):
         if answered_no:
             problem.update(text=text, kind="incident", urgency=stored.get("urgency"),
                            impact=stored.get("impact"))
+        # what was shown, kept on the ticket if this problem ends in one (actions.faq_shown)
+        problem["faq"] = shown(text, matches, threshold(self.services))
         maybe_security = turn.intent == "security_incident"
         security = [button(out.text("security_button"), "security_incident")] \
             if maybe_security else []

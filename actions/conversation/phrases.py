@@ -24,6 +24,17 @@ _NOT_FIXED = re.compile(
     r"|not (fixed|solved|resolved)|(didn'?t|did not) (work|help|fix)"
     r"|(doesn'?t|does not|isn'?t|is not) (work|working|fixed)|it'?s back|happened again)\b"
 )
+#: "ya funciona", "funcionó", "ya pude entrar", "it works now", "that fixed it" ... said of the
+#: problem at hand. Only counted when nothing in the message negates it (``says_fixed``).
+_FIXED = re.compile(
+    r"\b(ya (funciona|funciono|sirve|sirvio|jala|jalo|anda|quedo|quedó|pude|puedo|entre|entro"
+    r"|conecta|conecto|se arreglo|se soluciono|se resolvio)"
+    r"|funciono|sirvio|me sirvio|quedo (resuelto|arreglado|solucionado)"
+    r"|(se|lo) (arreglo|soluciono|resolvio)|resuelto|solucionado|arreglado"
+    r"|(it|that|this) (works|worked|helped|did it|fixed it|solved it)|works now|working now"
+    r"|(it'?s|its) (working|fixed|solved)|fixed( it)?|solved( it)?|all good now)\b"
+)
+_NEGATION = re.compile(r"\b(no|not|nunca|never|ni|tampoco|nope|nada)\b|n'?t\b")
 _SKIP = re.compile(r"^\s*(skip|omitir|omite|saltar|salta|paso|pass|siguiente|next|no se|"
                    r"no lo se|i don'?t know|dont know|n/?a|-)\s*[.!]*\s*$")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -32,6 +43,28 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 def says_not_fixed(text: str) -> bool:
     """"no se resolvió", "sigue igual", "still broken", "didn't work" ..."""
     return bool(_NOT_FIXED.search(fold(text)))
+
+
+def says_fixed(text: str) -> bool:
+    """"ya funciona", "funcionó, gracias", "it works now": the person says the problem is gone.
+
+    Negated phrasings ("ya no funciona", "it still doesn't work") never count, whatever else
+    the message holds: a false "fixed" would close the problem without a ticket.
+    """
+    folded = fold(text).strip()
+    if folded.startswith("¿") or folded.endswith("?"):
+        return False  # "¿ya funciona la VPN?" asks, it does not tell
+    return bool(_FIXED.search(folded)) and not _NEGATION.search(folded) \
+        and not says_not_fixed(text)
+
+
+_YES_NO_WORD = re.compile(r"\b(si|no|ok|okay|okey|dale|claro|va|sale|sip|nop|simon|nel"
+                          r"|yes|yep|yeah|yup|sure|nope|nah)\b")
+
+
+def has_yes_no_word(text: str) -> bool:
+    """A plain yes or no word is in the message ("sí, gracias", "no todavía", "ok")."""
+    return bool(_YES_NO_WORD.search(fold(text)))
 
 
 def says_skip(text: str) -> bool:
@@ -51,12 +84,17 @@ def has_words(text: str) -> bool:
     return any(ch.isalnum() for ch in _SHORTCODE.sub(" ", text))
 
 
-#: Words that say something is wrong without saying what ("no funciona", "it doesn't work").
+#: Words that say something is wrong without saying what ("tengo un problema", "error").
 _BROKEN = frozenset("""
-funciona funcionan funcione sirve sirven jala jalan anda prende work works working worked
 broken roto rota falla fallando error errores problema problemas problem problems issue issues
 wrong descompuesto descompuesta
 """.split())
+#: Verbs that only say something is wrong when negated: "no funciona" asks what, "ya funciona"
+#: says the opposite.
+_WORKS = frozenset("""
+funciona funcionan funcione sirve sirven jala jalan anda prende work works working worked
+""".split())
+_NEGATIONS = frozenset("no not nada nothing isn't isnt doesnt doesn't dont don't".split())
 #: Words that carry no subject: with only these and a broken-word, the message names no thing.
 _FILLER = frozenset("""
 no not nada nothing algo something it its it's is isn't isnt doesnt doesn't dont don't does
@@ -75,6 +113,6 @@ def names_nothing(text: str) -> bool:
     desk should ask what fails before searching articles or opening a ticket.
     """
     tokens = re.findall(r"[a-zñ']+", fold(text))
-    if not tokens or not any(t in _BROKEN for t in tokens):
-        return False
-    return all(t in _BROKEN or t in _FILLER for t in tokens)
+    troubled = any(t in _BROKEN for t in tokens) or (
+        any(t in _WORKS for t in tokens) and any(t in _NEGATIONS for t in tokens))
+    return troubled and all(t in _BROKEN or t in _WORKS or t in _FILLER for t in tokens)

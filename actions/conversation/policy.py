@@ -14,7 +14,14 @@ from typing import Any
 from actions.conversation.cancel import says_cancel
 from actions.conversation.language import asked_language
 from actions.conversation.newproblem import looks_new
-from actions.conversation.phrases import has_words, names_nothing, says_not_fixed, word_count
+from actions.conversation.phrases import (
+    has_words,
+    has_yes_no_word,
+    names_nothing,
+    says_fixed,
+    says_not_fixed,
+    word_count,
+)
 
 PAYLOAD_ACTIONS = {
     "faq_solved": "action_faq_solved",
@@ -50,6 +57,9 @@ YES_NO = ("affirm", "deny")
 #: Anything else that only says something is wrong ("no funciona", read as a "no" by the model,
 #: or "hola, tengo un problema", read as a greeting) gets "what isn't working?".
 COMPLETE_INTENTS = ("affirm", "thanks", "goodbye", "ask_status", "talk_to_human", "ask_faq")
+#: A typed yes or no answers the bot's question only when the model is this sure or the message
+#: holds a plain yes/no word: "exit" or "salir", read as a weak "yes", must not close a problem.
+YES_NO_CONFIDENCE = 0.8
 SHORT = 4  # words: "gracias!", "ok thanks a lot" are not comments on the ticket
 #: A security incident opens a SEC- ticket at once, so it needs a confident prediction; below
 #: this the desk first asks "is this a security incident?" (yes opens it, no searches articles).
@@ -89,8 +99,18 @@ class Decision:
     target_key: str | None = None  # the ticket the action is about, when the policy knows it
 
 
+def yes_or_no(s: Situation) -> str | None:
+    """"affirm" or "deny" when the message really answers yes or no, else None."""
+    if s.intent not in YES_NO:
+        return None
+    if s.is_payload or s.confidence >= YES_NO_CONFIDENCE or has_yes_no_word(s.text):
+        return s.intent
+    return None
+
+
 def decide(s: Situation) -> Decision:
     awaiting = s.slots.get("awaiting")
+    answer = yes_or_no(s)
     if s.is_payload:
         if s.intent in PAYLOAD_ACTIONS:
             return Decision(PAYLOAD_ACTIONS[s.intent])
@@ -103,9 +123,8 @@ def decide(s: Situation) -> Decision:
         if awaiting == "security":
             return Decision("action_security_intake")
         # The requester in control (actions/conversation/cancel.py, language.py).
-        if awaiting == "cancel_confirm" and s.intent in ("affirm", "deny") \
-                and word_count(s.text) <= SHORT:
-            return Decision("action_cancel_confirmed" if s.intent == "affirm"
+        if awaiting == "cancel_confirm" and answer and word_count(s.text) <= SHORT:
+            return Decision("action_cancel_confirmed" if answer == "affirm"
                             else "action_cancel_kept")
         if says_cancel(s.text) and not (s.thread and s.thread.status == "resolved"):
             return Decision("action_cancel_ticket", s.thread.key if s.thread else None)
@@ -129,13 +148,15 @@ def decide(s: Situation) -> Decision:
         key = _resolved_target(s)
         if key:
             return Decision("action_reject_resolution", key)
-    if awaiting == "security_confirm" and s.intent in YES_NO:
-        return Decision("action_security_intake" if s.intent == "affirm"
+    if awaiting == "security_confirm" and answer:
+        return Decision("action_security_intake" if answer == "affirm"
                         else "action_suggest_faq")
-    if awaiting == "open_confirm" and s.intent in ("affirm", "deny"):
-        return Decision("action_open_ticket" if s.intent == "affirm" else "action_decline_ticket")
-    if awaiting == "faq" and s.intent in ("affirm", "deny"):
-        return Decision("action_faq_solved" if s.intent == "affirm" else "action_offer_ticket")
+    if awaiting == "open_confirm" and answer:
+        return Decision("action_open_ticket" if answer == "affirm" else "action_decline_ticket")
+    if awaiting == "faq" and not s.is_payload and says_fixed(s.text):
+        return Decision("action_faq_solved")  # "ya funciona", "gracias, funcionó"
+    if awaiting == "faq" and answer:
+        return Decision("action_faq_solved" if answer == "affirm" else "action_offer_ticket")
     if not has_words(s.text):
         return Decision("action_out_of_scope")
     if not s.is_payload and s.intent not in COMPLETE_INTENTS and names_nothing(s.text):
@@ -169,9 +190,10 @@ def _in_thread(s: Situation, thread: ThreadTicket) -> Decision | None:
             return Decision("action_new_problem", thread.key)  # actions/conversation/newproblem
         return Decision("action_add_comment", thread.key)
     if thread.status == "resolved" and thread.is_requester:
-        if says_not_fixed(s.text) or s.intent == "deny":
+        answer = yes_or_no(s)
+        if says_not_fixed(s.text) or answer == "deny":
             return Decision("action_reject_resolution", thread.key)
-        if s.intent == "affirm" and word_count(s.text) <= SHORT:
+        if (answer == "affirm" and word_count(s.text) <= SHORT) or says_fixed(s.text):
             return Decision("action_confirm_resolution", thread.key)
         if short_smalltalk or not has_words(s.text):
             return None

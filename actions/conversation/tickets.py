@@ -138,7 +138,8 @@ def open_from_problem(services: Services, turn: Turn, problem: dict[str, Any],
         kind=kind or problem.get("kind") or "incident", category=category,
         impact=impact or problem.get("impact") or "medium",
         urgency=urgency or problem.get("urgency") or "medium",
-        channel=turn.channel, channel_ref=channel_ref, language=turn.language))
+        channel=turn.channel, channel_ref=channel_ref, language=turn.language,
+        faq_shown=problem.get("faq")))
 
 
 class ActionTicketStatus(DeskAction):

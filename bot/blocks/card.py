@@ -11,12 +11,15 @@ from bot.ids import ActionId
 
 #: Statuses in which a technician can still claim or transfer the ticket from its card.
 WORKABLE = ("new", "open", "in_progress", "pending")
+#: ... and say which knowledge-base article answers it (until it is closed).
+ANSWERABLE = (*WORKABLE, "resolved")
 
 
 def card_blocks(text: str, *, key: str, status: str, assigned: bool,
                 label: Callable[[str], str]) -> list[Block]:
     """The card's text, then Claim (while nobody has it), Transfer and Reply (the reply form,
-    with the saved replies) while it is workable."""
+    with the saved replies) while it is workable, and "an article answers it" until it is
+    closed."""
     blocks: list[Block] = list(sections(text))
     elements = []
     if status in WORKABLE and not assigned:
@@ -24,6 +27,8 @@ def card_blocks(text: str, *, key: str, status: str, assigned: bool,
     if status in WORKABLE:
         elements.append(button(label("card_transfer"), ActionId.TRANSFER, key))
         elements.append(button(label("card_reply"), ActionId.REPLY, key))
+    if status in ANSWERABLE:
+        elements.append(button(label("card_article"), ActionId.ARTICLE, key))
     if elements:
         blocks.append(ActionsBlock(block_id=f"card:{key}"[:255], elements=elements))
     return blocks

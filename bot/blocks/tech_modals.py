@@ -1,5 +1,6 @@
-"""Technicians' modals: the reply form (a saved reply to pick, free text, public or private) and
-the ISO 27001 record of a SEC- ticket, built from the same pieces as the security form."""
+"""Technicians' modals: the reply form (a saved reply to pick, free text, public or private),
+the ISO 27001 record of a SEC- ticket, built from the same pieces as the security form, and the
+article that answers a ticket."""
 
 from __future__ import annotations
 
@@ -7,10 +8,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_sdk.models.blocks import DateTimePickerElement, InputBlock
+from slack_sdk.models.blocks import (
+    DateTimePickerElement,
+    InputBlock,
+    OptionGroup,
+    StaticSelectElement,
+)
 from slack_sdk.models.views import View
 
-from bot.blocks import plain
+from bot.blocks import plain, section
 from bot.blocks.modals import (
     SEC_ACTIONS,
     SEVERITIES,
@@ -102,3 +108,24 @@ def iso_values(values: dict[str, Any]) -> dict[str, Any]:
         else:
             fields[name] = value
     return fields
+
+
+def article_form(label: Label, *, key: str, intro: str,
+                 suggested: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]],
+                 metadata: dict[str, Any]) -> View:
+    """One select of articles (Slack filters its options as one types): the ticket's best
+    suggestions as their own group first, then the other articles. ``suggested`` and
+    ``others``: (article id, text shown); 100 options at most in all."""
+    groups = []
+    top = _options(list(suggested)[:100])
+    if top:
+        groups.append(OptionGroup(label=plain(label("article_suggested"), 75), options=top))
+    rest = list(others)[:max(0, 100 - len(suggested))]
+    if rest:
+        groups.append(OptionGroup(label=plain(label("article_others"), 75),
+                                  options=_options(rest)))
+    # nothing chosen beforehand: what is learned must be what a person picked
+    element = StaticSelectElement(action_id="value", option_groups=groups)
+    blocks: list[Any] = [section(intro), InputBlock(
+        block_id=BlockId.ARTICLE, label=plain(label("label_article"), 2000), element=element)]
+    return _modal(CallbackId.ARTICLE_FORM, label("article_title")[:24], blocks, label, metadata)

@@ -80,7 +80,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     finally:
         services.close()
     if args.what == "kb-gaps":
-        return _print_gaps(gaps_to_dict(result), args, period)
+        return _print_gaps(gaps_to_dict(result), args, period, services)
     if args.json:
         print_json(reports.to_dict(result))
     elif args.csv:
@@ -98,25 +98,23 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_gaps(gaps: list[dict[str, Any]], args: argparse.Namespace, period: Any) -> int:
+def _print_gaps(gaps: list[dict[str, Any]], args: argparse.Namespace, period: Any,
+                services: Any) -> int:
     """Largest gaps first: what nothing answered, and articles that were suggested in vain."""
     gaps = gaps[: args.top]
     if args.json:
         print_json(gaps)
         return 0
-    rows = [["write an article" if g["kind"] == "unanswered" else f"improve {g['article_id']}",
-             str(g["count"]), " ".join(g["words"]), ", ".join(g["tickets"][:6]),
-             g["examples"][0][:60]] for g in gaps]
     if args.csv:
+        rows = [[g["kind"], g["article_id"] or "", str(g["count"]), " ".join(g["words"]),
+                 ", ".join(g["tickets"]), g["examples"][0][:60] if g["examples"] else "",
+                 str(g["from_shown"]), str(g["rerun"])] for g in gaps]
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerows([["gap", "tickets", "words", "keys", "example"], *rows])
+        writer.writerows([["gap", "article", "tickets", "words", "keys", "example", "from_shown",
+                           "rerun"], *rows])
         return 0
-    print(f"Knowledge-base gaps: {period.since:%Y-%m-%d %H:%M} .. {period.until:%Y-%m-%d %H:%M}"
-          " UTC (tickets the FAQ did not settle)")
-    if not rows:
-        print("none: every ticket of the period was answered by an article")
-        return 0
-    print_table(rows, ["GAP", "TICKETS", "WORDS", "KEYS", "EXAMPLE"])
+    print(say(services, args, "kb_gaps", gaps=gaps, since=f"{period.since:%Y-%m-%d %H:%M}",
+              until=f"{period.until:%Y-%m-%d %H:%M}").strip())
     return 0
 
 

@@ -50,9 +50,9 @@ def one_turn(listener: Callable[..., None]) -> Callable[..., None]:
 
 
 def register_all(app: App) -> None:
-    from bot.listeners import actions, commands, events, shortcuts, tech, views
+    from bot.listeners import actions, commands, events, kb_article, shortcuts, tech, views
 
-    for module in (tech, events, commands, actions, views, shortcuts):  # tech's matcher first
+    for module in (tech, kb_article, events, commands, actions, views, shortcuts):  # tech first
         module.register(app)
 
 

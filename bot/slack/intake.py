@@ -24,9 +24,11 @@ from bot.ids import ActionId, CallbackId
 
 #: Buttons whose listener opens a modal (``views.open`` needs the trigger within 3 s).
 MODAL_BUTTONS = frozenset({ActionId.TRANSFER.value, ActionId.OPEN_TICKET_FORM.value,
-                           ActionId.SURVEY_COMMENT.value, ActionId.REPLY.value})
+                           ActionId.SURVEY_COMMENT.value, ActionId.REPLY.value,
+                           ActionId.ARTICLE.value})
 #: Forms whose submission may be answered with ``response_action: errors``.
-VALIDATED_FORMS = frozenset({CallbackId.TRANSFER_FORM.value, CallbackId.REPLY_FORM.value})
+VALIDATED_FORMS = frozenset({CallbackId.TRANSFER_FORM.value, CallbackId.REPLY_FORM.value,
+                             CallbackId.ARTICLE_FORM.value})
 #: ``/ticket`` sub-commands that may answer with a form (``views.open`` with the trigger).
 FORM_COMMANDS = frozenset({"reply", "iso"})
 #: Interaction types answered inline.

@@ -63,3 +63,34 @@ def test_learned_lists_forget_removes_and_gaps_group(db, capsys):
     assert code == 1 and "No hay ninguna frase aprendida con el número" in err  # desk: es
     assert main(["kb", "learned"]) == 0
     assert "nothing learned yet" in capsys.readouterr().out
+
+
+def test_kb_gaps_reads_what_was_shown_and_prints_in_the_desks_language(db, capsys):
+    from actions.faq_shown import shown
+
+    services = build_services(database_url=db, migrate=True)
+    try:
+        from actions.people import NewPerson, add_person
+
+        carlos = add_person(services.uow(), NewPerson(name="Carlos Gómez", language="es"))
+        # Opened by the conversation after the VPN article was shown: kept on the ticket.
+        vpn = services.matcher.search("la vpn no conecta desde casa")[:1]
+        open_ticket(services.uow(), services.settings, NewTicket(
+            requester_id=carlos.id, description="la vpn no conecta desde casa",
+            faq_shown=shown("la vpn no conecta desde casa", vpn, 40.0)))
+        # Opened before the record existed: judged by re-running the matcher.
+        open_ticket(services.uow(), services.settings, NewTicket(
+            requester_id=carlos.id, description="otra vez la vpn no conecta en casa"))
+    finally:
+        services.close()
+    code, out, _ = run(capsys, "report", "kb-gaps", "--json")
+    [gap] = json.loads(out)
+    assert (gap["kind"], gap["article_id"], gap["from_shown"], gap["rerun"]) == (
+        "not_helpful", "vpn-no-conecta", 1, 1)
+    code, out, _ = run(capsys, "report", "kb-gaps")
+    assert code == 0 and "Mejorar vpn-no-conecta (se sugirió y no sirvió): 2 tickets" in out
+    assert "lo que mostró la FAQ en su momento (1)" in out and "sin registro" in out
+    code, out, _ = run(capsys, "report", "kb-gaps", "--lang", "en")
+    assert "Improve vpn-no-conecta (suggested, did not help): 2 tickets" in out
+    assert "what the FAQ showed at the time (1)" in out and "no record of what was shown (1)" \
+        in out

@@ -116,7 +116,9 @@ def sample(lang: str) -> dict[str, Any]:
             "replies": [reply], "reply": reply, "words": s["title"],
             "hits": [{"ticket": ticket, "where": s["title"], "score": 88}],
             "record": {}, "draft": {"id": 4, "ticket": "INC-7", "language": lang,
-                                    "title": s["title"]}}
+                                    "title": s["title"]},
+            # The article a technician says answers a ticket.
+            "article_id": "kb-42", "article": "kb-42", "learned": True}
 
 
 #: Groups whose messages reach people in the desk's conversations and notices.

@@ -256,3 +256,24 @@ def test_typos_of_body_words_find_a_plain_article():
         "teleconferencia", "Sala de teleconferencia sin imagen", "es",
         "Comprueba que el proyector de la sala esté encendido y reinicializa el codificador.")])
     assert top_ids(matcher, "como reinicialiso el codificadro") == ["teleconferencia"]
+
+
+HOWTOS = [*PLAIN, _plain(
+    "primer-dia", "Tu primer día con el portátil", "es",
+    "## Pasos\n\n1. Enciende el equipo conectado por cable a la red de la oficina.\n"
+    "2. Entra con el usuario y la contraseña temporal que te dio tu responsable.\n"
+    "3. Elige una contraseña nueva de al menos 12 caracteres.\n"
+    "4. Abre el Portal de empresa e instala el cliente de VPN para trabajar desde casa.\n"
+    "5. Configura el correo en el móvil con la aplicación Outlook."), _plain(
+    "meeting-rooms", "Meeting rooms", "en",
+    "Rooms are booked from the calendar. Every room has a screen and a speakerphone. "
+    "The projector remote is kept in the drawer under the screen.")]
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("donde instalo la vpn para conectarme desde casa", "primer-dia"),
+    ("where is the remote for the projector", "meeting-rooms"),
+])
+def test_a_question_about_one_step_of_a_plain_howto_finds_it(query, expected):
+    """Imported articles have no questions: a sentence of the body is what a question echoes."""
+    assert top_ids(Matcher(HOWTOS), query) == [expected]

@@ -1,0 +1,174 @@
+"""The triage card's "an article answers it", over HTTP with the Slack stand-in (SQLite): an
+employee rejects the suggestions in a DM and opens a ticket (what was shown is kept on it); a
+technician opens the form from the card, sees the ticket's suggestions first, picks one; the
+requester's message is learned for it, the ticket records it privately and the technician gets
+a private confirmation. Refusals (an employee, a closed or unknown ticket, an unknown article)
+say why and write nothing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from actions.faq_shown import EVENT as SHOWN
+from actions.learning import learned
+from bot.ids import ActionId, BlockId, CallbackId
+from store.models import OutboxMessage
+from tests.slack.conftest import TRIAGE, Harness, blocks_text
+from tests.store.helpers import row_counts
+
+DM = "DUCARLOS"
+ASKED = "no puedo conectarme a la vpn desde casa"
+
+
+def _stored(slack: Harness, channel: str, contains: str) -> dict[str, Any]:
+    return slack.api.wait_for(lambda: next(
+        (m for m in reversed(slack.api.messages.get(channel, [])) if contains in blocks_text(m)),
+        None), what=f"stored message with {contains!r}")
+
+
+def _button_with(message: dict[str, Any], payload_start: str) -> str:
+    for block in message.get("blocks") or []:
+        for element in block.get("elements") or []:
+            if str(element.get("value") or "").startswith(payload_start):
+                return str(element["action_id"])
+    raise AssertionError(f"no button with {payload_start}")
+
+
+def _card(slack: Harness, key: str, team: str = "L2") -> dict[str, Any]:
+    slack.deliver()
+    return slack.api.wait_for(lambda: next(
+        (m for m in slack.api.messages.get(TRIAGE[team], []) if key in blocks_text(m)
+         and not m.get("thread_ts")), None), what=f"the card of {key}")
+
+
+def _ephemeral_to(slack: Harness, user: str, contains: str) -> dict[str, Any]:
+    return slack.api.wait_for(lambda: next(
+        (c.body for c in slack.api.calls_to("chat.postEphemeral")
+         if c.body.get("user") == user and contains in str(c.body.get("text"))), None),
+        what=f"an ephemeral answer with {contains!r}")
+
+
+def _form(slack: Harness, user: str, card: dict[str, Any]) -> dict[str, Any]:
+    opened = len(slack.api.calls_to("views.open"))
+    slack.click(user, card, TRIAGE["L2"], ActionId.ARTICLE)
+    return slack.api.wait_calls("views.open", opened + 1)[-1].body["view"]
+
+
+def _choose(slack: Harness, user: str, view: dict[str, Any], article: str | None) -> Any:
+    value = {"type": "static_select",
+             "selected_option": {"value": article} if article else None}
+    return slack.submit(user, CallbackId.ARTICLE_FORM, {BlockId.ARTICLE: {"value": value}},
+                        metadata=view["private_metadata"])
+
+
+def _writes(slack: Harness) -> dict[str, int]:
+    """Rows per table, but the inbox (every request is recorded) and the people (a person is
+    registered on first contact)."""
+    return {k: v for k, v in row_counts(slack.services).items() if k not in ("inbox", "people")}
+
+
+def _options(view: dict[str, Any]) -> list[list[str]]:
+    select = next(b for b in view["blocks"] if b.get("block_id") == BlockId.ARTICLE)
+    return [[o["value"] for o in g["options"]] for g in select["element"]["option_groups"]]
+
+
+def test_a_technician_says_which_article_answers_the_ticket(slack: Harness) -> None:
+    # The employee asks, the suggestions do not help, a ticket is opened.
+    slack.dm("UCARLOS", ASKED)
+    suggestions = _stored(slack, DM, "Abrir ticket")
+    slack.click("UCARLOS", suggestions, DM, _button_with(suggestions, "/open_ticket"))
+    _stored(slack, DM, "*INC-1*")  # "I opened INC-1", in the DM's thread
+    [shown] = [e for e in slack.ticket("INC-1").history if e.type == SHOWN]
+    assert shown.visibility == "internal"
+    assert shown.payload["articles"][0]["article_id"] == "vpn-no-conecta"
+    # The card offers "Un artículo lo responde"; its form lists the ticket's suggestions first.
+    card = _card(slack, "INC-1")
+    assert "Un artículo lo responde" in json.dumps(card["blocks"], ensure_ascii=False)
+    view = _form(slack, "UANA", card)
+    assert view["callback_id"] == CallbackId.ARTICLE_FORM
+    suggested, others = _options(view)
+    assert suggested[0] == "vpn-no-conecta" and len(suggested) <= 3
+    assert not set(suggested) & set(others) and len(suggested) + len(others) <= 100
+    assert ASKED in json.dumps(view["blocks"], ensure_ascii=False)  # what it is about
+    # Nothing chosen: the form says so and stays open.
+    empty = _choose(slack, "UANA", view, None)
+    assert empty.status == 200 and BlockId.ARTICLE.value in empty.body
+    # The VPN refused an expired password: she picks the password article. Learned, recorded,
+    # confirmed.
+    _choose(slack, "UANA", view, "restablecer-contrasena")
+    told = _ephemeral_to(slack, "UANA", "INC-1")
+    assert told["channel"] == TRIAGE["L2"] and "restablecer-contrasena" in told["text"]
+    assert told["text"].startswith("Anotado")
+    [row] = learned(slack.services.uow(), "restablecer-contrasena")
+    assert (row.text, row.source, row.ticket_key) == (ASKED, "linked", "INC-1")
+    [linked] = [e for e in slack.ticket("INC-1").history if e.type == "article_linked"]
+    assert linked.visibility == "internal" and linked.actor == "Ana Torres"
+    found = slack.services.matcher.search(ASKED, top=5)  # every process's matcher, at once
+    assert any(m.article.id == "restablecer-contrasena" and m.field == "learned" for m in found)
+    # The same article again: nothing changes, and she is told.
+    before = _writes(slack)
+    _choose(slack, "UANA", view, "restablecer-contrasena")
+    _ephemeral_to(slack, "UANA", "no cambia nada")
+    assert _writes(slack) == before
+    # Nothing of it reached the requester.
+    slack.deliver()
+    with slack.services.session_factory() as session:
+        to_carlos = [json.dumps(r.context, ensure_ascii=False)
+                     for r in session.query(OutboxMessage)
+                     if r.recipient.get("person_id") == slack.cast.carlos.id]
+    to_slack = [json.dumps(c.body, ensure_ascii=False) for c in slack.api.calls
+                if c.body.get("channel") == DM or c.body.get("user") == "UCARLOS"]
+    for text in (*to_carlos, *to_slack):
+        assert "restablecer-contrasena" not in text and SHOWN not in text, text[:300]
+        assert "article_linked" not in text and "threshold" not in text
+
+
+def test_refusals_say_why_and_write_nothing(slack: Harness) -> None:
+    key = slack.open_ticket(slack.cast.carlos, ASKED, ref=f"{DM}:1800000000.000001",
+                            category="network").key
+    card = _card(slack, key)
+    before = _writes(slack)
+    # An employee pressing the button: refused privately, no form.
+    opened = len(slack.api.calls_to("views.open"))
+    slack.click("UCARLOS", card, TRIAGE["L2"], ActionId.ARTICLE)
+    _ephemeral_to(slack, "UCARLOS", "Solo el equipo de soporte puede decir qué artículo")
+    assert len(slack.api.calls_to("views.open")) == opened
+    # A form submitted for an article that does not exist (or no longer does).
+    view = _form(slack, "UANA", card)
+    _choose(slack, "UANA", view, "no-such-article")
+    _ephemeral_to(slack, "UANA", "no-such-article")
+    # An unknown ticket (a stale form).
+    stale = {**view, "private_metadata": json.dumps({"key": "INC-99",
+                                                     "channel": TRIAGE["L2"]})}
+    _choose(slack, "UANA", stale, "vpn-no-conecta")
+    _ephemeral_to(slack, "UANA", "INC-99")
+    # A form submitted by an employee (forged): refused too.
+    _choose(slack, "UCARLOS", view, "vpn-no-conecta")
+    slack.api.wait_for(lambda: len([c for c in slack.api.calls_to("chat.postEphemeral")
+                                    if c.body.get("user") == "UCARLOS"]) == 2,
+                       what="the second refusal to the employee")
+    assert _writes(slack) == before
+    assert learned(slack.services.uow()) == []
+    # A closed ticket: a form still open is refused.
+    from actions import closure, work
+
+    work.resolve(slack.services.uow(), key=key, actor_id=slack.cast.ana.id, summary="ok")
+    closure.confirm(slack.services.uow(), key=key, actor_id=slack.cast.carlos.id)
+    _choose(slack, "UANA", view, "vpn-no-conecta")
+    _ephemeral_to(slack, "UANA", "no admite más cambios")
+    assert learned(slack.services.uow()) == []
+
+
+def test_the_card_offers_the_button_until_the_ticket_is_closed() -> None:
+    from bot.blocks import to_dicts
+    from bot.blocks.card import card_blocks
+
+    def buttons(status: str) -> list[str]:
+        blocks = to_dicts(card_blocks("*INC-1*", key="INC-1", status=status, assigned=True,
+                                      label=lambda name: name))
+        return [e["action_id"] for b in blocks for e in b.get("elements") or []]
+
+    assert ActionId.ARTICLE.value in buttons("in_progress")
+    assert buttons("resolved") == [ActionId.ARTICLE.value]
+    assert buttons("closed") == [] and buttons("cancelled") == []
