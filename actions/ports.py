@@ -52,5 +52,10 @@ class Matcher(Protocol):
     @property
     def articles(self) -> Sequence[Article]: ...
 
+    @property
+    def min_score(self) -> float:
+        """The least score a match needs (configured, or calibrated on the articles)."""
+        ...
+
     def search(self, query: str, top: int = 3, min_score: float | None = None,
                ) -> list[Match]: ...
