@@ -224,20 +224,20 @@ class TicketRepository:
     def save(self, ticket: domain.Ticket, events: Sequence[TicketEvent],
              history: EventRepository) -> Ticket:
         """Write the aggregate's state back to its row and its events to ``history``, in the
-        unit of work; returns the row (the relationships follow the new ids)."""
+        unit of work; returns the row (its assignee follows the new id when next read)."""
         row = self.session.get(Ticket, ticket.id)
         if row is None:
             raise NotFound("ticket_not_found", key=ticket.key)
-        row.status, row.assignee_id, row.team_code = (
-            ticket.status, ticket.assignee_id, ticket.team)
+        if row.assignee_id != ticket.assignee_id:
+            row.assignee_id = ticket.assignee_id
+            self.session.expire(row, ["assignee"])
+        row.status, row.team_code = ticket.status, ticket.team
         row.first_response_at, row.resolved_at = ticket.first_response_at, ticket.resolved_at
         row.closed_at, row.resolution = ticket.closed_at, ticket.resolution
         row.response_due_at, row.resolution_due_at = (
             ticket.response_due_at, ticket.resolution_due_at)
         row.paused_at, row.paused_seconds, row.sla_next_at = (
             ticket.paused_at, ticket.paused_seconds, ticket.sla_next_at)
-        self.session.flush()
-        self.session.refresh(row)
         for event in events:
             actor = self.session.get(Person, event.actor_id) if event.actor_id else None
             history.append(row, event.type, actor=actor, at=event.at,

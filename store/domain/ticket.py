@@ -39,6 +39,16 @@ class Actor:
         return self.role in STAFF
 
 
+class Someone(Protocol):
+    """Anyone whose role the rules check: an ``Actor``, or a stored person."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def active(self) -> bool: ...
+
+
 class Clock(Protocol):
     """The SLA clock of a ticket: stops while it waits on the requester."""
 
@@ -49,7 +59,8 @@ class Clock(Protocol):
     def rearm(self, ticket: Ticket, at: datetime) -> None: ...
 
 
-def require_staff(actor: Actor, action: str) -> None:
+def require_staff(actor: Someone, action: str) -> None:
+    """Technicians, leads and admins who still work here; anyone else is refused."""
     if not actor.active or actor.role not in STAFF:
         raise RoleRefused("staff_only", action=action)
 
