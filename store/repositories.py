@@ -54,6 +54,8 @@ def parse_key(key: str) -> tuple[str, int] | None:
 class PersonRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        #: Rows behind the actors handed out: the session only holds unchanged rows weakly.
+        self._held: dict[int, Person] = {}
 
     def add(self, person: Person) -> Person:
         self.session.add(person)
@@ -67,8 +69,11 @@ class PersonRepository:
         return person
 
     def actor(self, person_id: int) -> domain.Actor:
-        """A person as the ticket's rules see them (NotFound when unknown)."""
-        return _actor(self.get(person_id))
+        """A person as the ticket's rules see them (NotFound when unknown). The row stays
+        in the session (the events it writes name it) without being read again."""
+        person = self.get(person_id)
+        self._held[person.id] = person
+        return _actor(person)
 
     def by_slack_id(self, slack_id: str) -> Person | None:
         return self.session.scalar(select(Person).where(Person.slack_id == slack_id))
@@ -159,6 +164,8 @@ class TeamRepository:
 class TicketRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        #: Rows behind the aggregates loaded in this unit of work, by id.
+        self._loaded: dict[int, Ticket] = {}
 
     def next_key(self, kind: str) -> tuple[str, int]:
         """Reserve the next number for a kind under the counter's row lock."""
@@ -205,7 +212,9 @@ class TicketRepository:
 
     def load(self, key: str) -> domain.Ticket:
         """The ``Ticket`` aggregate of ``key``, under the row lock until the unit of work ends."""
-        return self.aggregate(self.get(key, lock=True))
+        row = self.get(key, lock=True)
+        self._loaded[row.id] = row  # the session holds unchanged rows weakly: save finds it
+        return self.aggregate(row)
 
     @staticmethod
     def aggregate(row: Ticket) -> domain.Ticket:
@@ -225,7 +234,7 @@ class TicketRepository:
              history: EventRepository) -> Ticket:
         """Write the aggregate's state back to its row and its events to ``history``, in the
         unit of work; returns the row (its assignee follows the new id when next read)."""
-        row = self.session.get(Ticket, ticket.id)
+        row = self._loaded.get(ticket.id) or self.session.get(Ticket, ticket.id)
         if row is None:
             raise NotFound("ticket_not_found", key=ticket.key)
         if row.assignee_id != ticket.assignee_id:
