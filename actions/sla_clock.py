@@ -229,6 +229,8 @@ class Stopwatch:
     (``store.domain.ticket.Clock``)."""
 
     calendar: WorkingTime | None = None
+    #: The targets, for a stopwatch that may set new due times (``retarget``).
+    sla: SlaSettings | None = None
 
     def pause(self, ticket: TicketClock, at: datetime) -> None:
         pause(ticket, at)
@@ -238,6 +240,11 @@ class Stopwatch:
 
     def rearm(self, ticket: TicketClock, at: datetime) -> None:
         rearm(ticket, at)
+
+    def retarget(self, ticket: TicketClock, at: datetime) -> None:
+        if self.sla is None:
+            raise ValueError("this stopwatch has no SLA targets to set")
+        start(ticket, at, self.sla, self.calendar)
 
 
 def stopwatch_of(uow: Any) -> Stopwatch:

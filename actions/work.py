@@ -17,8 +17,7 @@ from actions.settings import Settings
 from actions.sla_clock import stopwatch_of
 from actions.text import clean
 from actions.views import TicketView
-from store.errors import Conflict, IllegalTransition, InvalidInput, RoleRefused
-from store.lifecycle import FINAL
+from store.errors import Conflict, InvalidInput, RoleRefused
 from store.priority import PRIORITIES
 from store.uow import UnitOfWork
 
@@ -186,18 +185,10 @@ def set_priority(uow: UnitOfWork, settings: Settings, *, key: str, actor_id: int
         raise InvalidInput("bad_choice", field="priority", value=priority,
                            choices=", ".join(PRIORITIES))
     with uow:
-        ticket, actor = locked(uow, key, actor_id)
-        require_staff(actor, "priority")
-        if ticket.status in FINAL:
-            raise IllegalTransition("ticket_final", key=ticket.key, current=ticket.status)
-        if ticket.priority == priority:
-            raise Conflict("same_priority", key=ticket.key, priority=priority)
+        ticket, actor = loaded(uow, key, actor_id)
         at = now()
-        before, ticket.priority = ticket.priority, priority
-        sla_clock.start(ticket, at, settings.sla)
-        uow.events.append(ticket, "priority_changed", actor=actor, at=at,
-                          payload={"from": before, "to": priority})
-        return committed(uow, ticket, at)
+        clock = sla_clock.Stopwatch(sla_clock.calendar_for(settings.sla), sla=settings.sla)
+        return saved(uow, ticket, ticket.reprioritise(actor, priority, at=at, clock=clock), at)
 
 
 __all__ = [

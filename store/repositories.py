@@ -240,7 +240,7 @@ class TicketRepository:
         if row.assignee_id != ticket.assignee_id:
             row.assignee_id = ticket.assignee_id
             self.session.expire(row, ["assignee"])
-        row.status, row.team_code = ticket.status, ticket.team
+        row.status, row.team_code, row.priority = ticket.status, ticket.team, ticket.priority
         row.first_response_at, row.resolved_at = ticket.first_response_at, ticket.resolved_at
         row.closed_at, row.resolution = ticket.closed_at, ticket.resolution
         row.response_due_at, row.resolution_due_at = (

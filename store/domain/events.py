@@ -178,6 +178,17 @@ class ClosedUnconfirmed(TicketEvent):
 
 
 @dataclass(frozen=True)
+class PriorityChanged(TicketEvent):
+    before: str
+    after: str
+
+    type: ClassVar[str] = "priority_changed"
+
+    def payload(self) -> dict[str, Any]:
+        return {"from": self.before, "to": self.after}
+
+
+@dataclass(frozen=True)
 class Cancelled(TicketEvent):
     reason: str | None
     status: str

@@ -58,6 +58,10 @@ class Clock(Protocol):
 
     def rearm(self, ticket: Ticket, at: datetime) -> None: ...
 
+    def retarget(self, ticket: Ticket, at: datetime) -> None:
+        """New due times for the ticket's (new) priority."""
+        ...
+
 
 def require_staff(actor: Someone, action: str) -> None:
     """Technicians, leads and admins who still work here; anyone else is refused."""
@@ -263,6 +267,18 @@ class Ticket:
         self._move(Status.CLOSED)
         self.closed_at = at
         return [ev.ClosedUnconfirmed(at=at, actor_id=None, days=days, status=self.status)]
+
+    def reprioritise(self, actor: Actor, priority: str, *, at: datetime, clock: Clock,
+                     ) -> list[ev.TicketEvent]:
+        """Override the matrix's priority by hand (a valid code); the SLA targets follow."""
+        require_staff(actor, "priority")
+        if self.status in FINAL:
+            raise IllegalTransition("ticket_final", key=self.key, current=self.status)
+        if self.priority == priority:
+            raise Conflict("same_priority", key=self.key, priority=priority)
+        before, self.priority = self.priority, priority
+        clock.retarget(self, at)
+        return [ev.PriorityChanged(at=at, actor_id=actor.id, before=before, after=priority)]
 
     def cancel(self, actor: Actor, *, at: datetime, reason: str | None = None,
                ) -> list[ev.TicketEvent]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from actions.sla_clock import Stopwatch
+from actions.sla_clock import AllHours, Stopwatch
 from store.domain import events as ev
 from store.domain.ticket import Actor, Ticket
 from store.errors import (
@@ -241,3 +241,17 @@ def test_the_desk_resolves_a_question_never_answered_and_closes_an_unconfirmed_r
     assert closed.payload()["reason"] == "no_confirmation"
     with pytest.raises(IllegalTransition):
         ticket("in_progress").close_unconfirmed(at=later, days=3)
+
+
+def test_a_new_priority_moves_the_targets(settings):
+    clock = Stopwatch(AllHours(), sla=settings.sla)
+    t = ticket("in_progress", assignee=LUIS)
+    [event] = t.reprioritise(LUIS, "P1", at=T0 + timedelta(minutes=5), clock=clock)
+    target = settings.sla.targets["P1"]
+    assert t.priority == "P1" and event.payload() == {"from": "P3", "to": "P1"}
+    assert t.resolution_due_at == T0 + timedelta(minutes=target.resolution_minutes)
+    with pytest.raises(Conflict) as err:
+        t.reprioritise(LUIS, "P1", at=T0, clock=clock)
+    assert err.value.code == "same_priority"
+    with pytest.raises(IllegalTransition):
+        ticket("closed").reprioritise(LUIS, "P1", at=T0, clock=clock)
