@@ -17,14 +17,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import object_session
+from sqlalchemy import select, update
 
+from actions.common import view
 from store.models import Event, Follower, OutboxMessage, Person, Ticket
 from store.uow import UnitOfWork
 
-#: Followers from which a ticket is a major incident (actions.similar says the same).
-MAJOR_INCIDENT = 3
 #: ``payload["source"]`` of a note written in the thread under the triage card.
 TRIAGE_THREAD = "triage_thread"
 
@@ -82,37 +80,6 @@ def channel_for(person: Person) -> str:
     return next((c for c in PREFERRED if c in known), known[0] if known else "console")
 
 
-def ticket_context(ticket: Ticket) -> dict[str, Any]:
-    """What templates may show about a ticket (plain JSON: it is stored in the outbox)."""
-    followers = _follower_count(ticket)
-    return {
-        "followers": followers, "major": followers >= MAJOR_INCIDENT,
-        "key": ticket.key, "title": ticket.title, "status": ticket.status,
-        "priority": ticket.priority, "category": ticket.category, "team": ticket.team_code,
-        "kind": ticket.kind,
-        "requester": ticket.requester.name if ticket.requester else None,
-        "assignee": ticket.assignee.name if ticket.assignee else None,
-        "resolution": ticket.resolution,
-        "response_due_at": _iso(ticket.response_due_at),
-        "resolution_due_at": _iso(ticket.resolution_due_at),
-        "first_response_at": _iso(ticket.first_response_at),
-        "paused_at": _iso(ticket.paused_at),
-    }
-
-
-def _follower_count(ticket: Ticket) -> int:
-    """Employees following the ticket (same problem), read in the ticket's own session."""
-    session = object_session(ticket)
-    if session is None or ticket.id is None:
-        return 0
-    return int(session.scalar(select(func.count()).select_from(Follower)
-                              .where(Follower.ticket_id == ticket.id)) or 0)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def notifier(team_language: str) -> Any:
     """The before-commit hook for a desk whose team channels read ``team_language``."""
 
@@ -144,10 +111,11 @@ def queue_notifications(uow: UnitOfWork, *, team_language: str = "es") -> None:
         uow.session.refresh(ticket)
         actor = uow.session.get(Person, event.actor_id) if event.actor_id else None
         due = event.at + COMMENT_WAIT if payload.get("comment_invited") else event.at
+        shown = view(uow, ticket, related=False).as_context()
         for recipient, channel, language in _recipients(uow, ticket, event, audience,
                                                         team_language):
             context = {
-                "ticket": ticket_context(ticket),
+                "ticket": dict(shown),
                 "event": {"type": event.type, "seq": event.seq, "at": event.at.isoformat(),
                           "payload": dict(event.payload or {})},
                 "actor": actor.name if actor else None,

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.exc import IntegrityError
 
 from actions.access import ROLES, require_manager
+from actions.ports import UnitsOfWork
 from actions.settings import Settings
 from actions.text import clean
 from actions.views import PersonView
@@ -183,7 +184,7 @@ def ensure_person(
         return PersonView.of(person)
 
 
-def address_of(services: Any, person_id: Any, *, channel: str) -> str | None:
+def address_of(services: UnitsOfWork, person_id: Any, *, channel: str) -> str | None:
     """Where ``channel`` reaches a person directly (Slack: their member id; email: their
     address), or None when the desk does not know it."""
     if person_id is None:

@@ -14,6 +14,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
+from actions.services import Services
 from bot.cli.common import add_lang, fail, lang_of, services_from, tell
 from bot.cli.dates import parse_when, since_arg, until_arg
 
@@ -132,7 +133,7 @@ def cmd_security(args: argparse.Namespace) -> int:
     return 0
 
 
-def _actor(services: Any, ref: str | None) -> int | None:
+def _actor(services: Services, ref: str | None) -> int | None:
     with services.uow() as uow:
         if ref:
             return uow.people.find(ref).id

@@ -11,6 +11,7 @@ import argparse
 import sys
 from typing import Any
 
+from actions.services import Services
 from bot.cli.common import add_lang, services_from, tell
 from bot.cli.queues import add_list_and_retry, list_command, retry_command
 
@@ -21,7 +22,7 @@ class PrintDeliverer:
     """Deliverer for the ``console`` channel: prints the message. Printing twice is harmless,
     so it keeps no record of ``item.key``."""
 
-    def __init__(self, services: Any, out: Any = None) -> None:
+    def __init__(self, services: Services, out: Any = None) -> None:
         self.services = services
         self.out = out or sys.stdout
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from actions.reports import duration
+from actions.services import Services
 from bot.cli.common import (
     add_lang,
     fail,
@@ -108,7 +109,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _print_gaps(gaps: list[dict[str, Any]], args: argparse.Namespace, period: Any,
-                services: Any) -> int:
+                services: Services) -> int:
     """Largest gaps first: what nothing answered, and articles that were suggested in vain."""
     gaps = gaps[: args.top]
     if args.json:

@@ -124,6 +124,6 @@ def test_bad_security_input_changes_nothing(desk, capsys):
     code, _, err = run(capsys, "audit", "security", sec, "--set", "severity=low")
     assert code == 0  # the only admin records it
     [ticket] = list(iter_audit(services.uow(), kind="security"))
-    assert ticket.security["severity"] == "low"
-    assert ticket.events[-1].actor == "Admin"
-    assert sum(e.type == "security_record" for e in ticket.events) == 1
+    assert ticket.extra["security"]["severity"] == "low"
+    assert ticket.history[-1].actor == "Admin"
+    assert sum(e.type == "security_record" for e in ticket.history) == 1
