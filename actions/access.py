@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+from store.domain.ticket import STAFF, require_staff
 from store.errors import RoleRefused
 from store.models import Person, Ticket
 
+__all__ = ["ROLES", "STAFF", "MANAGERS", "is_staff", "require_staff", "require_manager",
+           "require_requester", "require_party"]
+
 ROLES = ("requester", "technician", "lead", "admin")
-STAFF = frozenset({"technician", "lead", "admin"})
 MANAGERS = frozenset({"lead", "admin"})
 
 
 def is_staff(person: Person) -> bool:
     return person.role in STAFF
-
-
-def require_staff(person: Person, action: str) -> None:
-    if not person.active or person.role not in STAFF:
-        raise RoleRefused("staff_only", action=action)
 
 
 def require_manager(person: Person, action: str) -> None:

@@ -14,13 +14,14 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 from typing import IO, Any
 
 from sqlalchemy import select
 
 from actions.intake import KINDS, SECURITY_FIELDS
+from actions.views import EventView, SurveyView, TicketView
 from store.errors import InvalidInput
 from store.models import Event, Person, SecurityRecord, SurveyAnswer, Ticket
 from store.uow import UnitOfWork
@@ -41,45 +42,32 @@ SECURITY_QUESTIONS = {
 }
 
 
-@dataclass(frozen=True)
-class AuditEvent:
-    seq: int
-    at: datetime
-    type: str
-    visibility: str
-    internal: bool
-    actor: str | None  # None: the desk itself
-    actor_role: str | None
-    payload: dict[str, Any]
+#: The export's layout of a ticket (``TicketView`` fields, people by name), in this order.
+TICKET_FIELDS = ("key", "kind", "title", "description", "category", "priority", "status", "team",
+                 "requester", "assignee", "channel", "language", "created_at",
+                 "first_response_at", "resolved_at", "closed_at", "resolution")
 
 
-@dataclass(frozen=True)
-class AuditTicket:
-    key: str
-    kind: str
-    title: str
-    description: str
-    category: str
-    priority: str
-    status: str
-    team: str | None
-    requester: str
-    assignee: str | None
-    channel: str
-    language: str
-    created_at: datetime
-    first_response_at: datetime | None
-    resolved_at: datetime | None
-    closed_at: datetime | None
-    resolution: str | None
-    events: tuple[AuditEvent, ...]
-    survey: tuple[dict[str, Any], ...]
-    security: dict[str, Any] | None  # SEC- tickets only
+def audit_record(ticket: TicketView) -> dict[str, Any]:
+    """One ticket as auditors read it: its fields, every event (internal ones marked), the
+    survey answers and, for SEC- tickets, the ISO 27001 record (``security``)."""
+    record: dict[str, Any] = {name: getattr(ticket, name) for name in TICKET_FIELDS}
+    record["requester"] = ticket.requester.name
+    record["assignee"] = ticket.assignee.name if ticket.assignee else None
+    record["events"] = [
+        {"seq": e.seq, "at": e.at, "type": e.type, "visibility": e.visibility,
+         "internal": e.visibility == "internal", "actor": e.actor, "actor_role": e.actor_role,
+         "payload": e.payload}
+        for e in ticket.history]
+    record["survey"] = [asdict(answer) for answer in ticket.survey]
+    record["security"] = ticket.extra.get("security")
+    return record
 
 
 def iter_audit(uow: UnitOfWork, *, since: datetime | None = None, until: datetime | None = None,
-               kind: str | None = None, batch: int = 200) -> Iterator[AuditTicket]:
-    """Tickets opened in ``[since, until)`` (all when unbounded), oldest first."""
+               kind: str | None = None, batch: int = 200) -> Iterator[TicketView]:
+    """Tickets opened in ``[since, until)`` (all when unbounded), oldest first, each with its
+    whole history (internal events included) and ``extra["security"]`` (SEC- tickets)."""
     if kind is not None and kind not in KINDS:
         raise InvalidInput("bad_choice", field="kind", value=kind, choices=", ".join(KINDS))
     last_id = 0
@@ -100,7 +88,8 @@ def iter_audit(uow: UnitOfWork, *, since: datetime | None = None, until: datetim
         yield from records
 
 
-def _load(uow: UnitOfWork, ids: list[int]) -> list[AuditTicket]:
+def _load(uow: UnitOfWork, ids: list[int]) -> list[TicketView]:
+    """A batch of snapshots in a few queries (``actions.common.view`` reads one ticket)."""
     s = uow.session
     tickets = s.scalars(select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id)).unique()
     events: dict[int, list[Event]] = {i: [] for i in ids}
@@ -108,12 +97,13 @@ def _load(uow: UnitOfWork, ids: list[int]) -> list[AuditTicket]:
                            .order_by(Event.ticket_id, Event.seq)):
         events[event.ticket_id].append(event)
     actor_ids = {e.actor_id for evs in events.values() for e in evs if e.actor_id}
-    people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(actor_ids)))}
-    surveys: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    people = list(s.scalars(select(Person).where(Person.id.in_(actor_ids))))
+    names = {p.id: p.name for p in people}
+    roles = {p.id: p.role for p in people}
+    surveys: dict[int, list[SurveyView]] = {i: [] for i in ids}
     for a in s.scalars(select(SurveyAnswer).where(SurveyAnswer.ticket_id.in_(ids))
                        .order_by(SurveyAnswer.id)):
-        surveys[a.ticket_id].append({"question_id": a.question_id, "rating": a.rating,
-                                     "comment": a.comment, "answered_at": a.answered_at})
+        surveys[a.ticket_id].append(SurveyView.of(a))
     records = {r.ticket_id: r for r in s.scalars(
         select(SecurityRecord).where(SecurityRecord.ticket_id.in_(ids)))}
     out = []
@@ -122,24 +112,10 @@ def _load(uow: UnitOfWork, ids: list[int]) -> list[AuditTicket]:
         if t.kind == "security":
             record = records.get(t.id)
             security = {f: getattr(record, f) if record else None for f in SECURITY_FIELDS}
-        out.append(AuditTicket(
-            key=t.key, kind=t.kind, title=t.title, description=t.description,
-            category=t.category, priority=t.priority, status=t.status, team=t.team_code,
-            requester=t.requester.name, assignee=t.assignee.name if t.assignee else None,
-            channel=t.channel, language=t.language, created_at=t.created_at,
-            first_response_at=t.first_response_at, resolved_at=t.resolved_at,
-            closed_at=t.closed_at, resolution=t.resolution,
-            events=tuple(_event(e, people) for e in events[t.id]),
-            survey=tuple(surveys[t.id]), security=security,
-        ))
+        out.append(TicketView.of(
+            t, history=tuple(EventView.of(e, names, roles) for e in events[t.id]),
+            survey=tuple(surveys[t.id]), extra={"security": security}))
     return out
-
-
-def _event(e: Event, people: dict[int, Person]) -> AuditEvent:
-    actor = people.get(e.actor_id) if e.actor_id else None
-    return AuditEvent(seq=e.seq, at=e.at, type=e.type, visibility=e.visibility,
-                      internal=e.visibility == "internal", actor=actor.name if actor else None,
-                      actor_role=actor.role if actor else None, payload=dict(e.payload or {}))
 
 
 def jsonable(value: Any) -> Any:
@@ -152,13 +128,13 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def write_json(out: IO[str], tickets: Iterator[AuditTicket], meta: dict[str, Any]) -> int:
+def write_json(out: IO[str], tickets: Iterator[TicketView], meta: dict[str, Any]) -> int:
     """``{"export": meta, "tickets": [...]}``, one ticket at a time; returns how many."""
     out.write('{"export": ' + json.dumps(jsonable(meta), ensure_ascii=False) + ',\n"tickets": [')
     count = 0
     for ticket in tickets:
         out.write(",\n" if count else "\n")
-        out.write(json.dumps(jsonable(asdict(ticket)), ensure_ascii=False))
+        out.write(json.dumps(jsonable(audit_record(ticket)), ensure_ascii=False))
         count += 1
     out.write("\n]}\n")
     return count
@@ -170,7 +146,7 @@ TICKET_COLUMNS = ("key", "kind", "title", "category", "priority", "status", "tea
 EVENT_COLUMNS = ("seq", "at", "type", "visibility", "internal", "actor", "actor_role")
 
 
-def write_csv(out: IO[str], tickets: Iterator[AuditTicket]) -> int:
+def write_csv(out: IO[str], tickets: Iterator[TicketView]) -> int:
     """One row per event: the ticket's columns, the event's, its details as JSON, and for SEC-
     tickets the ISO 27001 record (``sec_*``). Returns how many tickets."""
     writer = csv.writer(out, lineterminator="\n")
@@ -179,11 +155,12 @@ def write_csv(out: IO[str], tickets: Iterator[AuditTicket]) -> int:
     count = 0
     for ticket in tickets:
         count += 1
-        head = [_cell(getattr(ticket, c)) for c in TICKET_COLUMNS]
-        sec = [_cell((ticket.security or {}).get(f)) for f in SECURITY_FIELDS]
-        for e in ticket.events:
-            writer.writerow([*head, *(_cell(getattr(e, c)) for c in EVENT_COLUMNS),
-                             json.dumps(jsonable(e.payload), ensure_ascii=False,
+        record = audit_record(ticket)
+        head = [_cell(record[c]) for c in TICKET_COLUMNS]
+        sec = [_cell((record["security"] or {}).get(f)) for f in SECURITY_FIELDS]
+        for e in record["events"]:
+            writer.writerow([*head, *(_cell(e[c]) for c in EVENT_COLUMNS),
+                             json.dumps(jsonable(e["payload"]), ensure_ascii=False,
                                         sort_keys=True), *sec])
     return count
 

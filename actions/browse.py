@@ -9,10 +9,10 @@ lead or admin every ticket. Private notes reach staff only. Refusals are ``RoleR
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from actions.access import MANAGERS, STAFF
 from actions.common import view
+from actions.ports import Matcher
 from actions.views import PersonView, TicketView
 from store.errors import NotFound, RoleRefused
 from store.models import Ticket
@@ -98,7 +98,7 @@ class FaqEntry:
     score: float | None = None
 
 
-def faq(matcher: Any, *, query: str = "", language: str | None = None, limit: int = 20,
+def faq(matcher: Matcher, *, query: str = "", language: str | None = None, limit: int = 20,
         ) -> list[FaqEntry]:
     """Knowledge-base articles: the best matches for ``query``, or every article (the person's
     language first) when there is no query."""
@@ -111,7 +111,7 @@ def faq(matcher: Any, *, query: str = "", language: str | None = None, limit: in
     return [FaqEntry(a.id, a.title, a.language, a.category, a.body) for a in articles]
 
 
-def faq_article(matcher: Any, article_id: str) -> FaqEntry:
+def faq_article(matcher: Matcher, article_id: str) -> FaqEntry:
     for a in matcher.articles:
         if a.id == article_id:
             return FaqEntry(a.id, a.title, a.language, a.category, a.body)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from actions.ports import UnitsOfWork
 from store.models import Conversation
 from store.types import utcnow
 
@@ -31,7 +32,7 @@ class CardBusy(Exception):
 POSTING_TIMEOUT = timedelta(seconds=60)
 
 
-def reserve_posting(services: Any, key: str) -> dict[str, Any] | None:
+def reserve_posting(services: UnitsOfWork, key: str) -> dict[str, Any] | None:
     """Mark the card as being posted by this process; its state before, or None when another
     process holds a fresh reservation. Compare-and-set on ``updated_at``, so of two processes
     reading the same state one wins; the other reads again. Inside a turn it joins the turn's

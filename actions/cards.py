@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from actions.notify import ticket_context
+from actions.common import view
 from actions.services import Services
 from store.models import Conversation, Ticket
 from store.types import utcnow
@@ -49,19 +49,13 @@ def save_card(services: Services, key: str, state: dict[str, Any], *,
 
 
 def ticket_snapshot(services: Services, key: str) -> dict[str, Any] | None:
-    """The ticket as cards and notices show it (``notify.ticket_context``), plus whether a
-    target is already missed, so a breach notice re-renders the card with its flag."""
+    """The ticket's snapshot as cards and notices show it (``TicketView.as_context``), plus
+    whether a target is already missed, so a breach notice re-renders the card with its flag."""
     with services.uow() as uow:
         ticket = uow.session.scalar(select(Ticket).where(Ticket.key == key))
         if ticket is None:
             return None
-        context = ticket_context(ticket)
-        now = utcnow()
-        context["sla_breached"] = ticket.paused_at is None and (
-            (ticket.first_response_at is None and ticket.response_due_at is not None
-             and ticket.response_due_at < now)
-            or (ticket.resolution_due_at is not None and ticket.resolution_due_at < now))
-        return context
+        return view(uow, ticket, related=False).as_context(at=utcnow())
 
 
 def ticket_thread(services: Services, key: str | None, *, channel: str) -> str | None:

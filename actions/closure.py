@@ -19,14 +19,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from actions.access import require_requester
-from actions.common import committed, locked, now
+from actions.common import committed, loaded, locked, now
 from actions.notify import release_held
 from actions.settings import Settings
 from actions.text import clean
 from actions.views import TicketView
 from actions.work import reopen
 from store.errors import Conflict, IllegalTransition, InvalidInput, NotFound
-from store.lifecycle import Status, check_transition
+from store.lifecycle import Status
 from store.models import Event, SurveyAnswer, Ticket
 from store.uow import UnitOfWork
 
@@ -82,22 +82,18 @@ def confirm(uow: UnitOfWork, *, key: str, actor_id: int,
     """The requester agrees the problem is solved: the ticket closes. With ``settings`` the
     survey decision is taken in the same transaction: ``extra["survey"]`` says whether to ask."""
     with uow:
-        ticket, actor = locked(uow, key, actor_id)
-        require_requester(actor, ticket, "confirm")
-        ticket.status = check_transition(ticket.status, Status.CLOSED, key=ticket.key).value
+        ticket, actor = loaded(uow, key, actor_id)
         at = now()
-        ticket.closed_at = at
-        uow.events.append(ticket, "closed", actor=actor, at=at,
-                          payload={"by": "requester", "status": ticket.status})
-        survey = offer_survey(uow, settings, ticket, at) if settings is not None else True
-        return replace(committed(uow, ticket, at), extra={"survey": survey})
+        row = uow.tickets.save(ticket, ticket.close(actor, at=at), uow.events)
+        survey = offer_survey(uow, settings, row, at) if settings is not None else True
+        return replace(committed(uow, row, at), extra={"survey": survey})
 
 
 def reject(uow: UnitOfWork, *, key: str, actor_id: int, reason: str | None = None) -> TicketView:
     """The requester says it is not fixed: the ticket goes back to work."""
     with uow:
-        ticket, actor = locked(uow, key, actor_id)
-        require_requester(actor, ticket, "reject")
+        ticket, actor = loaded(uow, key, actor_id)
+        ticket.check_requester(actor, "reject")
     return reopen(uow, key=key, actor_id=actor_id, reason=reason)
 
 

@@ -18,10 +18,13 @@ from store.errors import Conflict
 from store.uow import UnitOfWork
 
 DEMO_STAFF = (
-    NewPerson(name="Diego Ramos", role="technician", team="L1", email="diego@example.com"),
-    NewPerson(name="Priya Shah", role="technician", team="L1", email="priya@example.com",
+    NewPerson(name="Diego Ramos", role="technician", team="L1",
+              addresses={"email": "diego@example.com"}),
+    NewPerson(name="Priya Shah", role="technician", team="L1",
+              addresses={"email": "priya@example.com"},
               language="en"),
-    NewPerson(name="Lucía Fernández", role="technician", team="L2", email="lucia@example.com"),
+    NewPerson(name="Lucía Fernández", role="technician", team="L2",
+              addresses={"email": "lucia@example.com"}),
 )
 DEMO_EMPLOYEES = (
     "Sofía Martín", "Javier López", "Valentina Ríos", "Tom Walker", "Camila Herrera",
@@ -38,7 +41,7 @@ def _email(name: str) -> str:
 
 
 def ensure_demo_people(uow_factory, extra: tuple[NewPerson, ...] = ()) -> None:  # noqa: ANN001
-    people = [*DEMO_STAFF, *extra, *(NewPerson(name=n, email=_email(n),
+    people = [*DEMO_STAFF, *extra, *(NewPerson(name=n, addresses={"email": _email(n)},
                                                language="en" if n in ("Tom Walker", "Olivia Green",
                                                                       "James Carter", "Grace Kim")
                                                else "es") for n in DEMO_EMPLOYEES)]

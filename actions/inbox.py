@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from actions.common import now as desk_now
+from actions.ports import Sessions
 from store.inbox import DONE, FAILED, INLINE, PENDING, WORKING, InboxRepository, InboxRow
 from store.models import InboxItem
 
@@ -133,7 +134,7 @@ class Delivery:
     inline: bool = False
 
 
-def receive(services: Any, *, key: str, channel: str, kind: str, body: str,
+def receive(services: Sessions, *, key: str, channel: str, kind: str, body: str,
             headers: dict[str, Any] | None = None, inline: bool = False,
             owner: str | None = None, policy: RetryPolicy = DEFAULT_POLICY,
             ) -> InboxRow | None:
@@ -188,7 +189,7 @@ def receive_many(services: Any, deliveries: list[Delivery], *, owner: str | None
     return rows
 
 
-def record_inline_outcome(services: Any, key: str, error: str | None) -> None:
+def record_inline_outcome(services: Sessions, key: str, error: str | None) -> None:
     """Note on an inline row that answering it failed (``last_error``), for the operator."""
     if error is None:
         return
@@ -201,7 +202,7 @@ def record_inline_outcome(services: Any, key: str, error: str | None) -> None:
 
 # --- the worker's side ---------------------------------------------------------------------------
 
-def take(services: Any, *, owner: str, limit: int = 1, policy: RetryPolicy = DEFAULT_POLICY,
+def take(services: Sessions, *, owner: str, limit: int = 1, policy: RetryPolicy = DEFAULT_POLICY,
          now: datetime | None = None) -> list[InboxRow]:
     at = now or desk_now()
     with services.session_factory() as session:  # a look first: an idle poll commits nothing
@@ -216,7 +217,7 @@ def take(services: Any, *, owner: str, limit: int = 1, policy: RetryPolicy = DEF
     return rows
 
 
-def extend_leases(services: Any, claims: list[tuple[int, int]],
+def extend_leases(services: Sessions, claims: list[tuple[int, int]],
                   policy: RetryPolicy = DEFAULT_POLICY) -> int:
     """Heartbeat: keep the rows this process works on leased (a killed process stops doing
     this, so its rows are free again within one lease)."""
@@ -227,7 +228,7 @@ def extend_leases(services: Any, claims: list[tuple[int, int]],
         return InboxRepository(session).extend(claims, until)
 
 
-def finish(services: Any, job: Job, error: BaseException | None = None, *,
+def finish(services: Sessions, job: Job, error: BaseException | None = None, *,
            now: datetime | None = None) -> str:
     """Record how the job ended; returns the row's new status (or ``lost`` when another
     process had taken it over)."""
@@ -258,7 +259,7 @@ def finish(services: Any, job: Job, error: BaseException | None = None, *,
     return repo_status
 
 
-def release_orphans(services: Any, *, host: str, me: str, alive: Any) -> int:
+def release_orphans(services: Sessions, *, host: str, me: str, alive: Any) -> int:
     """Rows held by processes of this host that are gone (a restart after a crash): due now,
     instead of when their lease runs out. ``alive(pid)`` says whether a process exists;
     owners are ``host:pid:nonce``, so this process's own pid with another nonce is a
@@ -286,7 +287,7 @@ def release_orphans(services: Any, *, host: str, me: str, alive: Any) -> int:
     return released
 
 
-def give_back(services: Any, claims: list[tuple[int, int]]) -> int:
+def give_back(services: Sessions, claims: list[tuple[int, int]]) -> int:
     """Return rows this process will not finish (a drain that ran out of time): due now."""
     given = 0
     with services.session_factory() as session, session.begin():
@@ -299,12 +300,12 @@ def give_back(services: Any, claims: list[tuple[int, int]]) -> int:
 
 # --- operators ------------------------------------------------------------------------------------
 
-def retry(services: Any, row_id: int) -> bool:
+def retry(services: Sessions, row_id: int) -> bool:
     with services.session_factory() as session, session.begin():
         return InboxRepository(session).requeue(row_id, desk_now())
 
 
-def list_rows(services: Any, *, statuses: list[str] | None = None, limit: int = 100,
+def list_rows(services: Sessions, *, statuses: list[str] | None = None, limit: int = 100,
               ) -> list[InboxRow]:
     with services.session_factory() as session:
         return InboxRepository(session).listing(statuses=statuses, limit=limit)
@@ -320,7 +321,7 @@ class InboxStats:
         return self.counts.get(PENDING, 0) + self.counts.get(WORKING, 0)
 
 
-def stats(services: Any, now: datetime | None = None) -> InboxStats:
+def stats(services: Sessions, now: datetime | None = None) -> InboxStats:
     with services.session_factory() as session:
         repo = InboxRepository(session)
         counts, oldest = repo.counts(), repo.oldest_waiting()
@@ -328,7 +329,7 @@ def stats(services: Any, now: datetime | None = None) -> InboxStats:
     return InboxStats(counts=counts, lag_seconds=lag)
 
 
-def purge(services: Any, *, keep_days: float = 7.0) -> int:
+def purge(services: Sessions, *, keep_days: float = 7.0) -> int:
     """Forget finished rows older than ``keep_days`` (Slack re-sends within minutes)."""
     with services.session_factory() as session:
         purged = InboxRepository(session).purge_done(desk_now() - timedelta(days=keep_days))

@@ -1,7 +1,8 @@
 """Everything a person reads is rendered here, from Jinja2 templates per language.
 
-Templates live in ``actions/templates/<lang>/<file>.j2``; each file holds macros named for the
-message they render (``errors.j2`` has one macro per error code, ``notify.j2`` one per event
+Templates live in ``actions/templates/<lang>/<file>.j2``, and a channel's own messages with the
+channel (``bot/slack/templates``, added with ``add_templates``); each file holds macros named for
+the message they render (``errors.j2`` has one macro per error code, ``notify.j2`` one per event
 type, ...). Two flavours: ``mrkdwn`` escapes exactly ``&``, ``<`` and ``>`` in every interpolated
 value, so user text can never ping ``@channel`` or forge a link in Slack, while the literal text of
 the templates keeps its formatting; ``plain`` (console, email) escapes nothing.
@@ -70,8 +71,9 @@ class Messages:
         self.flavour = flavour
         #: Team code -> language -> name, from config.yml (set by the composition root).
         self.teams: dict[str, dict[str, str]] = {}
+        self._loader = FileSystemLoader(str(directory))
         self.env = Environment(
-            loader=FileSystemLoader(str(directory)),
+            loader=self._loader,
             autoescape=flavour == "mrkdwn",
             finalize=_finalize_for(flavour),
             undefined=StrictUndefined,
@@ -86,6 +88,14 @@ class Messages:
         self.env.filters["date"] = self._date
         self.env.filters["team_name"] = self._team_name
         self.env.filters["short"] = shorten
+
+    def add_templates(self, directory: Path) -> Messages:
+        """Find a channel's own templates too (``bot/<channel>/templates/<lang>/*.j2``), after
+        the desk's, so they may import the desk's ``labels.j2``. Adding a folder again changes
+        nothing, so a channel may call this each time it renders."""
+        if str(directory) not in self._loader.searchpath:
+            self._loader.searchpath.append(str(directory))
+        return self
 
     @staticmethod
     def language(lang: str | None) -> str:

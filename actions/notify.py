@@ -17,14 +17,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import object_session
+from sqlalchemy import select, update
 
+from actions.common import view
 from store.models import Event, Follower, OutboxMessage, Person, Ticket
 from store.uow import UnitOfWork
 
-#: Followers from which a ticket is a major incident (actions.similar says the same).
-MAJOR_INCIDENT = 3
 #: ``payload["source"]`` of a note written in the thread under the triage card.
 TRIAGE_THREAD = "triage_thread"
 
@@ -67,44 +65,19 @@ COMMENT_WAIT = timedelta(minutes=15)
 HELD = ("survey_answered", "survey_alert")
 
 
+#: The channel of a team's triage room: when a team has none, its staff reached by mail are
+#: told one by one.
+TEAM_CHANNEL = "slack"
+#: Which address a direct notice uses when a person has several: the chat first (read
+#: soonest), then mail; an address on any other channel before the console.
+PREFERRED = ("slack", "email")
+
+
 def channel_for(person: Person) -> str:
-    """Where a person is reached directly: Slack when we know their id, else email, else console."""
-    if person.slack_id:
-        return "slack"
-    if person.email:
-        return "email"
-    return "console"
-
-
-def ticket_context(ticket: Ticket) -> dict[str, Any]:
-    """What templates may show about a ticket (plain JSON: it is stored in the outbox)."""
-    followers = _follower_count(ticket)
-    return {
-        "followers": followers, "major": followers >= MAJOR_INCIDENT,
-        "key": ticket.key, "title": ticket.title, "status": ticket.status,
-        "priority": ticket.priority, "category": ticket.category, "team": ticket.team_code,
-        "kind": ticket.kind,
-        "requester": ticket.requester.name if ticket.requester else None,
-        "assignee": ticket.assignee.name if ticket.assignee else None,
-        "resolution": ticket.resolution,
-        "response_due_at": _iso(ticket.response_due_at),
-        "resolution_due_at": _iso(ticket.resolution_due_at),
-        "first_response_at": _iso(ticket.first_response_at),
-        "paused_at": _iso(ticket.paused_at),
-    }
-
-
-def _follower_count(ticket: Ticket) -> int:
-    """Employees following the ticket (same problem), read in the ticket's own session."""
-    session = object_session(ticket)
-    if session is None or ticket.id is None:
-        return 0
-    return int(session.scalar(select(func.count()).select_from(Follower)
-                              .where(Follower.ticket_id == ticket.id)) or 0)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    """Where a person is reached directly: the first preferred channel with an address for
+    them, else any channel that has one, else the console."""
+    known = sorted(c.channel for c in person.channels)
+    return next((c for c in PREFERRED if c in known), known[0] if known else "console")
 
 
 def notifier(team_language: str) -> Any:
@@ -138,10 +111,11 @@ def queue_notifications(uow: UnitOfWork, *, team_language: str = "es") -> None:
         uow.session.refresh(ticket)
         actor = uow.session.get(Person, event.actor_id) if event.actor_id else None
         due = event.at + COMMENT_WAIT if payload.get("comment_invited") else event.at
+        shown = view(uow, ticket, related=False).as_context()
         for recipient, channel, language in _recipients(uow, ticket, event, audience,
                                                         team_language):
             context = {
-                "ticket": ticket_context(ticket),
+                "ticket": dict(shown),
                 "event": {"type": event.type, "seq": event.seq, "at": event.at.isoformat(),
                           "payload": dict(event.payload or {})},
                 "actor": actor.name if actor else None,
@@ -228,8 +202,12 @@ def _recipients(
             for lead in uow.people.leads_of(ticket.team_code):
                 person(lead, "lead")
         elif who == "team" and ticket.team_code:
-            out.append(({"type": "team", "team": ticket.team_code}, "slack", team_language))
-            if not uow.teams.get(ticket.team_code).slack_channel:
+            # Every channel the team is reached on hears it (Slack: its triage channel); with
+            # none, a Slack row is still queued, and skipped, so the outbox shows where it went.
+            places = sorted(c.channel for c in uow.teams.get(ticket.team_code).channels)
+            for channel in places or [TEAM_CHANNEL]:
+                out.append(({"type": "team", "team": ticket.team_code}, channel, team_language))
+            if TEAM_CHANNEL not in places:
                 # No triage channel (an email-only desk): its staff who are reached by mail
                 # are told one by one instead, so a new ticket never goes unnoticed.
                 for member in uow.people.list(team=ticket.team_code):

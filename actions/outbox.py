@@ -43,6 +43,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import Table, bindparam, select, update
 
 from actions.common import now as desk_now
+from actions.ports import Sessions
 from store.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ class DeliveryReport:
                 f"failed {len(self.failed)}, skipped {len(self.skipped)}")
 
 
-def deliver_due(services: Any, deliverers: Mapping[str, Deliverer], *, limit: int = 100,
+def deliver_due(services: Sessions, deliverers: Mapping[str, Deliverer], *, limit: int = 100,
                 now: datetime | None = None, policy: RetryPolicy = DEFAULT_POLICY,
                 ) -> DeliveryReport:
     """Claim up to ``limit`` due messages of the channels in ``deliverers`` and deliver them."""
@@ -153,9 +154,10 @@ def deliver_due(services: Any, deliverers: Mapping[str, Deliverer], *, limit: in
     return deliver_claimed(services, deliverers, items, now=now, policy=policy)
 
 
-def deliver_claimed(services: Any, deliverers: Mapping[str, Deliverer], items: list[OutboxItem],
-                    *, now: datetime | None = None, policy: RetryPolicy = DEFAULT_POLICY,
-                    marks: DeliveredMarks | None = None) -> DeliveryReport:
+def deliver_claimed(services: Sessions, deliverers: Mapping[str, Deliverer],
+                    items: list[OutboxItem], *, now: datetime | None = None,
+                    policy: RetryPolicy = DEFAULT_POLICY, marks: DeliveredMarks | None = None,
+                    ) -> DeliveryReport:
     """Deliver messages this process has claimed (by ``claim``, or in the commit that queued
     them) and record each outcome under the claim's token. The leases of those still waiting
     are renewed as the batch goes on (a heartbeat). With ``marks``, a success is recorded
@@ -250,7 +252,7 @@ class DeliveredMarks:
                 self._wake.set()
 
 
-def claim(services: Any, channels: list[str], *, limit: int, now: datetime,
+def claim(services: Sessions, channels: list[str], *, limit: int, now: datetime,
           policy: RetryPolicy = DEFAULT_POLICY) -> list[OutboxItem]:
     """Mark due rows ``sending`` under a lease and return their snapshots (one transaction)."""
     with services.session_factory() as session, session.begin():
@@ -275,7 +277,7 @@ def claim(services: Any, channels: list[str], *, limit: int, now: datetime,
     return items
 
 
-def _extend(services: Any, items: list[OutboxItem], at: datetime, policy: RetryPolicy) -> None:
+def _extend(services: Sessions, items: list[OutboxItem], at: datetime, policy: RetryPolicy) -> None:
     """Keep the rows of a batch still to deliver leased (a slow batch must not let another
     process take them over while this one still works on them)."""
     until = at + timedelta(seconds=policy.lease_seconds)
@@ -287,7 +289,7 @@ def _extend(services: Any, items: list[OutboxItem], at: datetime, policy: RetryP
                             .values(next_attempt_at=until))
 
 
-def _record_failure(services: Any, item: OutboxItem, error: DeliveryError, at: datetime,
+def _record_failure(services: Sessions, item: OutboxItem, error: DeliveryError, at: datetime,
                     policy: RetryPolicy, report: DeliveryReport) -> None:
     reason = error.reason[:2000]
     if error.retryable and item.attempts < policy.max_attempts:
@@ -303,7 +305,7 @@ def _record_failure(services: Any, item: OutboxItem, error: DeliveryError, at: d
     (report.failed if done else report.lost_lease).append(item.id)
 
 
-def _finish(services: Any, item: OutboxItem, **values: Any) -> bool:
+def _finish(services: Sessions, item: OutboxItem, **values: Any) -> bool:
     """Write an outcome if this process still holds the claim (status and attempts unchanged)."""
     with services.session_factory() as session, session.begin():
         result = session.execute(
@@ -312,10 +314,10 @@ def _finish(services: Any, item: OutboxItem, **values: Any) -> bool:
                    OutboxMessage.attempts == item.attempts)
             .values(**values)
         )
-        return bool(result.rowcount)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def retry(services: Any, message_id: int, *, now: datetime | None = None) -> bool:
+def retry(services: Sessions, message_id: int, *, now: datetime | None = None) -> bool:
     """Put a failed (or waiting) message back in the queue, due now. False when there is no
     such message, it was delivered, or a worker holds it right now (``sending``: its lease
     decides). Attempts restart, so the back-off starts small again."""
@@ -326,10 +328,10 @@ def retry(services: Any, message_id: int, *, now: datetime | None = None) -> boo
                    OutboxMessage.status.in_((FAILED, PENDING)))
             .values(status=PENDING, attempts=0, next_attempt_at=now or desk_now())
         )
-        return bool(result.rowcount)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def list_messages(services: Any, *, statuses: list[str] | None = None, limit: int = 100,
+def list_messages(services: Sessions, *, statuses: list[str] | None = None, limit: int = 100,
                   ) -> list[dict[str, Any]]:
     """Outbox rows for admins, newest first (plain dicts)."""
     with services.session_factory() as session:

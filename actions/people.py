@@ -2,26 +2,32 @@
 
 Teams come from config.yml and are synchronised into the database so tickets can refer to them.
 Channels map their own user ids to people with ``ensure_person`` (a Slack user seen for the first
-time becomes a requester with the profile Slack gave us).
+time becomes a requester with the profile Slack gave us). Where a channel reaches a person or a
+team is an address on that channel (``person.address("slack")``), never a column of its own, so a
+new channel needs nothing here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import IntegrityError
 
 from actions.access import ROLES, require_manager
+from actions.ports import UnitsOfWork
 from actions.settings import Settings
 from actions.text import clean
 from actions.views import PersonView
 from store.errors import Conflict, InvalidInput
-from store.models import Person
+from store.models import Person, normal_address
 from store.uow import UnitOfWork
 
 LANGUAGES = ("es", "en")
+#: The email channel's name: its addresses are checked to look like mailboxes.
+MAILBOX = "email"
 
 
 @dataclass(frozen=True)
@@ -29,11 +35,11 @@ class NewPerson:
     name: str
     role: str = "requester"
     team: str | None = None
-    slack_id: str | None = None
-    email: str | None = None
     language: str = "es"
     timezone: str = "UTC"
     vip: bool = False
+    #: channel -> address (``{"slack": "U123", "email": "ana@example.com"}``)
+    addresses: Mapping[str, str] = field(default_factory=dict)
 
 
 def _validate(command: NewPerson) -> NewPerson:
@@ -47,11 +53,20 @@ def _validate(command: NewPerson) -> NewPerson:
         ZoneInfo(command.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidInput("bad_timezone", value=command.timezone) from exc
-    if command.email and "@" not in command.email:
-        raise InvalidInput("bad_email", value=command.email)
-    return NewPerson(name=name, role=command.role, team=command.team, slack_id=command.slack_id,
-                     email=command.email.strip().lower() if command.email else None,
+    addresses = {channel: address for channel, address in _addresses(command.addresses).items()
+                 if address}
+    return NewPerson(name=name, role=command.role, team=command.team, addresses=addresses,
                      language=command.language, timezone=command.timezone, vip=command.vip)
+
+
+def _addresses(given: Mapping[str, str | None]) -> dict[str, str]:
+    """Addresses as they are stored ("" where one is to be forgotten); a mailbox must look
+    like one."""
+    addresses = {channel.strip(): normal_address(address) if address else ""
+                 for channel, address in given.items() if channel and channel.strip()}
+    if addresses.get(MAILBOX) and "@" not in addresses[MAILBOX]:
+        raise InvalidInput("bad_email", value=addresses[MAILBOX])
+    return addresses
 
 
 def add_person(uow: UnitOfWork, command: NewPerson, *, actor_id: int | None = None) -> PersonView:
@@ -62,21 +77,26 @@ def add_person(uow: UnitOfWork, command: NewPerson, *, actor_id: int | None = No
             require_manager(uow.people.get(actor_id), "people_add")
         _require_team(uow, command.role, command.team)
         team = uow.teams.get(command.team).code if command.team else None
-        if command.slack_id and uow.people.by_slack_id(command.slack_id):
-            raise Conflict("person_exists", ref=command.slack_id)
-        if command.email and uow.people.by_email(command.email):
-            raise Conflict("person_exists", ref=command.email)
-        person = uow.people.add(Person(
-            name=command.name, role=command.role, team_code=team, slack_id=command.slack_id,
-            email=command.email, language=command.language, timezone=command.timezone,
-            vip=command.vip, active=True))
+        for channel, address in command.addresses.items():
+            if uow.people.by_address(channel, address):
+                raise Conflict("person_exists", ref=address)
+        person = Person(
+            name=command.name, role=command.role, team_code=team, language=command.language,
+            timezone=command.timezone, vip=command.vip, active=True)
+        for channel, address in command.addresses.items():
+            person.set_address(channel, address)
+        uow.people.add(person)
         uow.commit()
         return PersonView.of(person)
 
 
-def update_person(uow: UnitOfWork, ref: str, **changes: object) -> PersonView:
-    """Change role, team, language, time zone, VIP flag or active flag of a known person."""
-    allowed = {"role", "team_code", "language", "timezone", "vip", "active", "name", "email"}
+def update_person(uow: UnitOfWork, ref: str, *,
+                  addresses: Mapping[str, str | None] | None = None,
+                  **changes: object) -> PersonView:
+    """Change role, team, language, time zone, VIP flag or active flag of a known person, and
+    their ``addresses`` (channel -> address; an empty one forgets it), all or nothing."""
+    wanted = _addresses(addresses or {})
+    allowed = {"role", "team_code", "language", "timezone", "vip", "active", "name"}
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidInput("bad_choice", field="field", value=sorted(unknown)[0],
@@ -91,8 +111,14 @@ def update_person(uow: UnitOfWork, ref: str, **changes: object) -> PersonView:
         role = str(changes.get("role") or person.role)
         team = changes.get("team_code", person.team_code)
         _require_team(uow, role, str(team) if team else None)
+        for channel, address in wanted.items():
+            owner = uow.people.by_address(channel, address) if address else None
+            if owner is not None and owner.id != person.id:
+                raise Conflict("person_exists", ref=address)
         for name, value in changes.items():
             setattr(person, name, value)
+        for channel, address in wanted.items():
+            person.set_address(channel, address)
         uow.commit()
         return PersonView.of(person)
 
@@ -107,24 +133,29 @@ def _require_team(uow: UnitOfWork, role: str, team: str | None) -> None:
 def ensure_person(
     uow: UnitOfWork,
     *,
-    slack_id: str | None = None,
-    email: str | None = None,
+    channel: str,
+    address: str,
+    also: Mapping[str, str | None] | None = None,
     name: str | None = None,
     language: str | None = None,
     timezone: str | None = None,
     default_language: str = "es",
 ) -> PersonView:
-    """The person behind a channel identity, created as a requester the first time.
+    """The person behind ``address`` on ``channel``, created as a requester the first time.
 
-    Two first messages of a new person at once (two processes, two threads) both try to
-    register them: the unique Slack id or email lets one insert win, and the other reads it.
+    ``also`` are addresses the channel learned about them elsewhere (Slack's profile gives the
+    mailbox): a person an admin registered by email is recognised on their first Slack message
+    and gets their Slack id. Two first messages of a new person at once (two processes, two
+    threads) both try to register them: the unique address lets one insert win, and the other
+    reads it.
     """
-    if not slack_id and not email:
+    if not address or not address.strip():
         raise InvalidInput("identity_missing")
+    others = {c: a for c, a in (also or {}).items() if a and a.strip() and c != channel}
     with uow:
         def known() -> Person | None:
-            return (uow.people.by_slack_id(slack_id) if slack_id else None) or (
-                uow.people.by_email(email) if email else None)
+            return uow.people.by_address(channel, address) or next(
+                (p for c, a in others.items() if (p := uow.people.by_address(c, a))), None)
 
         person = known()
         if person is None:
@@ -135,31 +166,54 @@ def ensure_person(
                 tz = "UTC"
             try:
                 with uow.savepoint():
-                    person = uow.people.add(Person(
-                        name=(name or email or slack_id or "?")[:200], role="requester",
-                        slack_id=slack_id, email=email.strip().lower() if email else None,
+                    person = Person(
+                        name=(name or next(iter(others.values()), None) or address)[:200],
+                        role="requester",
                         language=language if language in LANGUAGES else default_language,
-                        timezone=tz, vip=False, active=True))
+                        timezone=tz, vip=False, active=True)
+                    for where, what in {channel: address, **others}.items():
+                        person.set_address(where, what)
+                    uow.people.add(person)
             except IntegrityError:  # registered a moment ago by a concurrent request
                 person = known()
                 if person is None:
                     raise
-        elif slack_id and not person.slack_id:
-            person.slack_id = slack_id
+        elif not person.address(channel):
+            person.set_address(channel, address)
         uow.commit()
         return PersonView.of(person)
 
 
-def address_of(services: Any, person_id: Any, *, channel: str) -> str | None:
+def address_of(services: UnitsOfWork, person_id: Any, *, channel: str) -> str | None:
     """Where ``channel`` reaches a person directly (Slack: their member id; email: their
     address), or None when the desk does not know it."""
     if person_id is None:
         return None
     with services.uow() as uow:
         person = uow.session.get(Person, int(person_id))
-        if person is None:
-            return None
-        return {"slack": person.slack_id, "email": person.email}.get(channel)
+        return person.address(channel) if person else None
+
+
+def person_at(uow: UnitOfWork, *, channel: str, address: str) -> PersonView | None:
+    """Who ``address`` is on ``channel`` (None: nobody the desk knows)."""
+    with uow:
+        person = uow.people.by_address(channel, address)
+        return PersonView.of(person) if person else None
+
+
+def team_address(uow: UnitOfWork, *, team: str, channel: str) -> str | None:
+    """Where ``channel`` reaches a team (Slack: its triage channel), as ``sync_teams`` stored
+    it from config.yml; None when the team has no address there."""
+    with uow:
+        return uow.teams.address(team, channel)
+
+
+def set_team_address(uow: UnitOfWork, *, team: str, channel: str, address: str | None) -> None:
+    """Record (or, with None, forget) where ``channel`` reaches a team: a channel whose team
+    rooms are not in config.yml sets them here, and the team's notices follow."""
+    with uow:
+        uow.teams.get(team).set_address(channel, address)
+        uow.commit()
 
 
 def set_language(uow: UnitOfWork, *, person_id: int, language: str) -> None:
@@ -183,6 +237,6 @@ def sync_teams(uow: UnitOfWork, settings: Settings) -> list[str]:
     """Create or update the teams of config.yml; returns their codes."""
     with uow:
         for team in settings.teams.values():
-            uow.teams.upsert(team.code, team.name, team.slack_channel)
+            uow.teams.upsert(team.code, team.name, team.addresses)
         uow.commit()
         return sorted(settings.teams)

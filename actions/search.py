@@ -126,7 +126,8 @@ def search(uow: UnitOfWork, *, actor_id: int | None, words: str,
         if filters.requester:
             people = [p.id for p in uow.session.scalars(select(Person))
                       if fold(filters.requester) in fold(p.name)
-                      or (p.email or "").lower() == filters.requester.lower()]
+                      or any(c.address.lower() == filters.requester.strip().lower()
+                             for c in p.channels)]
             query = query.where(Ticket.requester_id.in_(people))
         rows = uow.session.execute(query).all()
         texts = _comment_texts(uow, [r.id for r in rows], internal) if query_words else {}

@@ -22,6 +22,7 @@ from actions.channels import BUILT_IN
 from actions.inbox import confirm_done, mark_done_in_commit
 from actions.messages import LANGUAGES, Messages
 from actions.notify import notifier
+from actions.ports import Matcher, NluInterpreter
 from actions.settings import Settings, load_settings
 from actions.sla_clock import calendar_for
 from store.db import make_engine, make_session_factory
@@ -179,7 +180,7 @@ class Services:
             return self._lazy[name]
 
     @property
-    def matcher(self) -> Any:
+    def matcher(self) -> Matcher:
         """The FAQ matcher over the configured articles (built on first use, and again when the
         folder's files change: an article published by ``deskbot kb publish`` in another process
         is searched from the next question on), with what the desk has learned so far: one
@@ -204,7 +205,7 @@ class Services:
             if stamp is not None:
                 self._lazy["matcher_stamp"] = stamp
 
-    def _build_matcher(self) -> Any:
+    def _build_matcher(self) -> Matcher:
         from kb.loader import load_articles
         from kb.matcher import Matcher
 
@@ -213,10 +214,10 @@ class Services:
         return Matcher(articles, min_score=faq.min_score)
 
     @property
-    def interpreter(self) -> Any:
+    def interpreter(self) -> NluInterpreter:
         """The NLU interpreter: embedded, or a Rasa server when DESKBOT_RASA_URL is set."""
 
-        def build() -> Any:
+        def build() -> NluInterpreter:
             from nlu import load_interpreter
 
             return load_interpreter(

@@ -38,6 +38,12 @@ class TeamSettings:
         """The team's name in a language, else the configured one."""
         return self.names.get(lang or "", "") or self.name
 
+    @property
+    def addresses(self) -> dict[str, str]:
+        """Where the team is reached, per channel, as ``sync_teams`` stores it (config.yml
+        keeps the setting's name ``slack_channel``); an empty address forgets the old one."""
+        return {"slack": self.slack_channel}
+
 
 @dataclass(frozen=True)
 class SlaTarget:

@@ -61,7 +61,8 @@ def person_for_session(uow: UnitOfWork, *, person_id: int) -> PersonView | None:
         return PersonView.of(person) if person.active else None
 
 
-def person_by_slack_id(uow: UnitOfWork, *, slack_id: str) -> PersonView | None:
+def person_by_address(uow: UnitOfWork, *, channel: str, address: str) -> PersonView | None:
+    """The active person a channel's sign-in names (Slack's OpenID claims carry a member id)."""
     with uow:
-        person = uow.people.by_slack_id(slack_id)
+        person = uow.people.by_address(channel, address)
         return PersonView.of(person) if person is not None and person.active else None

@@ -16,8 +16,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import func, select
 
 from actions.common import committed, locked, now
-from actions.notify import MAJOR_INCIDENT
-from actions.views import TicketView
+from actions.views import MAJOR_INCIDENT, TicketView
 from kb.text import fold
 from store.errors import Conflict, IllegalTransition
 from store.lifecycle import ACTIVE

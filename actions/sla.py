@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from actions import sla_clock
+from actions.ports import Desk
 from actions.settings import SlaSettings
 from actions.sla_clock import WorkingTime
 
@@ -160,7 +161,7 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def ticket_sla(services: Any, key: str, now: datetime) -> SlaStatus:
+def ticket_sla(services: Desk, key: str, now: datetime) -> SlaStatus:
     """The SLA of one ticket, in its requester's time zone (NotFound for an unknown key)."""
     from sqlalchemy import select
 

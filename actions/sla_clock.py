@@ -16,6 +16,7 @@ or a breach); the functions here keep it current, the sweep (``actions.sla``) ad
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
@@ -220,6 +221,35 @@ def rearm(ticket: TicketClock, now: datetime) -> None:
     """Ask the sweep to look at a ticket again (reopened after a resolution)."""
     if ticket.paused_at is None:
         ticket.sla_next_at = now
+
+
+@dataclass(frozen=True)
+class Stopwatch:
+    """The clock the ``Ticket`` aggregate's transitions stop and restart, in one calendar
+    (``store.domain.ticket.Clock``)."""
+
+    calendar: WorkingTime | None = None
+    #: The targets, for a stopwatch that may set new due times (``retarget``).
+    sla: SlaSettings | None = None
+
+    def pause(self, ticket: TicketClock, at: datetime) -> None:
+        pause(ticket, at)
+
+    def resume(self, ticket: TicketClock, at: datetime) -> None:
+        resume(ticket, at, self.calendar)
+
+    def rearm(self, ticket: TicketClock, at: datetime) -> None:
+        rearm(ticket, at)
+
+    def retarget(self, ticket: TicketClock, at: datetime) -> None:
+        if self.sla is None:
+            raise ValueError("this stopwatch has no SLA targets to set")
+        start(ticket, at, self.sla, self.calendar)
+
+
+def stopwatch_of(uow: Any) -> Stopwatch:
+    """The stopwatch in the calendar lent to ``uow`` (``calendar_of``)."""
+    return Stopwatch(calendar_of(uow))
 
 
 def _shift(calendar: WorkingTime, due: datetime, paused_at: datetime, now: datetime) -> datetime:

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from actions import sla_clock
 from actions.closure import offer_survey
 from actions.common import now as desk_now
+from actions.ports import Desk
 from actions.sla import milestones
 from actions.work import escalate
 from store.errors import DeskError
@@ -69,7 +70,7 @@ class _Skip(Exception):
     """Raised inside a transaction to roll it back: someone else already did this work."""
 
 
-def sweep(services: Any, *, now: datetime | None = None, limit: int = 500) -> SweepReport:
+def sweep(services: Desk, *, now: datetime | None = None, limit: int = 500) -> SweepReport:
     """Run every timed job once (at most ``limit`` tickets each)."""
     at = now or desk_now()
     report = SweepReport()
@@ -152,7 +153,7 @@ def claim_notice(session: Session, ticket_id: int, kind: str, at: datetime) -> b
     return claimed is not None
 
 
-def _ids(services: Any, query: Any) -> list[int]:
+def _ids(services: Desk, query: Any) -> list[int]:
     with services.session_factory() as session:
         return list(session.scalars(query).all())
 
@@ -165,7 +166,7 @@ def _lock(session: Session, ticket_id: int) -> Ticket | None:
     return session.scalars(query.execution_options(populate_existing=True)).unique().one_or_none()
 
 
-def _sla_ticket(services: Any, ticket_id: int, at: datetime, report: SweepReport) -> None:
+def _sla_ticket(services: Desk, ticket_id: int, at: datetime, report: SweepReport) -> None:
     """Announce every warning and breach a ticket has reached, then schedule its next check."""
     sla = services.settings.sla
     to_escalate: list[str] = []
@@ -204,7 +205,7 @@ def _sla_ticket(services: Any, ticket_id: int, at: datetime, report: SweepReport
         _sla_ticket(services, ticket_id, at, report)
 
 
-def _escalate(services: Any, ticket_id: int, key: str, target: str, at: datetime,
+def _escalate(services: Desk, ticket_id: int, key: str, target: str, at: datetime,
               report: SweepReport) -> None:
     """Escalate on breach, once: the notice is claimed inside the escalation's own transaction."""
     kind = f"sla_escalated:{target}"
@@ -244,7 +245,7 @@ def _still_pending_since(session: Session, ticket_id: int, before: datetime) -> 
     return ticket
 
 
-def _pending_reminder(services: Any, ticket_id: int, before: datetime, at: datetime,
+def _pending_reminder(services: Desk, ticket_id: int, before: datetime, at: datetime,
                       report: SweepReport) -> None:
     sla = services.settings.sla
     uow = services.uow()
@@ -265,27 +266,24 @@ def _pending_reminder(services: Any, ticket_id: int, before: datetime, at: datet
         uow.commit()
 
 
-def _auto_resolve(services: Any, ticket_id: int, before: datetime, at: datetime,
+def _auto_resolve(services: Desk, ticket_id: int, before: datetime, at: datetime,
                   report: SweepReport) -> None:
     sla = services.settings.sla
     uow = services.uow()
     with uow:
-        ticket = _still_pending_since(uow.session, ticket_id, before)
-        if ticket is None:
+        row = _still_pending_since(uow.session, ticket_id, before)
+        if row is None:
             return
-        ticket.status = Status.RESOLVED.value
-        sla_clock.resume(ticket, at, sla_clock.calendar_of(uow))
-        ticket.sla_next_at = None
-        ticket.resolved_at, ticket.updated_at = at, at
-        uow.events.append(ticket, "resolved", actor=None, at=at, payload={
-            "by": "system", "reason": "no_answer", "days": sla.pending_autoresolve_days,
-            "question": _last_question(uow.session, ticket), "status": ticket.status,
-        })
+        ticket = uow.tickets.aggregate(row)
+        events = ticket.resolve_unanswered(
+            at=at, clock=sla_clock.stopwatch_of(uow), days=sla.pending_autoresolve_days,
+            question=_last_question(uow.session, row))
+        uow.tickets.save(ticket, events, uow.events).updated_at = at
         report.auto_resolved.append(ticket.key)
         uow.commit()
 
 
-def _survey_reminder(services: Any, ticket_id: int, due: datetime, at: datetime,
+def _survey_reminder(services: Desk, ticket_id: int, due: datetime, at: datetime,
                      report: SweepReport) -> None:
     """Remind the requester once of the unanswered satisfaction survey."""
     question = services.settings.survey_questions[0]
@@ -306,19 +304,17 @@ def _survey_reminder(services: Any, ticket_id: int, due: datetime, at: datetime,
         uow.commit()
 
 
-def _auto_close(services: Any, ticket_id: int, before: datetime, at: datetime,
+def _auto_close(services: Desk, ticket_id: int, before: datetime, at: datetime,
                 report: SweepReport) -> None:
     """Close a resolved ticket the requester never confirmed (``desk.auto_close_days``)."""
     uow = services.uow()
     with uow:
-        ticket = _lock(uow.session, ticket_id)
-        if (ticket is None or ticket.status != Status.RESOLVED.value
-                or ticket.resolved_at is None or ticket.resolved_at > before):
+        row = _lock(uow.session, ticket_id)
+        if (row is None or row.status != Status.RESOLVED.value
+                or row.resolved_at is None or row.resolved_at > before):
             return
-        ticket.status, ticket.closed_at, ticket.updated_at = Status.CLOSED.value, at, at
-        uow.events.append(ticket, "closed", actor=None, at=at, payload={
-            "by": "system", "reason": "no_confirmation",
-            "days": services.settings.auto_close_days, "status": ticket.status,
-        })
+        ticket = uow.tickets.aggregate(row)
+        events = ticket.close_unconfirmed(at=at, days=services.settings.auto_close_days)
+        uow.tickets.save(ticket, events, uow.events).updated_at = at
         report.auto_closed.append(ticket.key)
         uow.commit()

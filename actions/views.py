@@ -1,7 +1,10 @@
 """Plain snapshots of tickets and events that channels render after the transaction is over.
 
 Use cases return these instead of ORM objects, so no channel ever touches a session (and no
-template can trigger a lazy query).
+template can trigger a lazy query). ``TicketView`` is the one snapshot of a ticket: technicians'
+answers, the command line, cards and notices (``as_context``, the JSON stored in the outbox) and
+the audit export all read it, and ``actions.common.view`` is the one place that builds it from
+the store.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from typing import Any
 
 from store.models import Event, Person, SurveyAnswer, Ticket
 
+#: Followers from which a ticket is a major incident (actions.similar says the same).
+MAJOR_INCIDENT = 3
+
 
 @dataclass(frozen=True)
 class PersonView:
@@ -21,17 +27,21 @@ class PersonView:
     team: str | None
     language: str
     timezone: str
-    slack_id: str | None = None
-    email: str | None = None
     vip: bool = False
+    #: channel -> where it reaches the person (``{"slack": "U123", "email": "ana@x.com"}``).
+    addresses: dict[str, str] = field(default_factory=dict, hash=False)
 
     @classmethod
     def of(cls, person: Person) -> PersonView:
         return cls(
             id=person.id, name=person.name, role=person.role, team=person.team_code,
-            language=person.language, timezone=person.timezone, slack_id=person.slack_id,
-            email=person.email, vip=person.vip,
+            language=person.language, timezone=person.timezone, vip=person.vip,
+            addresses={c.channel: c.address for c in person.channels},
         )
+
+    def address(self, channel: str) -> str | None:
+        """Where ``channel`` reaches this person, or None when the desk does not know it."""
+        return self.addresses.get(channel)
 
     @property
     def is_staff(self) -> bool:
@@ -46,13 +56,16 @@ class EventView:
     visibility: str
     actor: str | None  # name; None = the desk itself
     payload: dict[str, Any]
+    actor_role: str | None = None  # what the actor was (auditors ask); None = the desk
 
     @classmethod
-    def of(cls, event: Event, names: dict[int, str]) -> EventView:
+    def of(cls, event: Event, names: dict[int, str],
+           roles: dict[int, str] | None = None) -> EventView:
         return cls(
             seq=event.seq, at=event.at, type=event.type, visibility=event.visibility,
             actor=names.get(event.actor_id) if event.actor_id else None,
             payload=dict(event.payload or {}),
+            actor_role=(roles or {}).get(event.actor_id) if event.actor_id else None,
         )
 
 
@@ -98,6 +111,8 @@ class TicketView:
     history: tuple[EventView, ...] = ()
     survey: tuple[SurveyView, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Employees following the ticket (the same problem); a major incident from MAJOR_INCIDENT.
+    follower_count: int = 0
 
     @classmethod
     def of(
@@ -108,6 +123,7 @@ class TicketView:
         history: tuple[EventView, ...] = (),
         survey: tuple[SurveyView, ...] = (),
         extra: dict[str, Any] | None = None,
+        follower_count: int = 0,
     ) -> TicketView:
         return cls(
             key=ticket.key, kind=ticket.kind, title=ticket.title,
@@ -121,12 +137,45 @@ class TicketView:
             closed_at=ticket.closed_at, response_due_at=ticket.response_due_at,
             resolution_due_at=ticket.resolution_due_at, paused_at=ticket.paused_at,
             resolution=ticket.resolution, watchers=watchers, history=history, survey=survey,
-            extra=dict(extra or {}),
+            extra=dict(extra or {}), follower_count=follower_count,
         )
+
+    def breached(self, at: datetime) -> bool:
+        """Is a target already missed at ``at``? (A paused clock misses nothing.)"""
+        if self.paused_at is not None:
+            return False
+        return bool(
+            (self.first_response_at is None and self.response_due_at is not None
+             and self.response_due_at < at)
+            or (self.resolution_due_at is not None and self.resolution_due_at < at))
+
+    def as_context(self, *, at: datetime | None = None) -> dict[str, Any]:
+        """What notice and card templates may show (plain JSON: it is stored in the outbox).
+        With ``at``, also whether a target is missed by then (``sla_breached``), so a card
+        re-rendered after a breach shows its flag."""
+        context: dict[str, Any] = {
+            "followers": self.follower_count, "major": self.follower_count >= MAJOR_INCIDENT,
+            "key": self.key, "title": self.title, "status": self.status,
+            "priority": self.priority, "category": self.category, "team": self.team,
+            "kind": self.kind, "requester": self.requester.name,
+            "assignee": self.assignee.name if self.assignee else None,
+            "resolution": self.resolution,
+            "response_due_at": _iso(self.response_due_at),
+            "resolution_due_at": _iso(self.resolution_due_at),
+            "first_response_at": _iso(self.first_response_at),
+            "paused_at": _iso(self.paused_at),
+        }
+        if at is not None:
+            context["sla_breached"] = self.breached(at)
+        return context
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (datetimes as ISO 8601), for ``--json`` output and outbox contexts."""
         return _jsonable(asdict(self))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def _jsonable(value: Any) -> Any:

@@ -46,7 +46,8 @@ def _fill(size: int, workdir: Path) -> tuple[Services, int]:
     services = build_services(settings, database_url=f"sqlite:///{workdir / f'{size}.db'}")
     upgrade(services.engine)
     sync_teams(services.uow(), settings)
-    people = [add_person(services.uow(), NewPerson(name=f"Persona {i}", email=f"p{i}@x.com")).id
+    people = [add_person(services.uow(), NewPerson(name=f"Persona {i}",
+                                                   addresses={"email": f"p{i}@x.com"})).id
               for i in range(50)]
     rng = random.Random(size)
     start = now() - timedelta(days=30)

@@ -236,7 +236,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
     services = build_services(settings, database_url=database, migrate=True)
     users = [f"UB{n:04d}" for n in range(args.users)]
     for n, user in enumerate(users[: args.users // 2]):  # half known, half new (users.info)
-        add_person(services.uow(), NewPerson(name=f"Known {n}", slack_id=user))
+        add_person(services.uow(), NewPerson(name=f"Known {n}", addresses={"slack": user}))
     dialect = services.engine.dialect.name
     services.close()
     api = SlackStandIn({u: slack_user(u, f"Person {u}", email=f"{u.lower()}@example.com")

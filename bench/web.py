@@ -49,11 +49,14 @@ def _services(backend: str, workdir: Path) -> Services:
 
 
 def _fill(services: Services, tickets: int) -> dict[str, int]:
-    lead = NewPerson(name="Marta Ruiz", role="lead", team="L1", email="marta@example.com")
+    lead = NewPerson(name="Marta Ruiz", role="lead", team="L1",
+                     addresses={"email": "marta@example.com"})
     extra = (lead, NewPerson(name="Ana Torres", role="technician", team="L1",
-                             email="ana@example.com"),
-             NewPerson(name="Luis Pérez", role="technician", team="L2", email="luis@example.com"),
-             NewPerson(name="Sam Lee", role="technician", team="L3", email="sam@example.com"))
+                             addresses={"email": "ana@example.com"}),
+             NewPerson(name="Luis Pérez", role="technician", team="L2",
+                       addresses={"email": "luis@example.com"}),
+             NewPerson(name="Sam Lee", role="technician", team="L3",
+                       addresses={"email": "sam@example.com"}))
     ensure_demo_people(services.uow, extra)
     per_day = tickets / (DAYS * (5 + 2 * 0.2) / 7)  # weekends see a fifth of a weekday
     articles = tuple(a.id for a in services.matcher.articles)

@@ -13,13 +13,15 @@ import threading
 import time
 from typing import Any
 
+from actions.services import Services
 from store.db import ping
 
 log = logging.getLogger("bot.health")
 
 
 class Readiness:
-    def __init__(self, services: Any, workers: Any, *, lag_limit_seconds: float = 30.0) -> None:
+    def __init__(self, services: Services, workers: Any, *,
+                 lag_limit_seconds: float = 30.0) -> None:
         self.services, self.workers = services, workers
         self.lag_limit_seconds = lag_limit_seconds
         self.models_loaded = threading.Event()

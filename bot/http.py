@@ -40,6 +40,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from actions import inbox
+from actions.services import Services
 from bot.health import Readiness
 from bot.inbox import InboxWriter
 from bot.slack.intake import NotSlack, parse
@@ -81,7 +82,7 @@ def headers_look_signed(headers: Any, now: float) -> bool:
 class SlackFront:
     """The door: verification, the inbox write, inline answers, and the stopping flag."""
 
-    def __init__(self, bolt: App, services: Any, signing_secret: str, *,
+    def __init__(self, bolt: App, services: Services, signing_secret: str, *,
                  hand: Callable[[inbox.InboxRow], None] | None = None, owner: str | None = None,
                  policy: inbox.RetryPolicy = inbox.DEFAULT_POLICY,
                  max_body: int = MAX_BODY) -> None:
@@ -208,7 +209,7 @@ class DrainingServer(uvicorn.Server):
 class Desk:
     """The HTTP side of a running desk: the front door, the inbox workers, readiness."""
 
-    def __init__(self, bolt: App, services: Any, *, signing_secret: str | None = None,
+    def __init__(self, bolt: App, services: Services, *, signing_secret: str | None = None,
                  threads: int = 8, drain_seconds: float = 20.0, grace_seconds: float = 0.0,
                  policy: inbox.RetryPolicy = inbox.DEFAULT_POLICY,
                  lag_limit_seconds: float = 30.0,

@@ -31,6 +31,7 @@ from slack_bolt import App, BoltRequest
 
 from actions import inbox
 from actions.inbox import DEFAULT_POLICY, Job, RetryPolicy, current_job
+from actions.services import Services
 
 log = logging.getLogger("bot.inbox")
 
@@ -67,7 +68,7 @@ class Quiet:
 
 
 class InboxWorkers:
-    def __init__(self, services: Any, app: App, *, threads: int = 8,
+    def __init__(self, services: Services, app: App, *, threads: int = 8,
                  policy: RetryPolicy = DEFAULT_POLICY, lag_warning_seconds: float = 30.0,
                  idle_seconds: float = 2.0, done_in_commit: bool = True,
                  on_lag: Callable[[inbox.InboxStats], None] | None = None) -> None:

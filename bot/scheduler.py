@@ -24,13 +24,13 @@ import contextlib
 import logging
 import threading
 from collections.abc import Mapping
-from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from actions.common import now
 from actions.inbox import passing_failure
 from actions.outbox import Deliverer, deliver_due
+from actions.services import Services
 from actions.sweep import sweep
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def _worked(job: str) -> None:
         log.info("%s works again", job)
 
 
-def run_sweep(services: Any) -> None:
+def run_sweep(services: Services) -> None:
     """Job body: one sweep; errors are logged, never raised into the scheduler thread."""
     try:
         sweep(services)
@@ -71,7 +71,7 @@ def run_sweep(services: Any) -> None:
         _failed("SLA sweep", exc)
 
 
-def run_outbox(services: Any, deliverers: Mapping[str, Deliverer],
+def run_outbox(services: Services, deliverers: Mapping[str, Deliverer],
                wanted: threading.Event | None = None) -> None:
     """Job body: deliver what is due, in batches, until nothing more is due right now.
 
@@ -93,7 +93,7 @@ def run_outbox(services: Any, deliverers: Mapping[str, Deliverer],
         _failed("outbox delivery", exc)
 
 
-def run_digest(services: Any) -> None:
+def run_digest(services: Services) -> None:
     """Job body: queue last week's digest for each lead (once per week and lead, whichever
     process runs it: the outbox key decides)."""
     from actions.digest import last_week, queue_digests
@@ -105,12 +105,12 @@ def run_digest(services: Any) -> None:
         log.exception("weekly digest failed")
 
 
-def intervals(services: Any) -> dict[str, float]:
+def intervals(services: Services) -> dict[str, float]:
     raw = (getattr(services.settings, "raw", None) or {}).get("scheduler") or {}
     return {name: float(raw.get(name, default)) for name, default in DEFAULT_INTERVALS.items()}
 
 
-def build_scheduler(services: Any, deliverers: Mapping[str, Deliverer],
+def build_scheduler(services: Services, deliverers: Mapping[str, Deliverer],
                     wanted: threading.Event | None = None) -> BackgroundScheduler:
     """The scheduler with its jobs added, not started (tests inspect it)."""
     every = intervals(services)
@@ -140,7 +140,7 @@ def _deliver_soon(scheduler: BackgroundScheduler, wanted: threading.Event) -> No
         scheduler.modify_job(OUTBOX_JOB, next_run_time=now())
 
 
-def start_scheduler(services: Any, deliverers: Mapping[str, Deliverer]) -> BackgroundScheduler:
+def start_scheduler(services: Services, deliverers: Mapping[str, Deliverer]) -> BackgroundScheduler:
     """Start the desk's timed jobs in background threads; returns the running scheduler.
 
     Both jobs also run once right away, so a restarted process delivers what a killed one left

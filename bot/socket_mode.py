@@ -23,13 +23,14 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from actions import inbox
+from actions.services import Services
 from bot.slack.intake import classify, clean
 
 log = logging.getLogger("bot.socket_mode")
 
 
 class InboxSocketModeHandler(SocketModeHandler):
-    def __init__(self, app: App, app_token: str, services: Any, *,
+    def __init__(self, app: App, app_token: str, services: Services, *,
                  hand: Callable[[inbox.InboxRow], None] | None = None,
                  owner: str | None = None) -> None:
         super().__init__(app, app_token)
@@ -64,7 +65,7 @@ class InboxSocketModeHandler(SocketModeHandler):
         send_response(client, req, answer, 0.0)
 
 
-def serve(app: App, app_token: str, services: Any, *, threads: int = 8,
+def serve(app: App, app_token: str, services: Services, *, threads: int = 8,
           drain_seconds: float = 20.0, on_drained: Callable[[], None] | None = None) -> None:
     """Connect and work until SIGTERM/SIGINT; then disconnect and drain the inbox workers."""
     from bot.health import Readiness

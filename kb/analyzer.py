@@ -75,23 +75,29 @@ class Analyzer:
             fixed = base
         else:
             edits = _max_edits(word)
-            choices = self._near(word, edits)
+            # A real word is only ever turned into one of its own inflections ("stole" ->
+            # "stolen"), so only those compete: a nearer-sorted neighbour ("store") must not
+            # hide the inflection the vocabulary has.
+            everyday = word in self._everyday
+            choices = self._near(word, edits, word if everyday else None)
             best = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=edits)
             if best is not None and best[1] > 1 and len(best[0]) < LONG_WORD:
                 # two slips only between long words: "contract" is not a typo of "contra"
-                best = process.extractOne(word, self._near(word, 1), scorer=OSA.distance,
-                                          score_cutoff=1)
-            if best is not None and (word not in self._everyday or inflection(word, best[0])):
+                best = process.extractOne(word, self._near(word, 1, word if everyday else None),
+                                          scorer=OSA.distance, score_cutoff=1)
+            if best is not None:
                 fixed = best[0]
         if len(self._corrections) < CACHE_LIMIT:
             self._corrections[word] = fixed
         return fixed
 
-    def _near(self, word: str, edits: int) -> list[str]:
+    def _near(self, word: str, edits: int, inflected: str | None = None) -> list[str]:
         """Known words that start like ``word`` and are at most ``edits`` letters longer or
-        shorter, in a stable order (shortest first, then alphabetical)."""
+        shorter, in a stable order (shortest first, then alphabetical); only inflections of
+        ``inflected`` when it is given."""
         return [w for size in range(len(word) - edits, len(word) + edits + 1)
-                for w in self._choices.get((word[0], size), ())]
+                for w in self._choices.get((word[0], size), ())
+                if inflected is None or inflection(inflected, w)]
 
     def analyze(self, text: str, *, correct: bool = True) -> list[str]:
         """Concept tokens and plain content words of ``text``, in order, stop words removed."""

@@ -50,7 +50,7 @@ from kb.bm25 import FieldBM25
 from kb.calibration import DEFAULT_SCORE, calibrate
 from kb.language import LanguageGuesser
 from kb.lexicon import Lexicon
-from kb.signals import evidence, is_code, passages, unique_groups
+from kb.signals import NearStems, evidence, is_code, passages, unique_groups
 from kb.text import words
 from kb.twins import twins
 
@@ -176,6 +176,8 @@ class Matcher:
             for fs in by_article
         ]
         self._learned_bags: dict[int, frozenset[str]] = {}
+        self._spellings = NearStems(t for t in (*self._idf, *self._body_idf)
+                                    if not t.startswith("#"))
 
     @staticmethod
     def _weights(bags: Sequence[frozenset[str]], total: int) -> dict[str, float]:
@@ -206,7 +208,11 @@ class Matcher:
         ``hide`` scores as if that article had no title (calibration asks how an article is
         found from its title when the title itself is not there to match).
         """
-        groups = unique_groups(self.analyzer.analyze_words(query))
+        groups = unique_groups(
+            (self._spellings.nearest(g[0]),) if len(g) == 1 and not self._knows(frozenset(g))
+            else g
+            for g in self.analyzer.analyze_words(query)
+        )
         tokens = frozenset(t for g in groups for t in g)
         if not any(t in self._idf or t in self._body_idf or t in self._learned_postings
                    for t in tokens):

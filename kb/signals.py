@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n\s*\n|\n(?=\s*(?:[-*#>]|\d+[.)]))")
 _MARKUP = re.compile(r"[*_`#>]+|^\s*(?:[-*]|\d+[.)])\s+")
 
@@ -48,3 +51,40 @@ def passages(body: str) -> list[str]:
         if text:
             out.append(text)
     return out
+
+
+class NearStems:
+    """The knowledge base's stems, to find the one a message's unknown stem is spelt close to.
+
+    Cognates the lexicon does not list often stem one letter apart in the two languages
+    ("frecuenc"/"frequenc", "tecnolog"/"technolog", "plataform"/"platform"), and so does a
+    slip typed into a word the typo correction did not reach. A message stem no article has,
+    at least ``LEAST`` letters long and one slip (OSA) from exactly one stem of the articles
+    with the same first letter, is taken as that stem; ambiguous or short ones stay as they
+    are, and so do words any article already uses.
+    """
+
+    LEAST = 6
+    CACHE = 20_000
+
+    def __init__(self, stems: Iterable[str]) -> None:
+        self._buckets: dict[tuple[str, int], list[str]] = {}
+        for stem in sorted(set(stems)):
+            if len(stem) >= self.LEAST - 1 and stem.isalpha():
+                self._buckets.setdefault((stem[0], len(stem)), []).append(stem)
+        self._cache: dict[str, str] = {}
+
+    def nearest(self, stem: str) -> str:
+        if len(stem) < self.LEAST or not stem.isalpha() or stem.startswith("#"):
+            return stem
+        hit = self._cache.get(stem)
+        if hit is not None:
+            return hit
+        choices = [s for size in (len(stem) - 1, len(stem), len(stem) + 1)
+                   for s in self._buckets.get((stem[0], size), ())]
+        found = [s for s, _, _ in process.extract(stem, choices, scorer=OSA.distance,
+                                                  score_cutoff=1, limit=2)]
+        hit = found[0] if len(found) == 1 else stem
+        if len(self._cache) < self.CACHE:
+            self._cache[stem] = hit
+        return hit

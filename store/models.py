@@ -40,12 +40,44 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType}
 
 
+class TeamChannel(Base):
+    """Where a team is reached on a channel (Slack: its triage channel's id). One per channel."""
+
+    __tablename__ = "team_channels"
+
+    team_code: Mapped[str] = mapped_column(ForeignKey("teams.code"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    address: Mapped[str] = mapped_column(String(320))
+
+
 class Team(Base):
     __tablename__ = "teams"
 
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
-    slack_channel: Mapped[str] = mapped_column(String(64), default="")
+    channels: Mapped[list[TeamChannel]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan")
+
+    def address(self, channel: str) -> str | None:
+        return next((c.address for c in self.channels if c.channel == channel), None)
+
+    def set_address(self, channel: str, address: str | None) -> None:
+        _set_address(self.channels, TeamChannel, channel, address)
+
+
+class PersonChannel(Base):
+    """A person's address on one channel (Slack member id, mailbox, a plug-in's user id).
+
+    One address per person and channel, so a message to a person has exactly one destination;
+    an address belongs to one person, so an inbound message has exactly one sender.
+    """
+
+    __tablename__ = "person_channels"
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_person_channels_address"),)
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    address: Mapped[str] = mapped_column(String(320))
 
 
 class Person(Base):
@@ -53,8 +85,8 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    slack_id: Mapped[str | None] = mapped_column(String(32), unique=True)
-    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    channels: Mapped[list[PersonChannel]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan")
     role: Mapped[str] = mapped_column(String(16), default="requester")
     team_code: Mapped[str | None] = mapped_column(ForeignKey("teams.code"))
     language: Mapped[str] = mapped_column(String(8), default="es")
@@ -62,6 +94,33 @@ class Person(Base):
     vip: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def address(self, channel: str) -> str | None:
+        """Where ``channel`` reaches this person, or None when the desk does not know it."""
+        return next((c.address for c in self.channels if c.channel == channel), None)
+
+    def set_address(self, channel: str, address: str | None) -> None:
+        _set_address(self.channels, PersonChannel, channel, address)
+
+
+def normal_address(address: str) -> str:
+    """An address as stored: without surrounding blanks, and a mailbox (``name@host``) in
+    lower case, because mail systems treat ``Ana@X.com`` and ``ana@x.com`` as one person."""
+    address = address.strip()
+    return address.lower() if "@" in address else address
+
+
+def _set_address(rows: list[Any], row_type: type[Any], channel: str, address: str | None) -> None:
+    """Replace (or, with None, forget) the one address a person or team has on ``channel``."""
+    row = next((r for r in rows if r.channel == channel), None)
+    address = normal_address(address) if address else None
+    if not address:
+        if row is not None:
+            rows.remove(row)
+    elif row is None:
+        rows.append(row_type(channel=channel, address=address))
+    else:
+        row.address = address
 
 
 class Counter(Base):

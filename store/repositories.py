@@ -8,7 +8,7 @@ race have exactly one winner and gives each ticket a gap-free event sequence.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,17 +16,22 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.domain import ticket as domain
+from store.domain.events import TicketEvent
 from store.errors import NotFound
 from store.models import (
     Counter,
     Event,
+    Follower,
     OutboxMessage,
     Person,
+    PersonChannel,
     SurveyAnswer,
     Team,
     Ticket,
     TicketAlias,
     Watcher,
+    normal_address,
 )
 from store.types import utcnow
 
@@ -51,6 +56,8 @@ def parse_key(key: str) -> tuple[str, int] | None:
 class PersonRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        #: Rows behind the actors handed out: the session only holds unchanged rows weakly.
+        self._held: dict[int, Person] = {}
 
     def add(self, person: Person) -> Person:
         self.session.add(person)
@@ -63,12 +70,28 @@ class PersonRepository:
             raise NotFound("person_not_found", ref=str(person_id))
         return person
 
-    def by_slack_id(self, slack_id: str) -> Person | None:
-        return self.session.scalar(select(Person).where(Person.slack_id == slack_id))
+    def actor(self, person_id: int) -> domain.Actor:
+        """A person as the ticket's rules see them (NotFound when unknown). The row stays
+        in the session (the events it writes name it) without being read again."""
+        person = self.get(person_id)
+        self._held[person.id] = person
+        return _actor(person)
 
-    def by_email(self, email: str) -> Person | None:
+    def by_address(self, channel: str, address: str) -> Person | None:
+        """Who ``address`` is on ``channel`` (addresses are stored as ``normal_address`` makes
+        them, so the lookup is exact and uses the unique index)."""
         return self.session.scalar(
-            select(Person).where(func.lower(Person.email) == email.strip().lower())
+            select(Person).join(PersonChannel).where(
+                PersonChannel.channel == channel,
+                PersonChannel.address == normal_address(address))
+        )
+
+    def by_any_address(self, address: str) -> Person | None:
+        """Whoever has ``address`` on some channel: what an admin types (``UANA``, a mailbox)."""
+        return self.session.scalar(
+            select(Person).join(PersonChannel)
+            .where(PersonChannel.address == normal_address(address))
+            .order_by(Person.id).limit(1)
         )
 
     def by_name(self, name: str) -> Person | None:
@@ -77,16 +100,15 @@ class PersonRepository:
         )
 
     def find(self, ref: str) -> Person:
-        """A person by id, Slack id, email or exact name: what an admin or technician types."""
+        """A person by id, an address on any channel (Slack id, email) or exact name: what an
+        admin or technician types."""
         ref = ref.strip().lstrip("@")
         if ref.startswith("<@") and ref.endswith(">"):
             ref = ref[2:-1].split("|")[0]
         person = None
         if ref.isdigit():
             person = self.session.get(Person, int(ref))
-        person = person or self.by_slack_id(ref) or self.by_name(ref)
-        if person is None and "@" in ref:
-            person = self.by_email(ref)
+        person = person or self.by_any_address(ref) or self.by_name(ref)
         if person is None:
             person = self._by_first_name(ref)
         if person is None:
@@ -120,6 +142,11 @@ class PersonRepository:
         ).all()
 
 
+def _actor(person: Person) -> domain.Actor:
+    return domain.Actor(id=person.id, name=person.name, role=person.role,
+                        active=bool(person.active), team=person.team_code)
+
+
 class TeamRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -134,19 +161,30 @@ class TeamRepository:
     def list(self) -> Sequence[Team]:
         return self.session.scalars(select(Team).order_by(Team.code)).all()
 
-    def upsert(self, code: str, name: str, slack_channel: str = "") -> Team:
+    def upsert(self, code: str, name: str, addresses: Mapping[str, str] | None = None) -> Team:
+        """Create or rename a team; ``addresses`` (channel -> address) replace the ones it had
+        on those channels, and an empty address forgets one."""
         team = self.session.get(Team, code)
         if team is None:
-            team = Team(code=code, name=name, slack_channel=slack_channel)
+            team = Team(code=code, name=name)
             self.session.add(team)
         else:
-            team.name, team.slack_channel = name, slack_channel
+            team.name = name
+        for channel, address in (addresses or {}).items():
+            team.set_address(channel, address.strip())
         return team
+
+    def address(self, code: str, channel: str) -> str | None:
+        """Where ``channel`` reaches the team (Slack: its triage channel), if anywhere."""
+        team = self.session.get(Team, code)
+        return team.address(channel) if team else None
 
 
 class TicketRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        #: Rows behind the aggregates loaded in this unit of work, by id.
+        self._loaded: dict[int, Ticket] = {}
 
     def next_key(self, kind: str) -> tuple[str, int]:
         """Reserve the next number for a kind under the counter's row lock."""
@@ -191,6 +229,49 @@ class TicketRepository:
             self.session.refresh(ticket)
         return ticket
 
+    def load(self, key: str) -> domain.Ticket:
+        """The ``Ticket`` aggregate of ``key``, under the row lock until the unit of work ends."""
+        row = self.get(key, lock=True)
+        self._loaded[row.id] = row  # the session holds unchanged rows weakly: save finds it
+        return self.aggregate(row)
+
+    @staticmethod
+    def aggregate(row: Ticket) -> domain.Ticket:
+        """The aggregate of a row the caller has locked already."""
+        return domain.Ticket(
+            id=row.id, key=row.key, status=row.status, priority=row.priority,
+            requester_id=row.requester_id,
+            assignee=_actor(row.assignee) if row.assignee else None, team=row.team_code,
+            created_at=row.created_at, first_response_at=row.first_response_at,
+            resolved_at=row.resolved_at, closed_at=row.closed_at, resolution=row.resolution,
+            response_due_at=row.response_due_at, resolution_due_at=row.resolution_due_at,
+            paused_at=row.paused_at, paused_seconds=row.paused_seconds or 0,
+            sla_next_at=row.sla_next_at,
+        )
+
+    def save(self, ticket: domain.Ticket, events: Sequence[TicketEvent],
+             history: EventRepository) -> Ticket:
+        """Write the aggregate's state back to its row and its events to ``history``, in the
+        unit of work; returns the row (its assignee follows the new id when next read)."""
+        row = self._loaded.get(ticket.id) or self.session.get(Ticket, ticket.id)
+        if row is None:
+            raise NotFound("ticket_not_found", key=ticket.key)
+        if row.assignee_id != ticket.assignee_id:
+            row.assignee_id = ticket.assignee_id
+            self.session.expire(row, ["assignee"])
+        row.status, row.team_code, row.priority = ticket.status, ticket.team, ticket.priority
+        row.first_response_at, row.resolved_at = ticket.first_response_at, ticket.resolved_at
+        row.closed_at, row.resolution = ticket.closed_at, ticket.resolution
+        row.response_due_at, row.resolution_due_at = (
+            ticket.response_due_at, ticket.resolution_due_at)
+        row.paused_at, row.paused_seconds, row.sla_next_at = (
+            ticket.paused_at, ticket.paused_seconds, ticket.sla_next_at)
+        for event in events:
+            actor = self.session.get(Person, event.actor_id) if event.actor_id else None
+            history.append(row, event.type, actor=actor, at=event.at,
+                           visibility=event.visibility, payload=event.payload())
+        return row
+
     def list(
         self,
         *,
@@ -234,6 +315,13 @@ class TicketRepository:
             .where(Watcher.ticket_id == ticket.id)
             .order_by(Watcher.added_at)
         ).all()
+
+    def follower_count(self, ticket: Ticket) -> int:
+        """Employees following the ticket (the same problem, joined or merged in)."""
+        if ticket.id is None:
+            return 0
+        return int(self.session.scalar(select(func.count()).select_from(Follower)
+                                       .where(Follower.ticket_id == ticket.id)) or 0)
 
     def add_watcher(self, ticket: Ticket, person: Person) -> bool:
         """False when the person already watches the ticket."""

@@ -157,19 +157,21 @@ def add_cast(services: Services) -> Cast:
         return add_person(services.uow(), NewPerson(**kw))  # type: ignore[arg-type]
 
     return Cast(
-        carlos=add(name="Carlos Gómez", email="carlos@example.com", slack_id="UCARLOS",
+        carlos=add(name="Carlos Gómez",
+                   addresses={"slack": "UCARLOS", "email": "carlos@example.com"},
                    language="es", timezone="America/Mexico_City"),
-        emma=add(name="Emma Brown", email="emma@example.com", slack_id="UEMMA", language="en",
-                 timezone="Europe/London"),
-        ana=add(name="Ana Torres", role="technician", team="L1", slack_id="UANA",
-                email="ana@example.com"),
-        luis=add(name="Luis Pérez", role="technician", team="L2", slack_id="ULUIS",
-                 email="luis@example.com"),
-        sam=add(name="Sam Lee", role="technician", team="L3", slack_id="USAM",
-                email="sam@example.com", language="en"),
-        marta=add(name="Marta Ruiz", role="lead", team="L1", slack_id="UMARTA",
-                  email="marta@example.com"),
-        admin=add(name="Admin", role="admin", email="admin@example.com", language="en"),
+        emma=add(name="Emma Brown", addresses={"slack": "UEMMA", "email": "emma@example.com"},
+                 language="en", timezone="Europe/London"),
+        ana=add(name="Ana Torres", role="technician", team="L1",
+                addresses={"slack": "UANA", "email": "ana@example.com"}),
+        luis=add(name="Luis Pérez", role="technician", team="L2",
+                 addresses={"slack": "ULUIS", "email": "luis@example.com"}),
+        sam=add(name="Sam Lee", role="technician", team="L3",
+                addresses={"slack": "USAM", "email": "sam@example.com"}, language="en"),
+        marta=add(name="Marta Ruiz", role="lead", team="L1",
+                  addresses={"slack": "UMARTA", "email": "marta@example.com"}),
+        admin=add(name="Admin", role="admin", addresses={"email": "admin@example.com"},
+                  language="en"),
     )
 
 

@@ -68,3 +68,19 @@ def test_channels_never_touch_the_database():
         for path in (ROOT / "bot").rglob("*.py")
     }
     assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_the_ticket_domain_is_pure_python():
+    """``store/domain`` (the Ticket aggregate and its events) knows no SQL, no channel, no use
+    case: only the state machine and the errors people are shown."""
+    allowed = {"store.domain", "store.domain.events", "store.domain.ticket", "store.errors",
+               "store.lifecycle"}
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name for name in _modules(path)
+            if name.split(".")[0] in {"sqlalchemy", "actions", "bot", "kb", "nlu", "slack_bolt",
+                                      "slack_sdk"}
+            or (name.split(".")[0] == "store" and name not in allowed))
+        for path in (ROOT / "store" / "domain").rglob("*.py")
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from actions.messages import TEMPLATES, Messages, Safe
+from bot.slack.text import TEMPLATES as SLACK_TEMPLATES
 from store.errors import AlreadyClaimed
 
 MACRO = re.compile(r"\{%-?\s*macro\s+(\w+)")
@@ -14,7 +15,8 @@ MACRO = re.compile(r"\{%-?\s*macro\s+(\w+)")
 
 def _macros(lang: str) -> dict[str, set[str]]:
     return {p.stem: set(MACRO.findall(p.read_text(encoding="utf-8")))
-            for p in sorted((TEMPLATES / lang).glob("*.j2"))}
+            for folder in (TEMPLATES, SLACK_TEMPLATES)
+            for p in sorted((folder / lang).glob("*.j2"))}
 
 
 def test_spanish_and_english_templates_define_the_same_messages():

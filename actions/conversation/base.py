@@ -25,6 +25,9 @@ from actions.services import Services, default_services
 from actions.views import PersonView
 from store.errors import DeskError, NotFound
 
+#: A Rasa server's sender ids are the user ids of the chat it is connected to (Slack's).
+SENDER_CHANNEL = "slack"
+
 
 @dataclass(frozen=True)
 class Turn:
@@ -109,7 +112,7 @@ class DeskAction(Action, metaclass=ABCMeta):
             person_id = metadata.get("person_id") or tracker.get_slot("person_id")
             if person_id is not None:
                 return PersonView.of(uow.people.get(int(person_id)))
-            person = uow.people.by_slack_id(str(tracker.sender_id))
+            person = uow.people.by_address(SENDER_CHANNEL, str(tracker.sender_id))
             if person is None:
                 raise NotFound("person_not_found", ref=str(tracker.sender_id))
             return PersonView.of(person)

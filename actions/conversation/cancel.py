@@ -16,6 +16,7 @@ from actions.conversation.base import DeskAction, Replies, Turn, slots
 from actions.conversation.payloads import button
 from actions.conversation.phrases import fold
 from actions.conversation.tickets import target_key
+from actions.ports import UnitsOfWork
 from actions.views import TicketView
 from store.lifecycle import ACTIVE
 
@@ -36,7 +37,7 @@ def says_cancel(text: str) -> bool:
     return bool(_CANCEL.search(fold(text)))
 
 
-def _own_active(services: Any, turn: Turn) -> list[TicketView]:
+def _own_active(services: UnitsOfWork, turn: Turn) -> list[TicketView]:
     return [t for t in queries.my_tickets(services.uow(), actor_id=turn.person.id)
             if t.status in ACTIVE and t.requester.id == turn.person.id]
 

@@ -10,6 +10,7 @@ them later, once. A crash before the commit leaves nothing, so the channel's ret
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,14 +19,18 @@ from typing import Any
 
 from sqlalchemy import select
 
+from actions.attachments import FileRef, attach_in_thread
 from actions.common import now
 from actions.conversation.dialogue import handle_message, understand
 from actions.dedupe import first_delivery
 from actions.messages import Messages
 from actions.services import Services
 from actions.views import PersonView
+from store.errors import DeskError
 from store.models import Conversation, OutboxMessage, Ticket
 from store.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 #: How long a question the bot asked in a conversation stays open to an answer written outside
 #: it (a DM answered in the channel instead of in the thread).
@@ -49,6 +54,11 @@ class Inbound:
     #: A ref prefix: a message that answers a question the bot asked recently in another
     #: conversation starting with it continues that conversation (a DM outside its thread).
     follow_up: str | None = None
+    #: The thread a ticket opened in this turn belongs to, when it is not ``ref`` itself (the
+    #: console keeps one conversation per person and numbers its ticket threads).
+    thread_ref: str | None = None
+    #: Files shared with the message: recorded on the thread's ticket in the same commit.
+    files: tuple[FileRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,20 +87,48 @@ def converse(services: Services, inbound: Inbound, who: Callable[[], PersonView]
                                            parsed=parsed)
             if waiting is not None and waiting != ref:
                 ref, followed = waiting, True
+        thread = ref if followed else (inbound.thread_ref or ref)
         replies = handle_message(services, channel=inbound.channel, ref=ref,
                                  person_id=person.id, text=inbound.text,
-                                 messages=inbound.messages, thread_ref=ref, parsed=parsed)
-        if replies:
-            language = uow.people.get(person.id).language
-            uow.outbox.add(OutboxMessage(
-                key=f"reply:{inbound.dedupe_key or uuid.uuid4().hex}", channel=inbound.channel,
-                recipient={"type": "reply", "ref": ref, "person_id": person.id,
-                           "broadcast": followed},
-                template="reply", language=language, context={"replies": replies}),
-                # the key holds the dedupe key recorded above, or a fresh uuid
-                new_key=True)
+                                 messages=inbound.messages, thread_ref=thread, parsed=parsed)
+        if inbound.files:
+            _keep_files(services, inbound, thread_ref=thread, person_id=person.id)
+        queue_replies(uow, channel=inbound.channel, ref=ref, person_id=person.id,
+                      replies=replies, key=inbound.dedupe_key, broadcast=followed,
+                      new_key=True)  # the dedupe key recorded above, or a fresh uuid
         uow.commit()
     return TurnResult(person=person, ref=ref, replies=replies)
+
+
+def queue_replies(uow: UnitOfWork, *, channel: str, ref: str, person_id: int,
+                  replies: list[dict[str, Any]], key: str | None = None,
+                  broadcast: bool = False, new_key: bool = False) -> None:
+    """Queue what the desk answers in conversation ``ref`` as one outbox row of this unit of
+    work: it exists if and only if the turn commits, and the channel's deliverer sends it right
+    after the commit (the outbox worker, if the process dies first). ``key`` is the inbound
+    delivery's id when the channel has one, so a repeat queues nothing twice. ``new_key``: this
+    transaction recorded ``key`` itself (or there is none), so no row can have it yet and
+    nothing is looked up."""
+    if not replies:
+        return
+    language = uow.people.get(person_id).language
+    uow.outbox.add(OutboxMessage(
+        key=f"reply:{key or uuid.uuid4().hex}", channel=channel,
+        recipient={"type": "reply", "ref": ref, "person_id": person_id, "broadcast": broadcast},
+        template="reply", language=language, context={"replies": replies}),
+        new_key=new_key or key is None)
+
+
+def _keep_files(services: Services, inbound: Inbound, *, thread_ref: str,
+                person_id: int) -> None:
+    """Files shared in a ticket's thread join that ticket, in the turn's commit. A refusal
+    (the writer is no party to the ticket) undoes only this part: the message is still
+    answered."""
+    try:
+        attach_in_thread(services.uow(), channel=inbound.channel, thread_ref=thread_ref,
+                         actor_id=person_id, files=inbound.files, source=inbound.channel)
+    except DeskError as error:
+        log.info("files in %s not kept: %s", thread_ref, error)
 
 
 def waiting_conversation(uow: UnitOfWork, *, channel: str, prefix: str, person_id: int,

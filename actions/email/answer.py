@@ -18,11 +18,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from actions.attachments import FileInfo, screen, store_files
-from actions.common import now
+from actions.common import now, view
 from actions.email.mail import EmailSettings, Mail
-from actions.notify import ticket_context
 from actions.services import Services
-from store.models import OutboxMessage, Ticket
+from store.models import OutboxMessage
 from store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -47,24 +46,25 @@ def finish(services: Services, mail: Mail, *, person_id: int, ticket_key: str | 
                                 source_ref=mail.message_id) if ticket \
                 else [info for info, _ in screened]
         if answer and messages and _allowed(uow, person_id, limits.max_answers_per_hour):
+            shown = view(uow, ticket, related=False).as_context() if ticket else None
             uow.outbox.add(OutboxMessage(
                 key=answer_key(person_id, mail.message_id), channel="email",
                 recipient={"type": "person", "person_id": person_id, "role": "requester"},
                 template="turn", language=person.language,
                 ticket_id=ticket.id if ticket else None,
-                context=_context(mail, person.timezone, ticket, messages=messages,
+                context=_context(mail, person.timezone, shown, messages=messages,
                                  articles=_articles(services, messages),
                                  files=[f.__dict__ for f in files])))
         uow.commit()
     return files
 
 
-def _context(mail: Mail, timezone: str, ticket: Ticket | None, *,
+def _context(mail: Mail, timezone: str, ticket: dict[str, Any] | None, *,
              messages: list[dict[str, Any]], articles: list[dict[str, Any]],
              files: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "messages": messages,
-        "ticket": ticket_context(ticket) if ticket else None,
+        "ticket": ticket,
         "reply": {"message_id": mail.message_id, "subject": mail.subject[:300],
                   "references": [*mail.references[-8:], mail.message_id]},
         "articles": articles, "files": files, "timezone": timezone,

@@ -84,8 +84,9 @@ class _Turn:
 
         mail, settings = self.mail, self.services.settings
         language = detect_language(f"{mail.subject}\n{mail.text}", settings.language)
-        person = ensure_person(self.services.uow(), email=mail.sender, name=mail.sender_name,
-                               language=language, timezone=settings.default_timezone,
+        person = ensure_person(self.services.uow(), channel="email", address=mail.sender,
+                               name=mail.sender_name, language=language,
+                               timezone=settings.default_timezone,
                                default_language=settings.language)
         self.person_id = person.id
         self.staff = person.is_staff

@@ -14,7 +14,8 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from bot.cli.common import fail, services_from
+from actions.services import Services
+from bot.cli.common import add_lang, fail, lang_of, services_from, tell
 from bot.cli.dates import parse_when, since_arg, until_arg
 
 
@@ -32,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="only this kind of ticket (security = SEC-)")
     export.add_argument("--format", choices=("json", "csv"), default="json")
     export.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    add_lang(export)
     export.set_defaults(func=cmd_export)
 
     sec = a_sub.add_parser("security", help="complete the ISO 27001 record of a SEC- ticket")
@@ -43,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "owner_learned_at, owner_action, followup_by, followup_at")
     sec.add_argument("--as", dest="actor", metavar="PERSON",
                      help="who records it (id, email or name; default: the only admin)")
+    add_lang(sec)
     sec.set_defaults(func=cmd_security)
 
 
@@ -67,18 +70,21 @@ def cmd_export(args: argparse.Namespace) -> int:
         if partial:
             os.replace(partial, args.out)  # a half-written export never takes the real name
     except DeskError as exc:
-        return fail(exc, services)
+        return fail(exc, services, lang_of(args, services))
     finally:
         services.close()
         if partial and os.path.exists(partial):
             os.remove(partial)
     if args.out:
-        print(f"exported {count} tickets to {args.out}", file=sys.stderr)
+        tell(services, args, "exported", err=True, count=count, file=args.out)
     return 0
 
 
 def parse_fields(pairs: list[str]) -> dict[str, Any]:
-    """``["severity=high", "discovered_at=2026-11-25 14:05"]`` -> typed values."""
+    """``["severity=high", "discovered_at=2026-11-25 14:05"]`` -> typed values.
+
+    A pair that is not FIELD=VALUE, or a time that is not ISO 8601, raises ``ValueError`` with
+    the pair as typed, for a message in the admin's language."""
     from actions.intake import SECURITY_FIELDS
 
     fields: dict[str, Any] = {}
@@ -86,9 +92,12 @@ def parse_fields(pairs: list[str]) -> dict[str, Any]:
         name, sep, value = pair.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise ValueError(f"expected FIELD=VALUE, got {pair!r}")
+            raise ValueError(pair)
         if SECURITY_FIELDS.get(name) is datetime:
-            fields[name] = parse_when(value)
+            try:
+                fields[name] = parse_when(value)
+            except ValueError as exc:
+                raise ValueError(pair) from exc
         else:
             fields[name] = value.strip()
     return fields
@@ -101,32 +110,30 @@ def cmd_security(args: argparse.Namespace) -> int:
     try:
         fields = parse_fields(args.fields)
     except ValueError as exc:
-        print(f"deskbot: {exc}", file=sys.stderr)
+        tell(None, args, "bad_field", err=True, pair=str(exc))
         return 2
     if not fields:
-        print("deskbot: nothing to record: give at least one --set FIELD=VALUE", file=sys.stderr)
+        tell(None, args, "nothing_to_record", err=True)
         return 2
     services = services_from(args, migrate=True)
     try:
         actor = _actor(services, args.actor)
         if actor is None:
-            print("deskbot: say who records this with --as PERSON (there is not exactly one "
-                  "admin to default to)", file=sys.stderr)
+            tell(services, args, "who_records", err=True)
             return 2
         record = record_security_details(services.uow(), key=args.key, actor_id=actor,
                                          fields=fields)
     except DeskError as exc:
-        return fail(exc, services)
+        return fail(exc, services, lang_of(args, services))
     finally:
         services.close()
-    print(f"{args.key.upper()} ISO 27001 record:")
-    for name, value in record.items():
-        shown = value.isoformat() if isinstance(value, datetime) else value
-        print(f"  {name:<18} {shown if shown not in (None, '') else '-'}")
+    tell(services, args, "security_record", key=args.key.upper(),
+         fields=[(name, value.isoformat() if isinstance(value, datetime) else value)
+                 for name, value in record.items()])
     return 0
 
 
-def _actor(services: Any, ref: str | None) -> int | None:
+def _actor(services: Services, ref: str | None) -> int | None:
     with services.uow() as uow:
         if ref:
             return uow.people.find(ref).id

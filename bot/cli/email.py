@@ -10,10 +10,9 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import sys
 import threading
 
-from bot.cli.common import services_from
+from bot.cli.common import add_lang, services_from, tell
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, default=2525)
     serve.add_argument("--max-bytes", type=int, default=10 * 1024 * 1024,
                        help="largest message accepted (default 10 MB)")
+    add_lang(serve)
     serve.set_defaults(func=cmd_serve)
 
 
@@ -45,9 +45,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server = EmailServer(DeskHandler(intake, max_bytes=args.max_bytes), args.host,
                              args.port, max_bytes=args.max_bytes).start()
     except OSError as exc:
-        print(f"deskbot: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        tell(services, args, "cannot_listen", err=True, host=args.host, port=args.port,
+             error=exc)
         return 1
-    print(f"deskbot email: listening on {args.host}:{server.port} (Ctrl-C to stop)", flush=True)
+    tell(services, args, "email_listening", host=args.host, port=server.port)
     try:
         stop.wait()
     except KeyboardInterrupt:

@@ -14,6 +14,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bot.cli.common import add_lang, say, tell
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("kb", help="check the knowledge base and search it")
@@ -28,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                               help="validate every article file and saved reply")
     check.add_argument("--replies", default=None, metavar="DIR",
                        help="folder of saved replies (default: kb/replies beside the articles)")
+    add_lang(check)
     check.set_defaults(func=_check)
 
     search = kb_sub.add_parser("search", parents=[common], help="suggest articles for a question")
@@ -39,26 +42,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     search.add_argument("--json", action="store_true", help="print a JSON list")
     search.add_argument("--stdin", action="store_true",
                         help="one question per input line, one JSON list per output line")
+    add_lang(search)
     search.set_defaults(func=_search)
 
     learned = kb_sub.add_parser("learned", help="phrasings learned from confirmed answers")
     learned.add_argument("--article", default=None, metavar="ID", help="only this article's")
     learned.add_argument("--json", action="store_true", help="print a JSON list")
+    add_lang(learned)
     learned.set_defaults(func=_learned)
 
     forget = kb_sub.add_parser("forget", help="remove a learned phrasing (its number)")
     forget.add_argument("id", type=int, help="the number shown by 'deskbot kb learned'")
+    add_lang(forget)
     forget.set_defaults(func=_forget)
 
     drafts = kb_sub.add_parser("drafts", help="articles drafted from solved tickets (/ticket kb)")
     drafts.add_argument("--all", action="store_true", help="published ones too")
     drafts.add_argument("--show", type=int, metavar="ID", help="print one draft in full")
+    add_lang(drafts)
     drafts.set_defaults(func=_drafts)
 
     publish = kb_sub.add_parser("publish", help="write a draft into the knowledge base")
     publish.add_argument("id", type=int)
     publish.add_argument("--kb", default=None, metavar="DIR",
                          help="folder of articles (default: faq.articles_dir in config.yml)")
+    add_lang(publish)
     publish.set_defaults(func=_publish)
 
 
@@ -70,6 +78,13 @@ def _settings(args: argparse.Namespace) -> Any:
     except SettingsError as exc:
         print(f"deskbot: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
+
+
+def _with_lang(args: argparse.Namespace, settings: Any) -> argparse.Namespace:
+    """``args`` with the language to print in settled: these commands read config.yml without
+    opening the database, so the desk's language comes from the settings already loaded."""
+    return argparse.Namespace(**{**vars(args), "lang": getattr(args, "lang", None)
+                                 or settings.language})
 
 
 def _shown(path: Path) -> str:
@@ -96,14 +111,13 @@ def _check(args: argparse.Namespace) -> int:
         print(f"{_shown(error.path)}:{error.line}: {error.message}")
     if errors:
         files = len({e.path for e in errors})
-        print(f"{len(errors)} error(s) in {files} file(s); {len(articles)} valid article(s)",
-              file=sys.stderr)
+        tell(None, _with_lang(args, settings), "kb_problems", err=True, count=len(errors),
+             files=files, articles=len(articles))
         return 1
     languages = Counter(a.language for a in articles)
-    per_language = ", ".join(f"{n} {lang}" for lang, n in sorted(languages.items()))
-    categories = len({a.category for a in articles})
-    print(f"ok: {len(articles)} articles ({per_language or 'none'}) in {categories} categories"
-          f" under {_shown(root)}; {len(replies)} saved replies")
+    tell(None, _with_lang(args, settings), "kb_ok", articles=len(articles),
+         languages=sorted(languages.items()), categories=len({a.category for a in articles}),
+         root=_shown(root), saved=len(replies))
     return 0
 
 
@@ -112,14 +126,14 @@ def _search(args: argparse.Namespace) -> int:
     from kb.matcher import Matcher
 
     if args.stdin == bool(args.text):
-        print("deskbot kb search: give a question or --stdin (not both)", file=sys.stderr)
+        tell(None, args, "kb_search_usage", err=True)
         return 2
     settings = _settings(args)
+    args = _with_lang(args, settings)
     root = Path(args.kb) if args.kb else settings.faq.articles_dir
     articles, errors = check_articles(root, categories=tuple(settings.categories), lenient=True)
     if errors:
-        print(f"deskbot: {len(errors)} problem(s) in {_shown(root)}; articles without an id or a"
-              " title skipped, the rest searched; run 'deskbot kb check'", file=sys.stderr)
+        tell(None, args, "kb_skipped", err=True, count=len(errors), root=_shown(root))
     matcher = Matcher(articles, min_score=settings.faq.min_score)
     top = settings.faq.max_suggestions if args.top is None else args.top
 
@@ -136,7 +150,7 @@ def _search(args: argparse.Namespace) -> int:
         print(json.dumps(results, ensure_ascii=False))
     elif not results:
         threshold = matcher.min_score if args.min_score is None else args.min_score
-        print(f"no suggestions (nothing scored {threshold:g} or more)")
+        tell(None, args, "no_suggestions", threshold=f"{threshold:g}")
     else:
         for rank, item in enumerate(results, start=1):
             print(f"{rank}. {item['score']:5.1f}  {item['id']}  {item['title']}")
@@ -156,27 +170,27 @@ def _learned(args: argparse.Namespace) -> int:
         print_json([vars(r) | {"at": r.at.isoformat()} for r in rows])
         return 0
     if not rows:
-        print("nothing learned yet" + (f" for {args.article}" if args.article else ""))
+        tell(services, args, "nothing_learned", article=args.article or "")
         return 0
     print_table([[str(r.id), r.article_id, r.source + (f" {r.ticket_key}" if r.ticket_key else ""),
                   f"{r.at:%Y-%m-%d}", r.text[:70]] for r in rows],
-                ["#", "article", "from", "date", "message"])
+                say(services, args, "learned_headers").split("|"))
     return 0
 
 
 def _forget(args: argparse.Namespace) -> int:
     from actions.learning import forget
-    from bot.cli.common import fail, services_from
+    from bot.cli.common import fail, lang_of, services_from
     from store.errors import DeskError
 
     services = services_from(args, migrate=True)
     try:
         forget(services.uow(), args.id)
     except DeskError as exc:
-        return fail(exc, services)
+        return fail(exc, services, lang_of(args, services))
     finally:
         services.close()
-    print(f"forgot learned phrasing {args.id}")
+    tell(services, args, "forgot", number=args.id)
     return 0
 
 
@@ -193,21 +207,21 @@ def _drafts(args: argparse.Namespace) -> int:
     if args.show is not None:
         chosen = next((d for d in drafts if d.id == args.show), None)
         if chosen is None:
-            print(f"deskbot: there is no draft #{args.show}", file=sys.stderr)
+            tell(services, args, "no_draft", err=True, number=args.show)
             return 1
         print(article_text(chosen), end="")
         return 0
     if not drafts:
-        print("no drafts waiting")
+        tell(services, args, "no_drafts")
         return 0
     print_table([[str(d.id), d.ticket, d.language, d.category, d.status, d.title[:60]]
-                 for d in drafts], ["ID", "TICKET", "LANG", "CATEGORY", "STATUS", "TITLE"])
+                 for d in drafts], say(services, args, "drafts_headers").split("|"))
     return 0
 
 
 def _publish(args: argparse.Namespace) -> int:
     from actions.drafts import publish
-    from bot.cli.common import fail, services_from
+    from bot.cli.common import fail, lang_of, services_from
     from store.errors import DeskError
 
     services = services_from(args, migrate=True)
@@ -215,8 +229,8 @@ def _publish(args: argparse.Namespace) -> int:
         draft = publish(services.uow(), services.settings, draft_id=args.id,
                         directory=Path(args.kb) if args.kb else None)
     except DeskError as exc:
-        return fail(exc, services)
+        return fail(exc, services, lang_of(args, services))
     finally:
         services.close()
-    print(f"published draft #{draft.id} as {_shown(Path(draft.path or ''))}")
+    tell(services, args, "published", draft=draft, path=_shown(Path(draft.path or "")))
     return 0

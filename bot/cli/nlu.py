@@ -12,6 +12,8 @@ import sys
 import time
 from typing import Any
 
+from bot.cli.common import add_lang, say, tell
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("nlu", help="train, try and measure the language understanding")
@@ -21,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data", default=None, help="training data dir (default: nlu/data)")
     common.add_argument("--cache", default=None, help="model cache dir (default: nlu/.model)")
+    add_lang(common)
 
     train = nlu_sub.add_parser("train", parents=[common], help="train (or reuse) the model")
     train.add_argument("--force", action="store_true", help="retrain even if the cache is fresh")
@@ -56,29 +59,25 @@ def _train(args: argparse.Namespace) -> int:
     _, key, trained = train_or_load(config, data_dir, cache_dir, force=args.force)
     elapsed = time.perf_counter() - started
     data = load_data(data_dir)
-    state = f"trained in {elapsed:.1f}s" if trained else "up to date (cached)"
-    print(f"model {key}: {state}")
-    print(f"  {len(data.examples)} examples, {len(data.intents)} intents, "
-          f"{len(data.entity_synonyms)} synonyms, {len(data.lookup_tables)} lookup tables, "
-          f"{len(data.regex_features)} regexes")
-    print(f"  cache: {cache_dir}")
+    sizes = {"examples": len(data.examples), "intents": len(data.intents),
+             "synonyms": len(data.entity_synonyms), "lookups": len(data.lookup_tables),
+             "regexes": len(data.regex_features)}
+    tell(None, args, "nlu_trained", key=key, trained=trained, seconds=elapsed, sizes=sizes,
+         cache=cache_dir)
     return 0
 
 
-def _human(result: dict[str, Any]) -> str:
+def _human(result: dict[str, Any], args: argparse.Namespace) -> str:
+    """The parse for a person: intent, language, runners-up and entities (with what was said)."""
     intent = result.get("intent") or {}
-    lines = [f"intent:   {intent.get('name')} ({float(intent.get('confidence') or 0):.2f})",
-             f"language: {result.get('language', '?')}"]
-    ranking = result.get("intent_ranking") or []
-    if len(ranking) > 1:
-        others = ", ".join(f"{r['name']} {r['confidence']:.2f}" for r in ranking[1:4])
-        lines.append(f"next:     {others}")
-    entities = result.get("entities") or []
-    lines.append("entities:" + ("" if entities else " none"))
-    for ent in entities:
-        lines.append(f"  {ent['entity']} = {ent['value']}  "
-                     f"({result['text'][ent['start']:ent['end']]!r} {ent['start']}-{ent['end']})")
-    return "\n".join(lines)
+    parsed = {
+        "intent": intent.get("name"), "confidence": float(intent.get("confidence") or 0),
+        "language": result.get("language", "?"),
+        "next": (result.get("intent_ranking") or [])[1:4],
+        "entities": [ent | {"said": repr(result["text"][ent["start"]:ent["end"]])}
+                     for ent in result.get("entities") or []],
+    }
+    return say(None, args, "nlu_parsed", parsed=parsed)
 
 
 def _parse(args: argparse.Namespace) -> int:
@@ -86,7 +85,7 @@ def _parse(args: argparse.Namespace) -> int:
     from nlu.rasa_http import RasaConnectionError
 
     if not args.stdin and args.text is None:
-        print("deskbot nlu parse: give a message, or --stdin", file=sys.stderr)
+        tell(None, args, "nlu_parse_usage", err=True)
         return 2
     interpreter = load_interpreter(args.config, args.data, args.rasa_url, cache_dir=args.cache)
     try:
@@ -97,9 +96,10 @@ def _parse(args: argparse.Namespace) -> int:
             return 0
         result = interpreter.parse(args.text)
     except RasaConnectionError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        tell(None, args, "rasa_error", err=True, error=exc)
         return 1
-    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else _human(result))
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json
+          else _human(result, args))
     return 0
 
 
@@ -111,7 +111,7 @@ def _test(args: argparse.Namespace) -> int:
     from nlu.training_data import load_data
 
     if args.folds < 2:
-        print("deskbot nlu test: --folds must be at least 2", file=sys.stderr)
+        tell(None, args, "folds_too_few", err=True)
         return 2
     config = load_nlu_config(args.config)
     data = load_data(Path(args.data) if args.data else DEFAULT_DATA_DIR)
@@ -122,11 +122,12 @@ def _test(args: argparse.Namespace) -> int:
         summary["errors"] = evaluation.errors() if args.errors else []
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return 0
-    print(f"intent evaluation: {args.folds}-fold cross-validation over {len(data.examples)} "
-          f"examples ({time.perf_counter() - started:.1f}s)")
+    tell(None, args, "nlu_evaluation", folds=args.folds, examples=len(data.examples),
+         seconds=time.perf_counter() - started)
     print(format_summary(summary))
     if args.errors:
-        print("\nmisclassified:")
+        print()
+        tell(None, args, "misclassified")
         for err in evaluation.errors():
             print(f"  [{err['intent']} -> {err['predicted']}] {err['text']}")
     return 0

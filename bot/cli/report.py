@@ -13,7 +13,17 @@ from collections.abc import Callable
 from typing import Any
 
 from actions.reports import duration
-from bot.cli.common import add_lang, fail, lang_of, print_json, print_table, say, services_from
+from actions.services import Services
+from bot.cli.common import (
+    add_lang,
+    fail,
+    lang_of,
+    print_json,
+    print_table,
+    say,
+    services_from,
+    tell,
+)
 from bot.cli.dates import since_arg, until_arg
 
 REPORTS = ("summary", "volume", "sla", "technicians", "satisfaction", "frequent", "kb-gaps",
@@ -57,8 +67,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.since:
         period = reports.Period(args.since, period.until, period.team)
     if period.since >= period.until:
-        print(f"deskbot: --since ({period.since:%Y-%m-%d %H:%M}) must come before --until "
-              f"({period.until:%Y-%m-%d %H:%M})", file=sys.stderr)
+        tell(None, args, "period_backwards", err=True, since=f"{period.since:%Y-%m-%d %H:%M}",
+             until=f"{period.until:%Y-%m-%d %H:%M}")
         return 2
     services = services_from(args, migrate=True)
     try:
@@ -99,7 +109,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _print_gaps(gaps: list[dict[str, Any]], args: argparse.Namespace, period: Any,
-                services: Any) -> int:
+                services: Services) -> int:
     """Largest gaps first: what nothing answered, and articles that were suggested in vain."""
     gaps = gaps[: args.top]
     if args.json:
@@ -248,21 +258,22 @@ def cmd_digest(args: argparse.Namespace) -> int:
     until = args.until or last_week().until
     period = Period(args.since or until - timedelta(days=7), until)
     if period.since >= period.until:
-        print("deskbot: --since must come before --until", file=sys.stderr)
+        tell(None, args, "period_backwards", err=True)
         return 2
     services = services_from(args, migrate=True)
     try:
         if not args.dry_run:
             queued = queue_digests(services.uow(), period)
-            print(f"weekly digest queued for {queued} people (delivered by deskbot run)")
+            tell(services, args, "digest_queued", count=queued)
             return 0
         from bot.digest_chart import render_png
 
         figures = digest_figures(services.uow(), period)
         out = Path(args.out)
-        out.write_bytes(render_png(figures, args.lang, services.plain))
-        print(services.plain.render("reports.digest", args.lang, d=figures).strip())
-        print(f"chart: {out}", file=sys.stderr)
+        lang = lang_of(args, services)  # --lang, else the desk's language
+        out.write_bytes(render_png(figures, lang, services.plain))
+        print(services.plain.render("reports.digest", lang, d=figures).strip())
+        tell(services, args, "chart_written", err=True, file=out)
         return 0
     finally:
         services.close()

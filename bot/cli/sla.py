@@ -7,8 +7,12 @@ import argparse
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.cli.common import add_lang, fail, lang_of, print_json, say, services_from
+from bot.cli.common import add_lang, fail, lang_of, print_json, say, services_from, tell
 from store.errors import DeskError
+
+#: What one sweep did, in the order it is printed (cli.j2 words each).
+SWEPT = ("warnings", "breaches", "escalations", "pending_reminders", "auto_resolved",
+         "survey_reminders", "auto_closed")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sweep = s_sub.add_parser("sweep", help="send due SLA warnings, breaches and reminders now")
     sweep.add_argument("--limit", type=int, default=500, help="tickets per job (default 500)")
     sweep.add_argument("--json", action="store_true")
+    add_lang(sweep)
     sweep.set_defaults(func=cmd_sweep)
 
 
@@ -73,15 +78,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.to_dict())
         return 0
-    labels = (("warnings", "SLA warnings"), ("breaches", "SLA breaches"),
-              ("escalations", "escalated"), ("pending_reminders", "pending reminders"),
-              ("auto_resolved", "resolved (no answer)"), ("survey_reminders", "survey reminders"),
-              ("auto_closed", "closed (not confirmed)"))
-    for attr, label in labels:
-        items = getattr(report, attr)
+    for what in SWEPT:
+        items = getattr(report, what)
         if items:
-            print(f"{label:<24} {len(items):>4}  {', '.join(items[:20])}"
-                  f"{' ...' if len(items) > 20 else ''}")
+            tell(services, args, "swept", what=what, items=list(items))
     if not report.actions:
-        print(f"nothing due ({report.checked} tickets checked)")
+        tell(services, args, "nothing_due", checked=report.checked)
     return 0

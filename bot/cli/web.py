@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
-from bot.cli.common import fail, services_from
+from bot.cli.common import add_lang, fail, lang_of, services_from, tell
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     web.add_argument("--as", dest="person", metavar="NAME",
                      help="link: who signs in (name, email or Slack id)")
     web.add_argument("--minutes", type=int, default=15, help="link: minutes it stays valid")
+    add_lang(web)
     web.set_defaults(func=cmd_web)
 
 
@@ -46,17 +46,17 @@ def cmd_web(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     url = base_url(args.host, args.port)
-    print(f"deskbot: web pages on {url}/", file=sys.stderr)
+    tell(services, args, "web_serving", err=True, url=url)
     serve_forever(services, args.host, args.port, url)
     return 0
 
 
 def _link(args: argparse.Namespace) -> int:
     if not args.person:
-        print("deskbot web link: say who signs in: --as NAME", file=sys.stderr)
+        tell(None, args, "link_who", err=True)
         return 2
     if not 1 <= args.minutes <= 24 * 60:
-        print("deskbot web link: --minutes must be between 1 and 1440", file=sys.stderr)
+        tell(None, args, "link_minutes", err=True)
         return 2
     from actions.signin import issue_link
     from store.errors import DeskError
@@ -65,10 +65,9 @@ def _link(args: argparse.Namespace) -> int:
     try:
         token, person = issue_link(services.uow(), person=args.person, minutes=args.minutes)
     except DeskError as exc:
-        return fail(exc, services)
+        return fail(exc, services, lang_of(args, services))
     finally:
         services.close()
     print(f"{base_url(args.host, args.port)}/signin/link/{token}")
-    print(f"for {person.name} ({person.role}), valid once for {args.minutes} minutes",
-          file=sys.stderr)
+    tell(services, args, "link_for", err=True, person=person, minutes=args.minutes)
     return 0

@@ -1,9 +1,12 @@
-"""The console as an outbox deliverer: notices are printed, addressed to their recipient.
+"""The console as an outbox deliverer: the conversation's replies and notices are printed.
 
-In a desk without Slack (``make run`` with no credentials) the console is the only channel, so
-it also takes the messages queued for Slack and email; alongside a real Slack desk it takes only
-the console's own. A "resolved" notice to the person at the keyboard comes with the confirm /
-not-fixed buttons, exactly as Slack shows them.
+A turn's replies (``reply`` recipients) are queued in the turn's own commit and handed here
+right after it, so the console prints exactly what was committed: a turn that fails prints
+nothing. Notices are printed addressed to their recipient. In a desk without Slack
+(``make run`` with no credentials) the console is the only channel, so it also takes the
+messages queued for Slack and email; alongside a real Slack desk it takes only the console's
+own. A "resolved" notice to the person at the keyboard comes with the confirm / not-fixed
+buttons, exactly as Slack shows them.
 """
 
 from __future__ import annotations
@@ -29,15 +32,20 @@ class Notice:
 
 
 class ConsoleDeliverer:
-    """Collects notices; the console prints them after each step."""
+    """Collects replies and notices; the console prints them after each step."""
 
     def __init__(self, services: Services, messages: Messages) -> None:
         self.services = services
         self.messages = messages
         self.notices: list[Notice] = []
+        #: Replies delivered since the console last took them (Rasa-style message dicts).
+        self.replies: list[dict[str, Any]] = []
 
     def deliver(self, item: OutboxItem) -> None:
         recipient = item.recipient or {}
+        if recipient.get("type") == "reply":
+            self.replies.extend((item.context or {}).get("replies") or [])
+            return
         language = item.language
         person_id = recipient.get("person_id")
         if recipient.get("type") == "team":
@@ -58,6 +66,10 @@ class ConsoleDeliverer:
     def take(self) -> list[Notice]:
         notices, self.notices = self.notices, []
         return notices
+
+    def take_replies(self) -> list[dict[str, Any]]:
+        replies, self.replies = self.replies, []
+        return replies
 
     def _name(self, person_id: Any) -> str:
         if person_id is None:

@@ -1,9 +1,11 @@
 """The console channel: a terminal conversation with the desk, as any person in it.
 
 ``Console.feed(line)`` takes one typed line and returns what to print; ``run_console`` loops
-over a stream. Employees talk to the conversation (``handle_message``) exactly as in Slack;
-technicians use the same ``/ticket`` language; ``/as NAME`` switches person. After each step the
-due outbox messages are delivered and printed, addressed ("→ Carlos Gómez: ...").
+over a stream. Employees talk to the conversation (one turn, ``actions.conversation.turn``)
+exactly as in Slack; technicians use the same ``/ticket`` language; ``/as NAME`` switches
+person. Each turn or command is one unit of work whose answer is an outbox row (channel
+``console``), printed by the console's deliverer right after the commit. After each step the
+other due outbox messages are delivered and printed, addressed ("→ Carlos Gómez: ...").
 
 The console's "thread": Slack keeps one thread per ticket; here each person has a numbered
 thread (``console:<person>:<n>``), kept in the conversation's stored state. A ticket opened in
@@ -17,9 +19,10 @@ import logging
 from typing import Any, TextIO
 
 from actions.commands import run_command
-from actions.conversation import handle_message, thread_ticket
+from actions.conversation import thread_ticket
 from actions.conversation.prompts import closure_prompt
 from actions.conversation.state import load_state, save_state
+from actions.conversation.turn import Inbound, converse
 from actions.outbox import deliver_due
 from actions.services import Services
 from actions.views import PersonView
@@ -48,6 +51,8 @@ class Console:
         self.person = person
         self.buttons: list[dict[str, str]] = []
         self.deliverer = ConsoleDeliverer(services, self.messages)
+        # The console's messages are printed right after the commit that queued them.
+        services.deliver_inline({CHANNEL: self.deliverer})
         self.channels = channels if channels is not None else default_channels(services)
         self.done = False
         #: (person id, text) of everything each person was shown, for audits and tests.
@@ -73,17 +78,21 @@ class Console:
             self._new_thread()
             return [self._say("new_thread")]
         if word == "/ticket":
-            result = run_command(self.services, self.messages, actor_id=self.person.id,
-                                 text=rest, lang=self.person.language)
-            self.buttons = []
-            self.seen.append((self.person.id, result.text))
-            return result.text.splitlines() + self._deliver()
+            return self._command(rest)
         return self._converse(self._pressed(text))
 
     def _converse(self, text: str) -> list[str]:
-        replies = handle_message(
-            self.services, channel=CHANNEL, ref=self._ref(), person_id=self.person.id,
-            text=text, messages=self.messages, thread_ref=self._thread_ref())
+        """One turn: the thread's number, the conversation and its replies (an outbox row)
+        commit together; the replies are printed as the console's deliverer receives them,
+        right after the commit. A turn that raises commits nothing and prints nothing."""
+        self.deliverer.take_replies()  # nothing is left over from an earlier step
+        with self.services.turn() as turn:
+            converse(self.services, Inbound(channel=CHANNEL, ref=self._ref(), text=text,
+                                            messages=self.messages,
+                                            thread_ref=self._thread_ref()),
+                     lambda: self.person)
+            turn.commit()
+        replies = self.deliverer.take_replies()
         self._refresh_person()
         if any((r.get("custom") or {}).get("kind") == "new_problem" for r in replies):
             # "es un problema nuevo": what follows is no longer the old ticket, but it is still
@@ -92,6 +101,18 @@ class Console:
         lines, self.buttons = render_replies(replies)
         self.seen += [(self.person.id, line) for line in lines]
         return lines + self._deliver()
+
+    def _command(self, text: str) -> list[str]:
+        """``/ticket ...`` as one unit of work; its answer is shown once it committed, straight
+        to the person who typed it (as Slack answers a command privately, not by the outbox:
+        a refused command writes nothing at all)."""
+        with self.services.turn() as turn:
+            result = run_command(self.services, self.messages, actor_id=self.person.id,
+                                 text=text, lang=self.person.language)
+            turn.commit()
+        self.buttons = []
+        self.seen.append((self.person.id, result.text))
+        return result.text.splitlines() + self._deliver()
 
     def _pressed(self, text: str) -> str:
         """A number (or a button's exact title) presses that button; anything else is text."""

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from actions.email.ids import outbound_id, thread_root
 from actions.outbox import DeliveryError, OutboxItem
+from actions.services import Services
 from bot.email.render import MailRenderer, Rendered
 
 DISABLED = {"", "off", "none", "disabled", "false", "0"}
@@ -82,7 +83,7 @@ class Directory(Protocol):
 class DatabaseDirectory:
     """Addresses and threads read from the desk's database (``services`` or the process's)."""
 
-    def __init__(self, services: Any | None = None) -> None:
+    def __init__(self, services: Services | None = None) -> None:
         self._services = services
 
     @property
@@ -103,11 +104,12 @@ class DatabaseDirectory:
             if person_id is None:
                 return None
             person = uow.people.get(int(person_id))
-            if not person.email:
+            mailbox = person.address("email")
+            if not mailbox:
                 return None
             if recipient.get("type") == "thread":
                 role = "requester"
-            return Address(person.name, person.email, role)
+            return Address(person.name, mailbox, role)
 
     def thread_ref(self, ticket_key: str | None) -> str | None:
         if not ticket_key:
@@ -232,7 +234,7 @@ def _text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def email_deliverer_from_env(services: Any | None = None,
+def email_deliverer_from_env(services: Services | None = None,
                              env: Mapping[str, str] | None = None) -> SmtpDeliverer | None:
     """The email deliverer ``deskbot run`` registers for channel ``email``; None when
     ``DESKBOT_SMTP_HOST=off``. Without ``services`` addresses come from the process's services."""

@@ -17,11 +17,12 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from actions.article_link import ArticleChoice, article_choices, link_article
-from bot.blocks import fallback_text
+from actions.services import Services
 from bot.blocks.modals import submitted
 from bot.blocks.tech_modals import article_form
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.listeners import one_turn, person_of, services_of
+from bot.slack import outgoing
 from bot.slack.text import labels, say
 from store.errors import DeskError
 
@@ -61,12 +62,11 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _tell(client: WebClient, user: str, channel: Any, text: str) -> None:
-    """Privately, where the card is (a form opened elsewhere: by direct message)."""
-    if channel:
-        client.chat_postEphemeral(channel=str(channel), user=user, text=fallback_text(text))
-    else:
-        client.chat_postMessage(channel=user, text=fallback_text(text))
+def _tell(services: Services, user: str, channel: Any, text: str, language: str) -> None:
+    """Privately, where the card is (a form opened elsewhere: by direct message), once the
+    unit of work has committed (through the outbox, retried if Slack fails)."""
+    outgoing.tell(services, channel=str(channel) if channel else None, user=user, text=text,
+                  language=language, or_direct=True)
 
 
 def on_article_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,
@@ -85,14 +85,13 @@ def on_article_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
         linked = link_article(services.uow(), services.matcher.articles,
                               key=str(metadata.get("key") or ""), actor_id=person.id,
                               article_id=str(chosen))
-    except DeskError as error:
-        services.commit_turn()  # the person, if new; the refusal itself wrote nothing
-        _tell(client, user, channel, services.messages.error(error, person.language))
+    except DeskError as error:  # the refusal itself wrote nothing
+        _tell(services, user, channel, services.messages.error(error, person.language),
+              person.language)
         return
-    services.commit_turn()
-    _tell(client, user, channel, services.messages.render(
+    _tell(services, user, channel, services.messages.render(
         "commands.article_linked", person.language, key=linked.key, title=linked.title,
-        article_id=linked.article_id, learned=linked.learned))
+        article_id=linked.article_id, learned=linked.learned), person.language)
 
 
 def register(app: App) -> None:

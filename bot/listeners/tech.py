@@ -19,7 +19,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from actions.attachments import FileRef, attach, attach_in_thread
+from actions.attachments import FileRef, attach
 from actions.chat import note_from_thread
 from actions.commands import run_command
 from actions.dedupe import first_delivery
@@ -27,12 +27,11 @@ from actions.intake import record_security_details
 from actions.replies import expand_for
 from actions.services import Services
 from actions.views import PersonView
-from bot.blocks import fallback_text
 from bot.blocks.modals import submitted
 from bot.blocks.tech_modals import iso_form, iso_values, reply_form
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.listeners import one_turn, person_of, services_of
-from bot.slack.cards import refresh_card
+from bot.slack import outgoing
 from bot.slack.converse import event_key
 from bot.slack.incoming import plain_text, with_files
 from bot.slack.text import labels, say
@@ -66,12 +65,12 @@ def on_card_reply(ack: Ack, body: dict[str, Any], action: dict[str, Any], contex
         "channel_id")
     result = run_command(services, services.messages, actor_id=person.id, text=f"reply {key}",
                          lang=person.language)
-    services.commit_turn()
     if result.ok and result.modal:
+        services.commit_turn()
         open_form(services, client, trigger_id=body["trigger_id"], person=person,
                   modal=result.modal, channel=channel)
     else:
-        _tell(client, body, channel, result.text)
+        _tell(services, body, channel, result.text, person.language)
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:
@@ -82,10 +81,11 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _tell(client: WebClient, body: dict[str, Any], channel: Any, text: str) -> None:
-    if channel:
-        client.chat_postEphemeral(channel=str(channel), user=body["user"]["id"],
-                                  text=fallback_text(text))
+def _tell(services: Services, body: dict[str, Any], channel: Any, text: str,
+          language: str) -> None:
+    """Shown to the technician only, once the unit of work has committed (by the outbox)."""
+    outgoing.tell(services, channel=str(channel) if channel else None, user=body["user"]["id"],
+                  text=text, language=language)
 
 
 def on_reply_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,
@@ -108,16 +108,15 @@ def on_reply_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context:
         body_text = expand_for(services.uow(), services.settings, key=key, actor_id=person.id,
                                text=wanted)
     except DeskError as error:
-        _tell(client, body, metadata.get("channel"), services.messages.error(error,
-                                                                             person.language))
+        _tell(services, body, metadata.get("channel"),
+              services.messages.error(error, person.language), person.language)
         return
     verb = "note" if private else "reply"
     result = run_command(services, services.messages, actor_id=person.id,
                          text=f"{verb} {key} {body_text}", lang=person.language)
-    services.commit_turn()
-    _tell(client, body, metadata.get("channel"), result.text)
+    _tell(services, body, metadata.get("channel"), result.text, person.language)
     if result.ok:
-        refresh_card(services, client, key)
+        outgoing.update_card(services, key)
 
 
 def on_iso_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,
@@ -131,9 +130,8 @@ def on_iso_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
     if not fields:
         return
     record_security_details(services.uow(), key=key, actor_id=person.id, fields=fields)
-    services.commit_turn()
-    _tell(client, body, metadata.get("channel"), say(services, "iso_saved", person.language,
-                                                     key=key))
+    _tell(services, body, metadata.get("channel"),
+          say(services, "iso_saved", person.language, key=key), person.language)
 
 
 # --- the internal chat ------------------------------------------------------------------------
@@ -180,15 +178,6 @@ def on_triage_thread(event: dict[str, Any], body: dict[str, Any], context: BoltC
         if files:
             attach(services.uow(), key=key, actor_id=person.id, files=files, source="slack")
         turn.commit()
-
-
-def record_files(services: Services, *, channel: str, thread_ts: str, person: PersonView,
-                 files: list[dict[str, Any]] | None) -> None:
-    """Files shared with a message of a ticket's thread: recorded on that ticket."""
-    refs = [FileRef.from_slack(f) for f in files or [] if isinstance(f, dict)]
-    if refs:
-        attach_in_thread(services.uow(), channel="slack", thread_ref=f"{channel}:{thread_ts}",
-                         actor_id=person.id, files=refs, source="slack")
 
 
 def register(app: App) -> None:

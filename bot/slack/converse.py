@@ -16,6 +16,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from actions.attachments import FileRef
 from actions.conversation.turn import FOLLOW_UP, Inbound, TurnResult
 from actions.conversation.turn import converse as run_turn
 from actions.services import Services
@@ -36,7 +37,8 @@ def event_key(body: dict[str, Any]) -> str | None:
 
 def converse(services: Services, who: Callable[[], PersonView], *, channel: str,
              thread_ts: str, text: str, dedupe_key: str | None = None,
-             direct: bool = False) -> TurnResult | None:
+             direct: bool = False, files: list[dict[str, Any]] | None = None,
+             ) -> TurnResult | None:
     """Run one turn in the thread; None when Slack re-sent an event already answered.
 
     ``who`` resolves the Slack user to a person inside the turn (``bot.listeners.person_of``).
@@ -44,10 +46,14 @@ def converse(services: Services, who: Callable[[], PersonView], *, channel: str,
     ``direct`` (a DM written outside any thread): if the bot asked something in another thread
     of this DM a moment ago and this answers it, the turn continues that thread and the reply
     is also shown in the DM itself, where the person typed.
+
+    ``files`` (the event's shared files) are recorded on the thread's ticket in the turn's
+    commit: Slack's retry of a turn that died records them then, and never twice.
     """
+    refs = tuple(FileRef.from_slack(f) for f in files or [] if isinstance(f, dict))
     inbound = Inbound(channel="slack", ref=f"{channel}:{thread_ts}", text=text,
                       messages=services.messages, dedupe_key=dedupe_key,
-                      follow_up=f"{channel}:" if direct else None)
+                      follow_up=f"{channel}:" if direct else None, files=refs)
     return run_turn(services, inbound, who)
 
 

@@ -4,6 +4,9 @@
   the "resolved" notice carries the confirm / not-solved buttons of the closure prompt.
 * ``person`` recipients: a direct message (``conversations.open`` then ``chat.postMessage``).
 * ``team`` recipients: the triage card in the team's channel, posted on "routed", edited later.
+* ``reply`` recipients: a conversation's answers in its thread.
+* what a listener shows after its unit of work (a private answer, the card or a message edited,
+  the Home tab): ``bot.slack.outgoing``.
 
 Every post carries the outbox key in its message ``metadata``; when an item comes back for another
 attempt (a timeout after Slack accepted it, a process killed mid-delivery) the thread or DM is read
@@ -29,6 +32,7 @@ from actions.services import Services
 from bot.blocks import fallback_text, sections, to_dicts
 from bot.blocks.conversation import turn_messages
 from bot.digest_chart import render_png
+from bot.slack import outgoing
 from bot.slack.cards import CardBusy, refresh_card, show_card
 from bot.slack.closure import closure_blocks
 from bot.slack.text import split_ref
@@ -83,6 +87,9 @@ class SlackDeliverer:
                 self._person(item)
             elif kind == "reply":
                 self._reply(item)
+            elif kind in outgoing.KINDS:
+                outgoing.deliver(self.services, self.client, item)
+                return
             else:
                 raise DeliveryError(f"unknown recipient {kind!r}", retryable=False)
         except (DeliveryError, Skipped):

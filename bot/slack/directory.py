@@ -56,7 +56,7 @@ def entry_of(member: dict[str, Any], default_language: str) -> DirectoryEntry:
     profile = profile_of(member, default_language)
     locale = member.get("locale")
     return DirectoryEntry(
-        slack_id=str(member.get("id")), name=str(profile["name"]), email=profile["email"],
+        address=str(member.get("id")), name=str(profile["name"]), email=profile["email"],
         timezone=profile["timezone"], language=profile["language"] if locale else None,
         deactivated=bool(member.get("deleted")),
         bot=bool(member.get("is_bot") or member.get("is_app_user")

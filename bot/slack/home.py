@@ -62,6 +62,7 @@ def build_home(services: Services, person: PersonView):  # type: ignore[no-untyp
 
 
 def publish_home(services: Services, client: WebClient, person: PersonView) -> None:
-    if not person.slack_id:
+    member = person.address("slack")
+    if not member:
         return
-    client.views_publish(user_id=person.slack_id, view=build_home(services, person))
+    client.views_publish(user_id=member, view=build_home(services, person))

@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from actions.services import Services
 from bot.blocks import fallback_text
 from bot.slack.text import say
 
@@ -20,7 +21,8 @@ log = logging.getLogger(__name__)
 
 
 class LagNotice:
-    def __init__(self, services: Any, client: WebClient, *, every_seconds: float = 600) -> None:
+    def __init__(self, services: Services, client: WebClient, *,
+                 every_seconds: float = 600) -> None:
         self.services, self.client, self.every = services, client, every_seconds
         self._said = -every_seconds
 

@@ -14,7 +14,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from actions.people import ensure_person
+from actions.people import ensure_person, person_at
 from actions.services import Services
 from actions.views import PersonView
 
@@ -41,9 +41,7 @@ def profile_of(user: dict[str, Any], default_language: str) -> dict[str, Any]:
 
 
 def known_person(services: Services, slack_id: str) -> PersonView | None:
-    with services.uow() as uow:
-        person = uow.people.by_slack_id(slack_id)
-        return PersonView.of(person) if person else None
+    return person_at(services.uow(), channel="slack", address=slack_id)
 
 
 def person_for(services: Services, client: WebClient, slack_id: str) -> PersonView:
@@ -58,6 +56,7 @@ def person_for(services: Services, client: WebClient, slack_id: str) -> PersonVi
         details = profile_of(answer.get("user") or {}, default)
     except SlackApiError as exc:  # still serve them; the profile can be filled in later
         log.warning("users.info failed for %s: %s", slack_id, exc.response.get("error"))
-    return ensure_person(services.uow(), slack_id=slack_id, email=details.get("email"),
-                         name=details.get("name"), language=details.get("language"),
+    return ensure_person(services.uow(), channel="slack", address=slack_id,
+                         also={"email": details.get("email")}, name=details.get("name"),
+                         language=details.get("language"),
                          timezone=details.get("timezone"), default_language=default)

@@ -80,8 +80,8 @@ def routes(site: Site) -> list[Route]:
         claims = _exchange(site, code)
         if claims is None or claims.get("nonce") != pending.get("n"):
             return site.refuse(request, 403, "bad_slack")
-        person = signin.person_by_slack_id(site.services.uow(),
-                                           slack_id=str(claims.get(SLACK_USER_CLAIM, "")))
+        person = signin.person_by_address(site.services.uow(), channel="slack",
+                                          address=str(claims.get(SLACK_USER_CLAIM, "")))
         if person is None:
             return site.refuse(request, 403, "not_registered")
         response = _signed_in(site, person)

@@ -36,12 +36,14 @@ def test_help_lists_the_command_groups(capsys):
 
 def test_upgrade_seed_and_people(db, capsys):
     code, out, _ = run(capsys, "db", "upgrade")
-    assert code == 0 and "teams: L1, L2, L3" in out
+    assert code == 0 and "equipos: L1, L2, L3" in out  # the desk's language: es
     code, out, _ = run(capsys, "db", "check")
+    assert code == 0 and "coincide con los modelos" in out
+    code, out, _ = run(capsys, "db", "check", "--lang", "en")
     assert code == 0 and "matches the models" in out
     code, out, _ = run(capsys, "seed")
-    assert code == 0 and "7 added" in out
-    code, out, _ = run(capsys, "seed")
+    assert code == 0 and "7 dadas de alta" in out
+    code, out, _ = run(capsys, "seed", "--lang", "en")
     assert "0 added, 7 already there" in out
     code, out, _ = run(capsys, "people", "add", "--name", "Rosa Díaz", "--slack-id", "UROSA",
                        "--role", "technician", "--team", "L2", "--language", "es")
@@ -103,3 +105,53 @@ def test_ticket_show_list_history(db, capsys, settings):
     assert code == 1 and "No encuentro el ticket *INC-77*" in err
     code, _, err = run(capsys, "ticket", "show", "INC-77", "--lang", "en")
     assert code == 1 and "can't find ticket *INC-77*" in err
+
+
+def test_inbox_lists_and_requeues_a_failed_request_in_the_admins_language(db, capsys,
+                                                                          settings):
+    from actions import inbox
+    from actions.inbox import Job, RetryPolicy
+
+    run(capsys, "db", "upgrade")
+    code, out, _ = run(capsys, "inbox", "list", "--failed")
+    assert code == 0 and out.strip() == "ninguna petición fallida"  # the desk's language: es
+    code, out, _ = run(capsys, "inbox", "list", "--failed", "--lang", "en")
+    assert code == 0 and out.strip() == "no requests failed"
+    services = build_services(settings, database_url=db)
+    once = RetryPolicy(base_seconds=1, cap_seconds=1, max_attempts=1, lease_seconds=15)
+    inbox.receive(services, key="slack:Ev1", channel="slack", kind="event", body="{}",
+                  headers={})
+    [row] = inbox.take(services, owner="a", policy=once)
+    assert inbox.finish(services, Job(row=row, policy=once), ConnectionError("away")) == "failed"
+    services.close()
+
+    code, out, _ = run(capsys, "inbox", "list", "--failed")
+    assert code == 0 and "ESTADO" in out and "INTENTOS" in out and "slack:Ev1" in out
+    code, _, err = run(capsys, "inbox", "retry", "99")
+    assert code == 1 and "la petición 99 no existe" in err
+    code, out, _ = run(capsys, "inbox", "retry", str(row.id), "--lang", "en")
+    assert code == 0 and out.strip() == f"request {row.id} queued again"
+    code, out, _ = run(capsys, "inbox", "stats")
+    assert "en espera: 1" in out and "FILAS" in out
+
+
+def test_people_addresses_on_any_channel(db, capsys):
+    run(capsys, "db", "upgrade")
+    code, _, _ = run(capsys, "people", "add", "--name", "Rosa Díaz", "--email", "rosa@example.com",
+                     "--address", "teams=29:1abc")
+    assert code == 0
+    code, out, _ = run(capsys, "people", "set", "29:1abc", "--slack-id", "UROSA", "--email", "")
+    assert code == 0 and "Rosa Díaz" in out  # found by her Teams address
+    code, out, _ = run(capsys, "people", "list", "--json")
+    (rosa,) = json.loads(out)
+    assert (rosa["slack_id"], rosa["email"]) == ("UROSA", None)  # the keys scripts read
+    assert rosa["addresses"] == {"slack": "UROSA", "teams": "29:1abc"}
+    run(capsys, "people", "add", "--name", "Otro", "--slack-id", "UOTRO")
+    code, _, err = run(capsys, "people", "set", "Otro", "--slack-id", "UROSA", "--vip", "yes",
+                       "--lang", "en")
+    assert code == 1 and 'Someone with "UROSA" already exists' in err
+    code, out, _ = run(capsys, "people", "list")
+    assert "UOTRO" in out and "vip" not in out  # refused whole: no half-done change
+    with pytest.raises(SystemExit):
+        main(["people", "set", "Otro", "--address", "teams"])  # argparse: CHANNEL=ADDRESS
+    assert "CHANNEL=ADDRESS" in capsys.readouterr().err

@@ -46,7 +46,7 @@ def _desk_with_a_resolved_ticket(db_url: str) -> None:
 
 
 def test_learned_lists_forget_removes_and_gaps_group(db, capsys):
-    assert run(capsys, "kb", "learned")[1].strip() == "nothing learned yet"
+    assert run(capsys, "kb", "learned")[1].strip() == "todavía no se ha aprendido nada"
     _desk_with_a_resolved_ticket(db)
     code, out, _ = run(capsys, "kb", "learned", "--article", "escaner-a-correo", "--json")
     [row] = json.loads(out)
@@ -58,10 +58,10 @@ def test_learned_lists_forget_removes_and_gaps_group(db, capsys):
     [gap] = json.loads(out)
     assert (gap["kind"], gap["tickets"]) == ("unanswered", ["INC-1", "INC-2"])
     code, out, err = run(capsys, "kb", "forget", str(row["id"]))
-    assert code == 0 and f"forgot learned phrasing {row['id']}" in out
+    assert code == 0 and f"frase aprendida {row['id']} olvidada" in out
     code, out, err = run(capsys, "kb", "forget", str(row["id"]))
     assert code == 1 and "No hay ninguna frase aprendida con el número" in err  # desk: es
-    assert main(["kb", "learned"]) == 0
+    assert main(["kb", "learned", "--lang", "en"]) == 0
     assert "nothing learned yet" in capsys.readouterr().out
 
 

@@ -90,7 +90,7 @@ def test_directory_reads_every_page():
     try:
         entries = list(directory(make_client("xoxb-test", api.url), default_language="es",
                                  page_size=3))
-        assert [e.slack_id for e in entries] == sorted(users)
+        assert [e.address for e in entries] == sorted(users)
         assert len(api.calls_to("users.list")) == 3
     finally:
         api.stop()
@@ -153,7 +153,7 @@ def test_kb_draft_is_published_and_found(db, capsys, tmp_path, monkeypatch):
     code, out, _ = run(capsys, "--config", str(config), "kb", "drafts", "--show", "1")
     assert "NOTA-INTERNA" not in out and "Limpia el tambor" in out and "rayas" in out
     code, out, _ = run(capsys, "--config", str(config), "kb", "publish", "1")
-    assert code == 0 and "published draft #1" in out
+    assert code == 0 and "borrador #1 publicado" in out
     code, out, _ = run(capsys, "--config", str(config), "kb", "check")
     assert code == 0
     # The running desk's matcher sees the new article from the next question on.
@@ -184,4 +184,4 @@ def test_kb_check_reports_bad_saved_replies_by_file_and_line(capsys, tmp_path):
     assert "ok.md" not in out
     (replies / "bad.md").unlink()
     code, out, _ = run(capsys, "kb", "check", "--kb", str(articles), "--replies", str(replies))
-    assert code == 0 and "1 saved replies" in out
+    assert code == 0 and "1 respuesta guardada" in out

@@ -68,10 +68,16 @@ def console(desk: Services, people: Cast) -> Iterator[Console]:
 
 
 def counts(services: Services) -> dict[str, int]:
-    """Rows per table: what "nothing was written" is checked against."""
+    """Rows per table: what "nothing was written" is checked against. ``outbox`` counts the
+    notices a change caused; a turn's own answer (a ``reply`` row, which the console prints
+    through the outbox too) is ``replies``."""
     with services.session_factory() as session:
-        return {name: session.scalar(select(func.count()).select_from(model)) or 0
-                for name, model in TABLES.items()}
+        found = {name: session.scalar(select(func.count()).select_from(model)) or 0
+                 for name, model in TABLES.items()}
+        found["replies"] = session.scalar(select(func.count()).select_from(OutboxMessage)
+                                          .where(OutboxMessage.template == "reply")) or 0
+    found["outbox"] -= found["replies"]
+    return found
 
 
 def transcripts_dir() -> Path:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import io
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
 
 from actions.services import Services
 from bot.cli import build_parser
-from bot.console import run_console
+from bot.console import Console, run_console
+from store.models import OutboxMessage, Ticket
 from tests.conftest import Cast
 
 SCRIPT = """hola
@@ -78,3 +83,45 @@ def test_slack_markup_is_bold_and_italic_on_a_terminal_only(desk: Services,
     run_console(desk, io.StringIO("/new\nmis tickets\n"), piped,
                 channels=("console", "email", "slack"))
     assert "*INC-1*" in piped.getvalue() and "\x1b[" not in piped.getvalue()
+
+
+def _console_rows(desk: Services) -> list[OutboxMessage]:
+    with desk.session_factory() as session:
+        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "console")
+                                    .order_by(OutboxMessage.id)))
+
+
+def test_a_console_turn_is_answered_through_the_outbox(desk: Services, people: Cast) -> None:
+    console = Console(desk, people.carlos, channels=("console",))
+    shown = console.feed("la impresora del piso 2 no imprime")
+    rows = _console_rows(desk)
+    assert [(r.template, r.status, r.attempts) for r in rows] == [("reply", "delivered", 1)]
+    answered = [line for reply in rows[0].context["replies"]
+                for line in reply["text"].splitlines()]
+    assert answered and all(line in shown for line in answered)  # printed what was committed
+    assert rows[0].recipient["ref"] == f"console:{people.carlos.id}"
+
+
+def test_a_console_turn_that_fails_prints_nothing_and_writes_nothing(
+        desk: Services, people: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    import actions.conversation.turn as turn
+
+    real = turn.handle_message
+
+    def fails_after_the_work(*args: Any, **kwargs: Any) -> Any:
+        replies = real(*args, **kwargs)  # the ticket is opened, its notices queued ...
+        if kwargs.get("text") == "/open_ticket":
+            raise RuntimeError("the process dies before the commit")
+        return replies
+
+    monkeypatch.setattr(turn, "handle_message", fails_after_the_work)
+    out = io.StringIO()
+    script = "la impresora del piso 2 no imprime\n/open_ticket\n"
+    assert run_console(desk, io.StringIO(script), out, channels=("console",)) == 0
+    text = out.getvalue()
+    assert "Lo siento, algo salió mal (internal)" in text
+    assert "INC-1" not in text and "Abrí el ticket" not in text
+    with desk.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Ticket)) == 0
+        assert [r.template for r in session.scalars(select(OutboxMessage))] == ["reply"]
+    assert [r.status for r in _console_rows(desk)] == ["delivered"]  # the first turn's only

@@ -18,6 +18,7 @@ import pytest
 from actions.messages import TEMPLATES
 from actions.services import Services
 from bot.console import Console
+from bot.slack.text import TEMPLATES as SLACK_TEMPLATES
 from tests.conversations.conftest import transcripts_dir
 from tests.conversations.test_transcripts import _configure, _load, _replay
 
@@ -38,7 +39,7 @@ _ZONE = re.compile(r"\b[A-Z][a-z]+/[A-Za-z_]+\b")  # America/Mexico_City is no o
 def _words(lang: str) -> set[str]:
     """Every word a language's templates can show: their text and their quoted strings."""
     words: set[str] = set()
-    for path in (TEMPLATES / lang).glob("*.j2"):
+    for path in [*(TEMPLATES / lang).glob("*.j2"), *(SLACK_TEMPLATES / lang).glob("*.j2")]:
         source = path.read_text(encoding="utf-8")
         shown = _TAG.sub(" ", source)
         quoted = " ".join(q for tag in _TAG.findall(source) if not tag.startswith("{#")
@@ -118,11 +119,59 @@ def sample(lang: str) -> dict[str, Any]:
             "record": {}, "draft": {"id": 4, "ticket": "INC-7", "language": lang,
                                     "title": s["title"]},
             # The article a technician says answers a ticket.
-            "article_id": "kb-42", "article": "kb-42", "learned": True}
+            "article_id": "kb-42", "article": "kb-42", "learned": True,
+            # Admin commands (cli.j2): database, knowledge base, NLU, queues, servers, sweep.
+            **cli_sample(lang, ticket, event)}
+
+
+def cli_sample(lang: str, ticket: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    """What the admin commands print: a database, a knowledge base, a parse, the queues."""
+    return {
+        "url": "sqlite:///deskbot.db", "revision": "0008", "added": 5, "existing": 2, "days": 90,
+        "totals": {"tickets": 640, "events": 5100, "surveys": 300, "deflections": 210},
+        "file": "backup.db", "source": "deskbot.db", "into": "deskbot.db", "pg_dump": True,
+        "argv": "pg_dump -Fc -f backup.dump postgresql:///deskbot",
+        "files": 2, "articles": 40, "languages": [("en", 12), ("es", 28)], "categories": 6,
+        "root": "kb/faq", "saved": 3, "threshold": "42", "path": "kb/faq/vpn.md",
+        "trained": True, "seconds": 1.5, "cache": "/tmp/nlu",
+        "sizes": {"examples": 900, "intents": 30, "synonyms": 40, "lookups": 2, "regexes": 3},
+        "parsed": {"intent": "vpn_down", "confidence": 0.91, "language": lang,
+                   "next": [{"name": "greet", "confidence": 0.05}],
+                   "entities": [{"entity": "app", "value": "vpn", "said": "'VPN'", "start": 3,
+                                 "end": 6}]},
+        "folds": 5, "examples": 900, "kind": "request", "failed": True, "waiting": 3,
+        "lag": 4.5, "to": {"type": "person", "person_id": 3, "role": "technician"},
+        "counts": {"delivered": 4, "retried": 1, "failed": 0, "skipped": 0},
+        "pair": "severity", "fields": [("severity", "high"), ("followup_at", None)],
+        "host": "127.0.0.1", "port": 2525, "error": "[Errno 98] EADDRINUSE",
+        "minutes": 15, "what": "breaches", "items": ["INC-7", "INC-9"], "checked": 12,
+        "since": "2026-03-01 00:00", "until": "2026-03-08 00:00",
+        # Reports and ticket views printed by the older commands.
+        "r": {"period": {"since": "2026-03-01T00:00:00", "until": "2026-03-08T00:00:00",
+                         "team": "L2"},
+              "answers": 10, "rated": 9, "mean_rating": 4.2, "satisfied": 7,
+              "satisfied_pct": 77.8, "comments": 2, "alerts": 1, "distribution": {5: 4, 2: 1},
+              "feedback": [{"ticket": "INC-7", "rating": 2, "alert": True,
+                            "assignee": "Ana Torres", "comment": SAMPLE_TEXT[lang]["comment"]}]},
+        "status": {"key": "INC-7", "priority": "P2", "business_hours": True,
+                   "timezone": "America/Mexico_City"},
+        "label": "EN CURSO" if lang == "es" else "IN PROGRESS",
+        "paused_since": "2026-03-02 10:00 CST", "waited": "2 h",
+        "targets": [{"name": "response", "target": "1 h", "due": "2026-03-02 11:00 CST",
+                     "done": "", "left": "30 min", "breached": True, "warned": True}],
+        "when": "2026-03-02 10:00",
+        "gaps": [{"kind": "unanswered", "article_id": None, "count": 2,
+                  "tickets": ["INC-7", "INC-9"], "words": ["vpn", "wifi"],
+                  "examples": [SAMPLE_TEXT[lang]["title"]], "from_shown": 1, "rerun": 1},
+                 {"kind": "not_helpful", "article_id": "kb-42", "count": 1,
+                  "tickets": ["INC-3"], "words": ["vpn"], "examples": [], "from_shown": 1,
+                  "rerun": 0}],
+        "event": event | {"actor": "Ana Torres", "visibility": "internal"},
+    }
 
 
 #: Groups whose messages reach people in the desk's conversations and notices.
-GROUPS = ("conversation", "notify", "errors", "console", "commands", "email", "labels")
+GROUPS = ("conversation", "notify", "errors", "console", "commands", "email", "labels", "cli")
 MACRO = re.compile(r"\{%-?\s*macro\s+([a-z]\w*)")
 
 

@@ -9,11 +9,12 @@ from actions.conversation import handle_message
 from actions.messages import Messages
 from actions.people import NewPerson, add_person
 from actions.services import Services
+from bot.slack.text import slack_messages
 from store.models import OutboxMessage
 from tests.conftest import Cast
 from tests.conversations.conftest import counts
 
-MRKDWN = Messages("mrkdwn")
+MRKDWN = slack_messages(Messages("mrkdwn"))
 OUTAGE = "no hay internet en la oficina del piso 3"
 
 
@@ -70,7 +71,8 @@ def test_three_followers_make_a_major_incident(desk: Services, people: Cast) -> 
     say(desk, people.carlos.id, OUTAGE, "C1:1.0")
     say(desk, people.carlos.id, "/open_ticket", "C1:1.0")
     for n, name in enumerate(("Nora Vidal", "Pedro Ruiz", "Joe Smith")):
-        person = add_person(desk.uow(), NewPerson(name=name, email=f"p{n}@example.com"))
+        person = add_person(desk.uow(), NewPerson(name=name,
+                                                  addresses={"email": f"p{n}@example.com"}))
         say(desk, person.id, OUTAGE, f"C9:{n}.0")
         say(desk, person.id, '/open_ticket{"join": "INC-1"}', f"C9:{n}.0")
     team = [m for m in outbox(desk) if m.template == "follower_added"]

@@ -33,8 +33,8 @@ def test_a_new_message_opens_a_ticket_for_its_sender(inbox):
     assert ticket.description == ("No puedo entrar al sistema de nóminas\n\n"
                                   "Hola, desde esta mañana me sale contraseña incorrecta.")
     assert ticket.language == "es" and ticket.status == "open"
-    assert (ticket.requester.name, ticket.requester.email) == ("Lucía Fernández",
-                                                               "lucia@example.com")
+    assert (ticket.requester.name, ticket.requester.address("email")) == (
+        "Lucía Fernández", "lucia@example.com")
     assert ticket.requester.role == "requester"
 
 

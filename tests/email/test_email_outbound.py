@@ -33,7 +33,8 @@ def config(port: int) -> SmtpConfig:
 
 @pytest.fixture
 def email_ticket(sqlite_services, settings, cast):  # type: ignore[no-untyped-def]
-    lucia = ensure_person(sqlite_services.uow(), email="lucia@example.com", name="Lucía Fernández")
+    lucia = ensure_person(sqlite_services.uow(), channel="email", address="lucia@example.com",
+                          name="Lucía Fernández")
     ticket = open_ticket(sqlite_services.uow(), settings, NewTicket(
         requester_id=lucia.id, description="La impresora no imprime", channel="email",
         channel_ref="<orig@mail.example.com>"))

@@ -12,7 +12,7 @@ from tests.kb.conftest import KB_DIR, ROOT, article_text
 
 
 def test_check_passes_on_the_shipped_knowledge_base(capsys):
-    assert main(["kb", "check"]) == 0
+    assert main(["kb", "check", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("ok: ") and "articles" in out
 
@@ -27,7 +27,7 @@ def test_check_on_a_broken_folder_prints_path_line_and_exits_1(tmp_path, capsys)
     lines = captured.out.splitlines()
     assert any(line.startswith(f"{bad}:5: unknown category 'cafeteria'") for line in lines)
     assert any(line.startswith(f"{tmp_path / 'broken.md'}:1: ") for line in lines)
-    assert "2 error(s)" in captured.err
+    assert "2 error(es) en 2 archivo(s)" in captured.err  # the desk's language: es
 
 
 def test_search_json_prints_ids_titles_and_scores(capsys):
@@ -43,7 +43,7 @@ def test_search_top_and_human_output(capsys):
     assert main(["kb", "search", "vpn no conecta", "--top", "1"]) == 0
     [line] = capsys.readouterr().out.splitlines()
     assert line.startswith("1.") and "vpn-no-conecta" in line
-    assert main(["kb", "search", "what's the lunch menu"]) == 0
+    assert main(["kb", "search", "what's the lunch menu", "--lang", "en"]) == 0
     assert "no suggestions" in capsys.readouterr().out
 
 
@@ -89,5 +89,5 @@ def test_search_on_a_foreign_folder_keeps_articles_that_only_lack_detail(tmp_pat
                  str(tmp_path), "--json"]) == 0
     out, err = capsys.readouterr()
     assert [r["id"] for r in json.loads(out)] == ["impresion-lenta"]
-    assert "2 problem(s)" in err
+    assert "2 problema(s)" in err and "deskbot kb check" in err
     assert main(["kb", "check", "--kb", str(tmp_path)]) == 1  # check stays strict

@@ -277,3 +277,36 @@ HOWTOS = [*PLAIN, _plain(
 def test_a_question_about_one_step_of_a_plain_howto_finds_it(query, expected):
     """Imported articles have no questions: a sentence of the body is what a question echoes."""
     assert top_ids(Matcher(HOWTOS), query) == [expected]
+
+
+COGNATES = [
+    _plain("design-restrictions", "Graphic design system restrictions", "en",
+           "Designers install fonts only from the approved catalogue; the system blocks others."),
+    _plain("expense-experience", "Expense app: a better experience on tablets", "en",
+           "Update the expense app from the company portal to get the new layout."),
+    _plain("compatibilidad-laboratorio", "Compatibilidad del sistema del laboratorio", "es",
+           "El sistema del laboratorio solo funciona con el navegador que instala soporte."),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("restricciones del sistema de diseño grafico", "design-restrictions"),
+    ("laboratory system compatibility", "compatibilidad-laboratorio"),
+])
+def test_cognates_the_lexicon_does_not_know_meet_across_languages(query, expected):
+    """A customer's articles use words no glossary lists; "restricciones"/"restrictions",
+    "sistema"/"system", "compatibilidad"/"compatibility" are the same word in the other language."""
+    assert top_ids(Matcher(COGNATES), query) == [expected]
+
+
+def test_a_cognate_spelt_one_letter_apart_still_finds_the_article():
+    """"frecuencia"/"frequency", "plataforma"/"platform", "tecnológica"/"technology" stem one
+    letter apart; no glossary lists them, yet they name the same thing."""
+    matcher = Matcher([
+        _plain("backup-frequency", "Backup frequency of the technology platform", "en",
+               "The platform team runs backups every night and keeps them for a month."),
+        _plain("reservar-sala", "Reservar una sala", "es",
+               "Las salas se reservan desde el calendario del correo."),
+    ])
+    assert top_ids(matcher, "frecuencia de la plataforma tecnologica") == ["backup-frequency"]
+    assert top_ids(matcher, "cada cuanto hay copias de la plataforma") == ["backup-frequency"]

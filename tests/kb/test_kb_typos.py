@@ -8,7 +8,7 @@ from kb.analyzer import Analyzer
 from kb.lexicon import Lexicon
 
 VOCABULARY = ["lan", "car", "caliente", "llegar", "upload", "camara", "broken", "sites",
-              "codificador", "stolen"]
+              "codificador", "stolen", "store"]
 
 
 @pytest.fixture(scope="module")

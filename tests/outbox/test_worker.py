@@ -78,7 +78,7 @@ def test_permanent_errors_are_recorded_shown_and_retried_only_by_hand(
     capsys.readouterr()
     assert deliver_due(services, {"slack": slack}).delivered
     assert main(["outbox", "list", "--failed"]) == 0
-    assert "no messages failed" in capsys.readouterr().out
+    assert "ningún mensaje fallido" in capsys.readouterr().out
 
 
 def test_too_many_attempts_end_as_failed(services, cast, settings, clock):
@@ -125,6 +125,6 @@ def test_outbox_deliver_prints_console_messages(services, cast, settings, clock,
     monkeypatch.setenv("DESKBOT_DATABASE_URL", url_of(services))
     assert main(["outbox", "deliver"]) == 0
     out = capsys.readouterr().out
-    assert f"{key} -> thread {key} [claimed]" in out
+    assert f"{key} -> hilo {key} [claimed]" in out  # the message's language: es
     assert "Ana Torres está atendiendo tu ticket" in out and "EN CURSO" in out
-    assert "delivered 1, retried 0, failed 0" in out
+    assert "entregados 1, reintentados 0, fallidos 0" in out

@@ -72,7 +72,7 @@ def test_unknown_team_is_a_clear_error(cli, capsys):
 
 def test_a_backwards_period_is_explained(cli, capsys):
     assert main(["report", "--since", "2026-12-01", "--until", "2026-11-01"]) == 2
-    assert "must come before" in capsys.readouterr().err
+    assert "debe ser anterior a --until" in capsys.readouterr().err
 
 
 def test_satisfaction_shows_comments_and_low_score_alerts(cli):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import select
+
 from actions.faq_shown import EVENT as SHOWN
 from actions.learning import learned
 from bot.ids import ActionId, BlockId, CallbackId
@@ -63,9 +65,15 @@ def _choose(slack: Harness, user: str, view: dict[str, Any], article: str | None
 
 
 def _writes(slack: Harness) -> dict[str, int]:
-    """Rows per table, but the inbox (every request is recorded) and the people (a person is
-    registered on first contact)."""
-    return {k: v for k, v in row_counts(slack.services).items() if k not in ("inbox", "people")}
+    """Rows per table, but the inbox (every request is recorded), the people (a person is
+    registered on first contact) and the private answers to whoever acted (outbox rows too,
+    so that Slack failing to show them is retried: what a refusal says, not what it wrote)."""
+    counts = {k: v for k, v in row_counts(slack.services).items()
+              if k not in ("inbox", "people")}
+    with slack.services.session_factory() as session:
+        counts["outbox"] -= len(session.scalars(select(OutboxMessage.id).where(
+            OutboxMessage.template == "ephemeral")).all())
+    return counts
 
 
 def _options(view: dict[str, Any]) -> list[list[str]]:

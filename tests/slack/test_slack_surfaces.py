@@ -107,7 +107,7 @@ def test_ticket_form_from_a_shortcut(slack: Harness) -> None:
     ticket = slack.ticket("INC-1")
     assert (ticket.title, ticket.category, ticket.priority, ticket.team) == (
         "Sin acceso a SAP", "access", "P3", "L1")
-    assert (ticket.requester.name, ticket.requester.email, ticket.requester.timezone,
+    assert (ticket.requester.name, ticket.requester.address("email"), ticket.requester.timezone,
             ticket.requester.language) == ("Nora Vidal", "nora@example.com", "Europe/Madrid",
                                            "es")
 

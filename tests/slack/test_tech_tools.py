@@ -8,6 +8,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+from sqlalchemy import select
+
 from actions.people import NewPerson, add_person
 from actions.similar import join
 from bot.ids import ActionId, BlockId, CallbackId
@@ -140,6 +143,82 @@ def test_files_shared_in_the_thread_are_kept_with_the_ticket(slack: Harness) -> 
     assert "error.png (50.8 KB) · image/png" in shown
 
 
+def test_files_are_kept_in_the_turns_own_commit(slack: Harness,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A turn that dies after recording the file but before its commit keeps nothing; worked
+    again, the file is kept once, with the answer to the message."""
+    import actions.conversation.turn as turn
+
+    key = slack.open_ticket(slack.cast.carlos, "La impresora no imprime",
+                            ref=f"{DM}:{THREAD}", category="hardware").key
+    real, tries = turn.queue_replies, []
+
+    def dies_first(uow: Any, **kwargs: Any) -> None:
+        tries.append(_attachments(uow.session))  # what the turn sees before its commit
+        if len(tries) == 1:
+            raise ConnectionError("the database went away before the commit")
+        real(uow, **kwargs)
+
+    monkeypatch.setattr(turn, "queue_replies", dies_first)
+    shared = {"id": "F0LOG", "name": "error.log", "size": 2048, "mimetype": "text/plain",
+              "url_private": "https://files.slack.com/F0LOG/error.log"}
+    slack.event({"type": "message", "subtype": "file_share", "channel": DM, "channel_type": "im",
+                 "user": "UCARLOS", "text": "el registro", "ts": "1800000003.1",
+                 "thread_ts": THREAD, "event_ts": "1800000003.1", "files": [shared]})
+    slack.api.wait_for(lambda: len(tries) >= 2 and any(
+        e.type == "attached" for e in _history(slack, key)), timeout=90,
+        what="the file kept by the turn worked again")
+    assert tries[0] == ["error.log"]  # recorded inside the first turn, then rolled back
+    with slack.services.session_factory() as session:
+        assert _attachments(session) == ["error.log"]
+    assert len([e for e in _history(slack, key) if e.type == "attached"]) == 1
+    answers = slack.api.wait_for(lambda: [
+        m for m in slack.api.messages.get(DM, []) if m.get("thread_ts") == THREAD], timeout=60,
+        what="the answer in the thread")
+    assert len(answers) == 1
+
+
+def test_a_message_with_a_file_costs_no_more_commits_than_one_without(slack: Harness) -> None:
+    """The inbox row, the turn (the comment, the file, the reply) and the reply's delivery.
+    (The inbox heartbeat's lease renewals, while a busy machine loads the model, are not the
+    message's work and are not counted.)"""
+    import threading
+
+    from sqlalchemy import event
+
+    key = slack.open_ticket(slack.cast.carlos, "La impresora no imprime",
+                            ref=f"{DM}:{THREAD}", category="hardware").key
+    commits: list[Any] = []
+
+    def counted(connection: Any) -> None:
+        if threading.current_thread().name != "inbox-heartbeat":
+            commits.append(connection)
+
+    event.listen(slack.services.engine, "commit", counted)
+    try:
+        slack.event({"type": "message", "subtype": "file_share", "channel": DM,
+                     "channel_type": "im", "user": "UCARLOS", "text": "el registro",
+                     "ts": "1800000004.1", "thread_ts": THREAD, "event_ts": "1800000004.1",
+                     "files": [{"id": "F0TXT", "name": "log.txt", "size": 10,
+                                "url_private": "https://files.slack.com/F0TXT/log.txt"}]})
+        slack.api.wait_for(lambda: any(e.type == "attached" for e in _history(slack, key))
+                           and _outbox_settled(slack), timeout=90, what="the turn delivered")
+    finally:
+        event.remove(slack.services.engine, "commit", counted)
+    assert len(commits) <= 3, len(commits)
+
+
+def _outbox_settled(slack: Harness) -> bool:
+    with slack.services.session_factory() as session:
+        return all(s != "sending" for s in session.scalars(select(OutboxMessage.status)))
+
+
+def _attachments(session: Any) -> list[str]:
+    from store.models import Attachment
+
+    return list(session.scalars(select(Attachment.name).order_by(Attachment.id)))
+
+
 def test_iso_form_completes_the_record_and_kind_change_keeps_the_key(slack: Harness) -> None:
     key = slack.open_ticket(slack.cast.carlos, "Me llegó un correo raro pidiendo mi clave",
                             ref=f"{DM}:{THREAD}", category="email").key
@@ -174,7 +253,8 @@ def test_no_private_word_reaches_the_requester(slack: Harness) -> None:
     dup = slack.open_ticket(emma, "No network in office 3", ref="DUEMMA:1800000000.000009",
                             category="network").key
     # A follower reached by email only (no Slack account): the same rule holds in that channel.
-    olga = add_person(slack.services.uow(), NewPerson(name="Olga Ruiz", email="olga@example.com"))
+    olga = add_person(slack.services.uow(), NewPerson(name="Olga Ruiz",
+                                                      addresses={"email": "olga@example.com"}))
     join(slack.services.uow(), key=key, person_id=olga.id)
     card = _card(slack, key)
     _do(slack, "ULUIS", f"note {key} PRIVADO-NOTA el switch está en garantía")

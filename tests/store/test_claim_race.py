@@ -41,7 +41,8 @@ def _race(services, key: str, technicians) -> tuple[list[str], list[str]]:
 
 def _technicians(services):
     return [add_person(services.uow(), NewPerson(name=f"Tech {i}", role="technician",
-                                                 team="L1", email=f"tech{i}@example.com"))
+                                                 team="L1",
+                                                 addresses={"email": f"tech{i}@example.com"}))
             for i in range(RACERS)]
 
 

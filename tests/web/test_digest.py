@@ -50,7 +50,7 @@ def test_each_lead_gets_one_digest_with_its_chart_in_slack(sqlite_services, mont
         completes = api.calls_to("files.completeUploadExternal")
         assert len(completes) == 1  # the admin has no Slack id: listed as a failure instead
         body = completes[0].body
-        assert body["channel_id"] == f"D{cast.marta.slack_id}"
+        assert body["channel_id"] == f"D{cast.marta.address('slack')}"
         assert "Resumen semanal" in body["initial_comment"]  # Marta reads Spanish
         assert "3 abiertos (0)" in body["initial_comment"]
         (upload,) = api.uploads.values()

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from actions.commands import run_command
 from actions.people import list_people
-from bot.blocks import fallback_text, to_dicts
+from actions.services import Services
 from bot.blocks.conversation import parse_payload
 from bot.blocks.modals import comment_form, ticket_form, transfer_form
 from bot.ids import ActionId, pattern
 from bot.listeners import one_turn, person_of, services_of
-from bot.slack import closure
-from bot.slack.cards import refresh_card
+from bot.slack import closure, outgoing
 from bot.slack.converse import converse
 from bot.slack.text import labels, say
 from store.errors import RoleRefused
@@ -42,11 +41,11 @@ def _where(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     return channel, ts, message.get("thread_ts") or container.get("thread_ts") or ts
 
 
-def _ephemeral(client: WebClient, body: dict[str, Any], text: str) -> None:
+def _ephemeral(services: Services, body: dict[str, Any], text: str, language: str) -> None:
+    """Shown to the clicker only, once the click's unit of work has committed."""
     channel, _, thread_ts = _where(body)
-    if channel:
-        client.chat_postEphemeral(channel=channel, user=body["user"]["id"],
-                                  text=fallback_text(text), thread_ts=thread_ts)
+    outgoing.tell(services, channel=channel, user=body["user"]["id"], text=text,
+                  thread_ts=thread_ts, language=language)
 
 
 def _without_buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -54,16 +53,18 @@ def _without_buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def on_suggestion(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                  context: BoltContext, client: WebClient, respond: Respond) -> None:
+                  context: BoltContext, client: WebClient) -> None:
     ack()
+    services = services_of(context)
     channel, ts, thread_ts = _where(body)
     if (body.get("container") or {}).get("is_ephemeral"):  # chat.update cannot edit those
-        respond(delete_original=True)
+        outgoing.delete_ephemeral(services, response_url=body.get("response_url"))
     elif channel and ts:  # one answer per suggestion message: its buttons go away
         message = body.get("message") or {}
-        client.chat_update(channel=channel, ts=ts, text=message.get("text") or " ",
-                           blocks=_without_buttons(message))
-    converse(services_of(context), lambda: person_of(context, client, body["user"]["id"]),
+        outgoing.update_message(services, channel=channel, ts=ts,
+                                text=message.get("text") or " ",
+                                blocks=_without_buttons(message))
+    converse(services, lambda: person_of(context, client, body["user"]["id"]),
              channel=channel or "", thread_ts=thread_ts or "", text=str(action.get("value") or ""))
 
 
@@ -75,10 +76,9 @@ def on_claim(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Bo
     key = str(action.get("value") or "")
     result = run_command(services, services.messages, actor_id=person.id, text=f"claim {key}",
                          lang=person.language)
-    services.commit_turn()
-    _ephemeral(client, body, result.text)
+    _ephemeral(services, body, result.text, person.language)
     if result.ok:
-        refresh_card(services, client, key)
+        outgoing.update_card(services, key)
 
 
 def on_transfer(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
@@ -131,19 +131,19 @@ def _closure_answer(kind: str):  # type: ignore[no-untyped-def]
             blocks = closure.rate(services, key=key, person_id=person.id,
                                   rating=entities.get("rating"), lang=lang,
                                   question_id=entities.get("question_id"))
-        services.commit_turn()
-        _replace(client, body, blocks)
+        _replace(services, body, blocks)
 
     listener.__name__ = f"on_{kind}"
     return listener
 
 
-def _replace(client: WebClient, body: dict[str, Any], blocks: list[Block]) -> None:
+def _replace(services: Services, body: dict[str, Any], blocks: list[Block]) -> None:
+    """The answered message loses its buttons and shows the answer (through the outbox)."""
     channel, ts, _ = _where(body)
     if not channel or not ts:
         return  # nothing to edit (an ephemeral message is replaced through response_url)
     text = next((t.text for t in (getattr(b, "text", None) for b in blocks) if t), " ")
-    client.chat_update(channel=channel, ts=ts, text=fallback_text(text), blocks=to_dicts(blocks))
+    outgoing.update_message(services, channel=channel, ts=ts, text=text, blocks=blocks)
 
 
 def on_survey_comment(ack: Ack, body: dict[str, Any], action: dict[str, Any],
@@ -153,10 +153,11 @@ def on_survey_comment(ack: Ack, body: dict[str, Any], action: dict[str, Any],
     person = person_of(context, client, body["user"]["id"])
     key = str(action.get("value") or "")
     requester = closure.requester_of(services, key)
-    services.commit_turn()
     if requester != person.id:
-        _ephemeral(client, body, say(services, "only_requester", person.language))
+        _ephemeral(services, body, say(services, "only_requester", person.language),
+                   person.language)
         return
+    services.commit_turn()
     channel, ts, _ = _where(body)
     client.views_open(trigger_id=body["trigger_id"], view=comment_form(
         labels(services, person.language), metadata={"key": key, "channel": channel, "ts": ts}))

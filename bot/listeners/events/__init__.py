@@ -21,9 +21,8 @@ from slack_sdk import WebClient
 from actions.conversation.turn import known_conversation
 from actions.dedupe import first_delivery
 from bot.listeners import person_of, services_of
-from bot.listeners.tech import record_files
+from bot.slack import outgoing
 from bot.slack.converse import converse, event_key
-from bot.slack.home import publish_home
 from bot.slack.incoming import plain_text, with_files
 
 log = logging.getLogger(__name__)
@@ -67,12 +66,10 @@ def on_message(event: dict[str, Any], body: dict[str, Any], request: BoltRequest
     text = with_files(strip_mention(text, context.bot_user_id), event.get("files"))
     result = converse(services, lambda: person_of(context, client, event["user"]),
                       channel=channel, thread_ts=thread_ts, text=text,
-                      dedupe_key=event_key(body), direct=direct and not event.get("thread_ts"))
+                      dedupe_key=event_key(body), direct=direct and not event.get("thread_ts"),
+                      files=event.get("files"))
     if result is None:
         _skipped(body, request)
-    elif event.get("files"):
-        record_files(services, channel=channel, thread_ts=thread_ts,
-                     person=person_of(context, client, event["user"]), files=event["files"])
 
 
 def on_mention(event: dict[str, Any], body: dict[str, Any], request: BoltRequest,
@@ -83,7 +80,7 @@ def on_mention(event: dict[str, Any], body: dict[str, Any], request: BoltRequest
                       channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"],
                       text=with_files(strip_mention(event.get("text") or "",
                                                     context.bot_user_id), event.get("files")),
-                      dedupe_key=event_key(body))
+                      dedupe_key=event_key(body), files=event.get("files"))
     if result is None:
         _skipped(body, request)
 
@@ -99,8 +96,8 @@ def on_home_opened(event: dict[str, Any], body: dict[str, Any], request: BoltReq
             _skipped(body, request)
             return
         person = person_of(context, client, event["user"])
+        outgoing.update_home(services, person)  # drawn right after the commit
         uow.commit()
-    publish_home(services, client, person)
 
 
 def register(app: App) -> None:

@@ -2,7 +2,8 @@
 
 Tickets typed in a form get a thread too: the confirmation is posted in the thread the form was
 opened from, or else in a new message of the bot's DM with the person, and that thread becomes the
-ticket's ``channel_ref``: later notices and replies live there as for any other ticket.
+ticket's ``channel_ref``: later notices and replies live there as for any other ticket. The
+confirmation, like every answer of these forms, is an outbox row of the form's unit of work.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from actions import outbound
 from actions.commands import run_command
 from actions.intake import NewTicket, open_ticket, record_security_details
+from actions.services import Services
 from actions.views import PersonView
-from bot.blocks import fallback_text, sections, to_dicts
 from bot.blocks.modals import submitted
 from bot.ids import BlockId, CallbackId
 from bot.listeners import one_turn, person_of, services_of
-from bot.slack import closure
-from bot.slack.cards import refresh_card
+from bot.slack import closure, outgoing
 from bot.slack.text import labels, say
 
 #: Severity of a security incident -> (impact, urgency) for the priority matrix.
@@ -47,14 +48,17 @@ def _thread_for(client: WebClient, person: PersonView, metadata: dict[str, Any],
     """Where the new ticket's thread is: the form's origin, or a new DM message."""
     if metadata.get("channel") and metadata.get("thread_ts"):
         return metadata["channel"], metadata["thread_ts"]
-    channel = client.conversations_open(users=person.slack_id)["channel"]["id"]
+    channel = client.conversations_open(users=person.address("slack"))["channel"]["id"]
     answer = client.chat_postMessage(channel=channel, text=placeholder)
     return answer["channel"], answer["ts"]
 
 
-def _post(client: WebClient, channel: str, thread_ts: str, text: str) -> None:
-    client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=fallback_text(text),
-                            blocks=to_dicts(sections(text)))
+def _confirm(services: Services, person: PersonView, channel: str, thread_ts: str,
+             text: str) -> None:
+    """The confirmation in the ticket's thread: an outbox row of the ticket's own unit of work,
+    posted right after it commits (and by the outbox worker if Slack fails then)."""
+    outbound.reply(services, channel="slack", ref=f"{channel}:{thread_ts}", person_id=person.id,
+                   replies=[{"text": text}])
 
 
 def on_ticket_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,
@@ -73,8 +77,8 @@ def on_ticket_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context
         urgency=submitted(values, BlockId.URGENCY) or "medium",
         impact=submitted(values, BlockId.IMPACT) or "medium",
         channel="slack", channel_ref=f"{channel}:{ts}", language=person.language))
-    services.commit_turn()
-    _post(client, channel, ts, say(services, "ticket_opened", person.language, ticket=ticket))
+    _confirm(services, person, channel, ts,
+             say(services, "ticket_opened", person.language, ticket=ticket))
 
 
 def on_security_form(ack: Ack, body: dict[str, Any], view: dict[str, Any],
@@ -103,8 +107,9 @@ def on_security_form(ack: Ack, body: dict[str, Any], view: dict[str, Any],
         fields["discovered_at"] = datetime.fromtimestamp(int(when), tz=UTC)
     record_security_details(services.uow(), key=ticket.key, actor_id=person.id,
                             fields={k: v for k, v in fields.items() if v not in (None, "")})
-    services.commit_turn()  # the ticket and its ISO 27001 record, together
-    _post(client, channel, ts, say(services, "security_opened", person.language, ticket=ticket))
+    # The ticket, its ISO 27001 record and the confirmation commit together.
+    _confirm(services, person, channel, ts,
+             say(services, "security_opened", person.language, ticket=ticket))
 
 
 def on_transfer_form(ack: Ack, body: dict[str, Any], view: dict[str, Any],
@@ -124,12 +129,10 @@ def on_transfer_form(ack: Ack, body: dict[str, Any], view: dict[str, Any],
     target = person_ref or team
     result = run_command(services, services.messages, actor_id=person.id,
                          text=f"transfer {key} {target}", lang=person.language)
-    services.commit_turn()
-    if metadata.get("channel"):
-        client.chat_postEphemeral(channel=metadata["channel"], user=body["user"]["id"],
-                                  text=fallback_text(result.text))
+    outgoing.tell(services, channel=metadata.get("channel"), user=body["user"]["id"],
+                  text=result.text, language=person.language)
     if result.ok:
-        refresh_card(services, client, key)
+        outgoing.update_card(services, key)
 
 
 def on_comment_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext,
@@ -141,11 +144,9 @@ def on_comment_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
     blocks = closure.comment(services, key=str(metadata.get("key") or ""), person_id=person.id,
                              text=submitted(_values(view), BlockId.COMMENT) or "",
                              lang=person.language)
-    services.commit_turn()
-    if metadata.get("channel") and metadata.get("ts"):
-        text = say(services, "commented", person.language, key=metadata.get("key"))
-        client.chat_update(channel=metadata["channel"], ts=metadata["ts"],
-                           text=fallback_text(text), blocks=to_dicts(blocks))
+    outgoing.update_message(services, channel=metadata.get("channel"), ts=metadata.get("ts"),
+                            text=say(services, "commented", person.language,
+                                     key=metadata.get("key")), blocks=blocks)
 
 
 def register(app: App) -> None:
