@@ -161,10 +161,18 @@ class Services:
                 self._deliver_now(claimed)
         self._wake_delivery(uow)
 
+    def mark_delivered_in_batches(self) -> None:
+        """From now on, messages delivered right after their commit are marked delivered
+        together a moment later (``actions.outbox.DeliveredMarks``) instead of one commit
+        each: ``deskbot run`` does this; one-shot commands and the console mark at once."""
+        self._lazy.setdefault("batch_marks", True)
+
     def _deliver_now(self, items: list[Any]) -> None:
         from actions.outbox import DeliveredMarks, deliver_claimed
 
-        marks = self._get("delivered_marks", lambda: DeliveredMarks(self))
+        marks = None
+        if self._lazy.get("batch_marks"):
+            marks = self._get("delivered_marks", lambda: DeliveredMarks(self))
         deliver_claimed(self, self._inline, items, marks=marks)
 
     def _wake_delivery(self, uow: UnitOfWork) -> None:

@@ -184,6 +184,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     client = None if missing else _slack_client(settings)
     deliverers = process_deliverers(services, client)
     services.deliver_inline(deliverers)
+    services.mark_delivered_in_batches()  # a running desk sends many replies a second
     scheduler = start_scheduler(services, deliverers)
     web = _start_web(services, args) if args.web else None
     try:
