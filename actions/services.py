@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -204,7 +205,20 @@ class Services:
             self._local.matcher_of, self._local.matcher = turn, matcher
         return matcher
 
+    def look_for_article_changes_every(self, seconds: float) -> None:
+        """Walk the knowledge-base folder at most once per ``seconds`` instead of every
+        question (a walk stats every article, ~1 ms): ``deskbot run`` answers many questions
+        a second and picks up an edited article that much later; commands and the console,
+        which an editor runs right after ``kb add``, keep looking every time."""
+        self._lazy["articles_check_seconds"] = seconds
+
     def _forget_matcher_if_articles_changed(self) -> None:
+        every = self._lazy.get("articles_check_seconds")
+        if every:
+            now = time.monotonic()
+            if now - self._lazy.get("articles_checked_at", -every) < every:
+                return
+            self._lazy["articles_checked_at"] = now
         stamp = _folder_stamp(self.settings.faq.articles_dir)
         with self._lock:
             if stamp is not None and "matcher" in self._lazy \

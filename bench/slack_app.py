@@ -37,7 +37,51 @@ def _answer(fd: int) -> None:
         os.write(fd, line.encode())
 
 
+def _profile_threads(path: str) -> None:
+    """``BENCH_PROFILE=<file>``: profile every thread started from here on, and write the
+    merged ``pstats`` to <file> as each thread ends (cProfile sees one thread at a time)."""
+    import cProfile
+    import pstats
+
+    profiles: list[cProfile.Profile] = []
+    original = threading.Thread.run
+
+    def run(self: threading.Thread) -> None:
+        profile = cProfile.Profile()
+        with _lock:
+            profiles.append(profile)
+        profile.enable()
+        try:
+            original(self)
+        finally:
+            profile.disable()
+
+    def dump() -> None:
+        with _lock:
+            done = list(profiles)
+        for profile in done:
+            profile.create_stats()
+            profile.enable()
+        stats = pstats.Stats(done[0]) if done else None
+        for profile in done[1:]:
+            stats.add(profile)  # type: ignore[union-attr]
+        if stats is not None:
+            stats.dump_stats(path)
+
+    def every_few_seconds() -> None:
+        import time
+
+        while True:  # the desk may leave without running atexit hooks
+            time.sleep(3)
+            dump()
+
+    threading.Thread(target=every_few_seconds, name="bench-profile", daemon=True).start()
+    threading.Thread.run = run  # type: ignore[method-assign]
+
+
 def main(argv: list[str] | None = None) -> int:
+    if os.environ.get("BENCH_PROFILE"):
+        _profile_threads(os.environ["BENCH_PROFILE"])
     event.listen(Engine, "commit", _counter("commit"))
     event.listen(Engine, "begin", _counter("begin"))
     fd = os.environ.get("BENCH_COUNTS_FD")

@@ -185,6 +185,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     deliverers = process_deliverers(services, client)
     services.deliver_inline(deliverers)
     services.mark_delivered_in_batches()  # a running desk sends many replies a second
+    services.look_for_article_changes_every(1.0)
     scheduler = start_scheduler(services, deliverers)
     web = _start_web(services, args) if args.web else None
     try:
