@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -47,7 +48,7 @@ def _profile_threads(path: str) -> None:
     original = threading.Thread.run
 
     def run(self: threading.Thread) -> None:
-        profile = cProfile.Profile()
+        profile = cProfile.Profile(time.thread_time)
         with _lock:
             profiles.append(profile)
         profile.enable()
