@@ -15,6 +15,7 @@ from typing import Any
 from actions.conversation.base import DeskAction, Replies, Turn, slots
 from actions.conversation.catalogue import in_language
 from actions.conversation.payloads import button
+from actions.conversation.phrases import without_markup
 from actions.faq_shown import shown
 from actions.learning import learn, phrasing
 from actions.services import Services
@@ -38,7 +39,7 @@ def suggest(services: Services, text: str, language: str, *, min_score: float | 
     a technician choosing the article that answers a ticket sees weaker candidates too)."""
     faq = services.settings.faq
     matches = services.matcher.search(
-        text, top=faq.max_suggestions * 2,
+        without_markup(text), top=faq.max_suggestions * 2,
         min_score=faq.min_score if min_score is None else min_score)
     ranked = sorted(matches, key=lambda m: -(m.score + (
         LANGUAGE_PREFERENCE if m.article.language == language else 0.0)))
@@ -85,6 +86,17 @@ def _problem(turn: Turn, categories: dict[str, str]) -> dict[str, Any]:
         "urgency": turn.entity("urgency") if turn.entity("urgency") in levels else None,
         "impact": turn.entity("impact") if turn.entity("impact") in levels else None,
     }
+
+
+def described_problem(services: Services, turn: Turn) -> dict[str, Any]:
+    """A problem told in answer to "what is it about?", classified like one told unasked: the
+    NLU's category, else the best matching article's (a printer is hardware either way)."""
+    problem = _problem(turn, services.settings.categories)
+    if problem["category"] is None:
+        matches = suggest(services, turn.text, turn.language)
+        if matches and matches[0].article.category in services.settings.categories:
+            problem["category"] = matches[0].article.category
+    return problem
 
 
 class ActionSuggestFaq(DeskAction):

@@ -15,6 +15,7 @@ from actions.conversation.cancel import says_cancel
 from actions.conversation.language import asked_language
 from actions.conversation.newproblem import looks_new
 from actions.conversation.phrases import (
+    asks_for_ticket,
     has_words,
     has_yes_no_word,
     names_nothing,
@@ -157,6 +158,8 @@ def decide(s: Situation) -> Decision:
         return Decision("action_faq_solved")  # "ya funciona", "gracias, funcionó"
     if awaiting == "faq" and answer:
         return Decision("action_faq_solved" if answer == "affirm" else "action_offer_ticket")
+    if not s.is_payload and asks_for_ticket(s.text):
+        return Decision("action_open_ticket")  # about the current problem, else "what is it?"
     if not has_words(s.text):
         return Decision("action_out_of_scope")
     if not s.is_payload and s.intent not in COMPLETE_INTENTS and names_nothing(s.text):
@@ -183,6 +186,8 @@ def _in_thread(s: Situation, thread: ThreadTicket) -> Decision | None:
             return Decision("action_ticket_status", thread.key)
         if s.intent == "security_incident" and s.confidence >= THREAD_SECURITY_CONFIDENCE:
             return None  # a new security incident is never buried in a comment
+        if thread.is_requester and says_fixed(s.text) and not says_not_fixed(s.text):
+            return Decision("action_cancel_ticket", thread.key)  # "ya quedó": still needed?
         if short_smalltalk or not has_words(s.text):
             return None
         if thread.is_requester and looks_new(s.intent, s.confidence, s.text,
