@@ -148,9 +148,10 @@ def asks_for_ticket(text: str) -> bool:
 
 _LABELLED = re.compile(r"<[^<>|]*\|([^<>]*)>")  # Slack links: <https://x|label>
 _TAG = re.compile(r"<[^<>]*>")  # HTML tags, <!channel>, <@U123>, bare <https://x>
+_CODE = re.compile(r"<(script|style)\b[^<>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
 
 def without_markup(text: str) -> str:
     """The words of a message without tags and mentions, which say nothing about the problem:
     "<b>outlook</b> no abre <!channel>" is searched as "outlook no abre"."""
-    return _TAG.sub(" ", _LABELLED.sub(r" \1 ", text))
+    return _TAG.sub(" ", _LABELLED.sub(r" \1 ", _CODE.sub(" ", text)))
