@@ -146,8 +146,8 @@ class ActionSuggestFaq(DeskAction):
             out.say("faq_article", number=number, title=article.title,
                     body=body_for(article, flavour, excerpt=number > 1), excerpt=number > 1,
                     buttons=buttons, custom={"kind": "faq_article", "article_id": article.id})
-        out.say("faq_outro", buttons=[button(out.text("open_ticket_button"), "open_ticket"),
-                                      *security])
+        out.say("faq_outro", count=len(matches),
+                buttons=[button(out.text("open_ticket_button"), "open_ticket"), *security])
         return slots(problem=problem, suggestions=found, deflected=[], awaiting="faq")
 
 
