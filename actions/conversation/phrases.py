@@ -155,3 +155,12 @@ def without_markup(text: str) -> str:
     """The words of a message without tags and mentions, which say nothing about the problem:
     "<b>outlook</b> no abre <!channel>" is searched as "outlook no abre"."""
     return _TAG.sub(" ", _LABELLED.sub(r" \1 ", _CODE.sub(" ", text)))
+
+
+_NAMES_TICKET = re.compile(r"\b(ticket|tickets|caso|solicitud|request|incidente|incident"
+                           r"|pedido|(inc|req|sec)-?\d+)\b")
+
+
+def names_ticket(text: str) -> bool:
+    """"cancela el ticket", "cancel INC-3": a ticket is named, not just "never mind"."""
+    return bool(_NAMES_TICKET.search(fold(text)))

@@ -19,6 +19,7 @@ from actions.conversation.phrases import (
     has_words,
     has_yes_no_word,
     names_nothing,
+    names_ticket,
     says_fixed,
     says_not_fixed,
     word_count,
@@ -53,6 +54,9 @@ INTENT_ACTIONS = {
     "ask_faq": "action_browse_faq",
 }
 SMALLTALK = ("greet", "thanks", "goodbye")
+#: Questions asked on the way to a ticket that does not exist yet: "never mind" there withdraws
+#: the request, it does not look for a ticket to cancel.
+NOTHING_OPEN_YET = ("description", "open_confirm", "handover", "detail")
 YES_NO = ("affirm", "deny")
 #: Intents whose message is complete even when it names no thing ("ok thanks", "my tickets").
 #: Anything else that only says something is wrong ("no funciona", read as a "no" by the model,
@@ -127,13 +131,17 @@ def decide(s: Situation) -> Decision:
         if awaiting == "cancel_confirm" and answer and word_count(s.text) <= SHORT:
             return Decision("action_cancel_confirmed" if answer == "affirm"
                             else "action_cancel_kept")
+        if says_cancel(s.text) and awaiting in NOTHING_OPEN_YET and s.thread is None \
+                and not names_ticket(s.text):
+            return Decision("action_decline_ticket")  # "olvídalo" before any ticket exists
         if says_cancel(s.text) and not (s.thread and s.thread.status == "resolved"):
             return Decision("action_cancel_ticket", s.thread.key if s.thread else None)
         if asked_language(s.text):
             return Decision("action_switch_language")
         if awaiting == "survey_comment" and has_words(s.text):
             return Decision("action_survey_comment")
-        if awaiting == "description" and has_words(s.text) and s.intent not in SMALLTALK:
+        if awaiting == "description" and has_words(s.text) and s.intent not in SMALLTALK \
+                and not names_nothing(s.text):  # "no funciona" is no description: ask what
             return Decision("action_open_ticket")
         answers = has_words(s.text) and s.intent not in SMALLTALK + YES_NO \
             and not names_nothing(s.text)
