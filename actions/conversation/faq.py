@@ -2,8 +2,9 @@
 
 A request answered by an article is a *deflected* request (a row in ``deflections``), which the
 reports count next to tickets. Suggestions prefer the person's language: an article whose twin
-exists in it is shown as that twin (an English speaker reads the English version), and the
-matcher's other-language near-duplicates are dropped.
+exists in it is shown as that twin (an English speaker reads the English version), the
+matcher's other-language near-duplicates are dropped, and other-language articles ranked below
+one in the person's language are left out.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ def suggest(services: Services, text: str, language: str, *, min_score: float | 
         if all(other.article.id != article.id for other in shown):
             shown.append(replace(match, article=article) if article is not match.article
                          else match)
+    # Below an answer the person can read, an other-language one with no twin in their language
+    # is noise ("La red está lenta" under "I cannot connect to the VPN"); above it, it is
+    # the best match there is and stays.
+    first_own = next((n for n, m in enumerate(shown) if m.article.language == language), None)
+    if first_own is not None:
+        shown = [m for n, m in enumerate(shown) if n <= first_own or m.article.language == language]
     return shown[: faq.max_suggestions]
 
 
