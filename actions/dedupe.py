@@ -10,8 +10,8 @@ its commit, the key goes with it, so the retry does the work instead of being dr
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
+from actions.common import now
+from store.db import insert_new
 from store.models import ProcessedEvent
 from store.uow import UnitOfWork
 
@@ -23,13 +23,8 @@ def first_delivery(uow: UnitOfWork, key: str) -> bool:
 
     Call it first thing in the turn, so a repeat stops before any other work.
     """
-    try:
-        with uow.savepoint():
-            uow.session.add(ProcessedEvent(key=key[:MAX_KEY]))
-            uow.session.flush()
-        return True
-    except IntegrityError:
-        return False
+    return bool(insert_new(uow.session, ProcessedEvent,
+                           {"key": key[:MAX_KEY], "received_at": now()}))
 
 
 def seen(uow: UnitOfWork, key: str) -> bool:

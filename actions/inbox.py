@@ -119,29 +119,74 @@ def confirm_done(uow: Any) -> None:
 
 # --- the adapter's side ------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Delivery:
+    """What a channel adapter received, to be stored before it is acknowledged.
+
+    ``inline``: the adapter answers it during the request (a modal within Slack's 3 seconds);
+    it is recorded, never worked by the queue."""
+
+    key: str
+    channel: str
+    kind: str
+    body: str
+    headers: dict[str, Any] = field(default_factory=dict)
+    inline: bool = False
+
+
 def receive(services: Sessions, *, key: str, channel: str, kind: str, body: str,
             headers: dict[str, Any] | None = None, inline: bool = False,
             owner: str | None = None, policy: RetryPolicy = DEFAULT_POLICY,
             ) -> InboxRow | None:
-    """Store a delivery before acknowledging it; None when the key was seen before.
+    """Store a delivery before acknowledging it; None when the key was seen before."""
+    delivery = Delivery(key=key, channel=channel, kind=kind, body=body,
+                        headers=dict(headers or {}), inline=inline)
+    return receive_many(services, [delivery], owner=owner, policy=policy)[0]
 
-    ``inline``: the adapter answers it during the request (a modal within Slack's 3 seconds);
-    it is recorded, never worked by the queue. ``owner``: the receiving process works it
-    itself, so it is stored already leased to that process (one commit, no second one to take
-    it); should that process die, the lease runs out and any process takes it.
+
+def receive_many(services: Any, deliveries: list[Delivery], *, owner: str | None = None,
+                 policy: RetryPolicy = DEFAULT_POLICY) -> list[InboxRow | None]:
+    """Store deliveries in one transaction (one statement, one commit); for each, its row, or
+    None when its key was seen before (a re-sent delivery, also twice in one batch).
+
+    ``owner``: the receiving process works them itself, so they are stored already leased to
+    that process (no second commit to take them); should that process die, the lease runs
+    out and any process takes them. A batch in which every key was seen before writes nothing
+    and commits nothing.
     """
     at = desk_now()
-    status, attempts, due = PENDING, 0, at
-    if inline:
-        status = INLINE
-    elif owner is not None:
-        status, attempts = WORKING, 1
-        due = at + timedelta(seconds=policy.lease_seconds)
-    item = InboxItem(key=key[:255], channel=channel, kind=kind, body=body,
-                     headers=dict(headers or {}), status=status, attempts=attempts,
-                     next_attempt_at=due, received_at=at, owner=owner)
-    with services.session_factory() as session, session.begin():
-        return InboxRow.of(item) if InboxRepository(session).add(item) else None
+    values: list[dict[str, Any]] = []
+    for delivery in deliveries:
+        status, attempts, due = PENDING, 0, at
+        if delivery.inline:
+            status = INLINE
+        elif owner is not None:
+            status, attempts = WORKING, 1
+            due = at + timedelta(seconds=policy.lease_seconds)
+        values.append({"key": delivery.key[:255], "channel": delivery.channel,
+                       "kind": delivery.kind, "body": delivery.body,
+                       "headers": dict(delivery.headers), "status": status,
+                       "attempts": attempts, "next_attempt_at": due, "received_at": at,
+                       "owner": owner})
+    unique = {v["key"]: v for v in reversed(values)}  # the first of each key goes in
+    session = services.session_factory()
+    try:
+        ids = InboxRepository(session).add_new(list(unique.values()))
+        if ids:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+    rows: list[InboxRow | None] = []
+    for value in values:
+        row_id = ids.pop(value["key"], None)  # popped: a second of the same key gets None
+        rows.append(None if row_id is None else InboxRow(
+            id=row_id, key=value["key"], channel=value["channel"], kind=value["kind"],
+            body=value["body"], headers=value["headers"], status=value["status"],
+            attempts=value["attempts"], next_attempt_at=value["next_attempt_at"],
+            received_at=at, last_error=None, owner=value["owner"]))
+    return rows
 
 
 def record_inline_outcome(services: Sessions, key: str, error: str | None) -> None:
@@ -286,5 +331,8 @@ def stats(services: Sessions, now: datetime | None = None) -> InboxStats:
 
 def purge(services: Sessions, *, keep_days: float = 7.0) -> int:
     """Forget finished rows older than ``keep_days`` (Slack re-sends within minutes)."""
-    with services.session_factory() as session, session.begin():
-        return InboxRepository(session).purge_done(desk_now() - timedelta(days=keep_days))
+    with services.session_factory() as session:
+        purged = InboxRepository(session).purge_done(desk_now() - timedelta(days=keep_days))
+        if purged:  # nothing to forget (most runs): nothing to commit
+            session.commit()
+        return purged

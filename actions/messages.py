@@ -113,6 +113,18 @@ class Messages:
             context = {k: v for k, v in context.items() if k in accepted}
         return str(func(**context)).strip()
 
+    def preload(self) -> int:
+        """Compile every message file of every language now (how many), so the first turns
+        after a start do not each pay for compiling the files they use (a tenth of a second
+        each, with the interpreter held)."""
+        loaded = 0
+        for directory in getattr(self.env.loader, "searchpath", []):
+            for lang in LANGUAGES:
+                for path in sorted((Path(directory) / lang).glob("*.j2")):
+                    self._module(path.stem, lang)
+                    loaded += 1
+        return loaded
+
     def has(self, name: str, lang: str | None = "es") -> bool:
         group, _, macro = name.partition(".")
         try:

@@ -30,15 +30,17 @@ this process are left untouched for a process that has one.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import random
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from actions.common import now as desk_now
 from actions.ports import Sessions
@@ -154,10 +156,12 @@ def deliver_due(services: Sessions, deliverers: Mapping[str, Deliverer], *, limi
 
 def deliver_claimed(services: Sessions, deliverers: Mapping[str, Deliverer],
                     items: list[OutboxItem], *, now: datetime | None = None,
-                    policy: RetryPolicy = DEFAULT_POLICY) -> DeliveryReport:
+                    policy: RetryPolicy = DEFAULT_POLICY, marks: DeliveredMarks | None = None,
+                    ) -> DeliveryReport:
     """Deliver messages this process has claimed (by ``claim``, or in the commit that queued
     them) and record each outcome under the claim's token. The leases of those still waiting
-    are renewed as the batch goes on (a heartbeat)."""
+    are renewed as the batch goes on (a heartbeat). With ``marks``, a success is recorded
+    there, with others, a moment later (failures are recorded at once)."""
     report = DeliveryReport()
     renewed = time.monotonic()
     for index, item in enumerate(items):
@@ -176,10 +180,76 @@ def deliver_claimed(services: Sessions, deliverers: Mapping[str, Deliverer],
             error = DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True)
             _record_failure(services, item, error, now or desk_now(), policy, report)
         else:
+            if marks is not None:
+                marks.add(item, now or desk_now())
+                report.delivered.append(item.id)
+                continue
             done = _finish(services, item, status=DELIVERED, delivered_at=now or desk_now(),
                            last_error=None)
             (report.delivered if done else report.lost_lease).append(item.id)
     return report
+
+
+class DeliveredMarks:
+    """Records "delivered" for the messages sent right after their commit, many per transaction.
+
+    Each turn's reply would otherwise cost a commit of its own just to say it went out. The
+    marks wait ``linger`` seconds (or until ``flush``) and are written together, each under its
+    claim's token as ``_finish`` does. Nothing is lost by the wait: should the process die
+    first, the rows are still ``sending`` under their lease, the outbox worker takes them again
+    once it runs out, and the deliverer finds the message already in the channel by its key
+    (as after any crash between a delivery and its outcome). A stopping process writes them
+    once its workers are done (``Services.flush_delivered``), and at exit.
+    """
+
+    def __init__(self, services: Any, *, linger: float = 0.05) -> None:
+        self.services, self.linger = services, linger
+        self._pending: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, item: OutboxItem, at: datetime) -> None:
+        with self._lock:
+            self._pending.append({"mark_id": item.id, "mark_attempts": item.attempts,
+                                  "mark_at": at})
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="outbox-marks",
+                                                daemon=True)
+                self._thread.start()
+                atexit.register(self.flush)
+        self._wake.set()
+
+    def flush(self) -> int:
+        """Write the marks waiting now; how many rows were still this process's to mark
+        (-1: the database failed, they wait for the next round)."""
+        with self._lock:
+            marks, self._pending = self._pending, []
+        if not marks:
+            return 0
+        table = cast(Table, OutboxMessage.__table__)
+        stmt = (update(table)
+                .where(table.c.id == bindparam("mark_id"), table.c.status == SENDING,
+                       table.c.attempts == bindparam("mark_attempts"))
+                .values(status=DELIVERED, delivered_at=bindparam("mark_at"), last_error=None))
+        try:
+            with self.services.session_factory() as session, session.begin():
+                result = session.execute(stmt, marks)
+        except Exception as exc:  # noqa: BLE001 - kept for the next round
+            log.warning("outbox: delivered marks not written yet (%s)", type(exc).__name__)
+            with self._lock:
+                self._pending[:0] = marks
+            return -1
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            time.sleep(self.linger)  # let the marks of other turns join this transaction
+            self._wake.clear()
+            if self.flush() < 0:
+                time.sleep(1.0)  # the database is away: try again in a moment
+                self._wake.set()
 
 
 def claim(services: Sessions, channels: list[str], *, limit: int, now: datetime,

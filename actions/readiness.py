@@ -38,6 +38,9 @@ def problems(services: Services) -> list[str]:
 
 def warm_up(services: Services) -> None:
     """Load the knowledge base, the matcher and the NLU model now (and parse once, so lazy
-    parts of the pipeline are built too). Raises what loading raises (a broken article)."""
+    parts of the pipeline are built too), and compile the message templates. Raises what
+    loading raises (a broken article)."""
     services.matcher.search("vpn")
     services.interpreter.parse("hola, no puedo entrar al correo")
+    services.messages.preload()
+    services.plain.preload()

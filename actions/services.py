@@ -6,6 +6,7 @@ action server) and handed down; nothing here runs at import time.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -50,18 +51,21 @@ class Services:
                  for code, team in self.settings.teams.items()}
         self.messages.teams = self.plain.teams = names
 
-    def uow(self) -> UnitOfWork:
+    def uow(self, *, savepoint: bool = True) -> UnitOfWork:
         """A fresh unit of work that also queues notifications for what it commits, and lends
         the use cases the SLA's working-time calendar (pause and resume count working time).
 
         Inside ``turn()`` it joins the turn's transaction instead (a savepoint): the use case
-        runs unchanged, and its writes become durable with the rest of the turn."""
+        runs unchanged, and its writes become durable with the rest of the turn.
+        ``savepoint=False``: a use case whose failure always fails the turn writes without a
+        savepoint of its own (``UnitOfWork.own_savepoint``)."""
         outer = getattr(self._local, "turn", None)
-        uow = UnitOfWork(self.session_factory, outer=outer)
+        uow = UnitOfWork(self.session_factory, outer=outer, savepoint=savepoint)
         uow.working_time = calendar_for(self.settings.sla)
         uow.channels = tuple(sorted(self.channels))
         uow.before_commit(notifier(self.settings.language))
         if outer is None:
+            uow.claim_outbox = self._claim_for_delivery
             uow.before_commit(self._take_for_delivery)
             uow.after_commit(self._after_commit)
         return uow
@@ -118,10 +122,20 @@ class Services:
         worker can send them at once instead of at its next tick."""
         self._outbox_callbacks.append(callback)
 
-    def _take_for_delivery(self, uow: UnitOfWork) -> None:
-        """Before commit: claim this transaction's messages for delivery by this process, in the
-        same commit (``sending`` under a lease), so no other process races it for them."""
+    def _claim_for_delivery(self, row: Any) -> None:
+        """As a message is queued: if this process delivers its channel right after the
+        commit, it is inserted claimed (``sending`` under a lease), so no other process races
+        it for the message and the claim costs no statement of its own."""
         from actions.common import now
+        from actions.outbox import SENDING
+
+        if row.channel in self._inline:
+            lease_until = now() + timedelta(seconds=self.settings.outbox_lease_seconds)
+            row.status, row.attempts, row.next_attempt_at = SENDING, 1, lease_until
+
+    def _take_for_delivery(self, uow: UnitOfWork) -> None:
+        """Before commit: this transaction's messages this process delivers right after it
+        (claimed as they were queued, or now for those queued before the channel was known)."""
         from actions.outbox import SENDING, OutboxItem
 
         rows = [row for row in uow.outbox.added
@@ -129,10 +143,11 @@ class Services:
         uow.outbox.added = []
         if not rows:
             return
-        lease_until = now() + timedelta(seconds=self.settings.outbox_lease_seconds)
-        for row in rows:
-            row.status, row.attempts, row.next_attempt_at = SENDING, 1, lease_until
-        uow.session.flush()
+        late = [row for row in rows if row.status != SENDING]
+        for row in late:
+            self._claim_for_delivery(row)
+        if late:
+            uow.session.flush()
         uow.outbox.queued -= len(rows)
         uow.claimed = [OutboxItem.of(row) for row in rows]  # type: ignore[attr-defined]
 
@@ -146,10 +161,19 @@ class Services:
                 self._deliver_now(claimed)
         self._wake_delivery(uow)
 
-    def _deliver_now(self, items: list[Any]) -> None:
-        from actions.outbox import deliver_claimed
+    def mark_delivered_in_batches(self) -> None:
+        """From now on, messages delivered right after their commit are marked delivered
+        together a moment later (``actions.outbox.DeliveredMarks``) instead of one commit
+        each: ``deskbot run`` does this; one-shot commands and the console mark at once."""
+        self._lazy.setdefault("batch_marks", True)
 
-        deliver_claimed(self, self._inline, items)
+    def _deliver_now(self, items: list[Any]) -> None:
+        from actions.outbox import DeliveredMarks, deliver_claimed
+
+        marks = None
+        if self._lazy.get("batch_marks"):
+            marks = self._get("delivered_marks", lambda: DeliveredMarks(self))
+        deliver_claimed(self, self._inline, items, marks=marks)
 
     def _wake_delivery(self, uow: UnitOfWork) -> None:
         if uow.outbox.queued:
@@ -169,10 +193,15 @@ class Services:
         folder's files change: an article published by ``deskbot kb publish`` in another process
         is searched from the next question on), with what the desk has learned so far: one
         counter read per use, the phrasings reloaded when another turn or process changed them."""
+        turn = getattr(self._local, "turn", None)
+        if turn is not None and getattr(self._local, "matcher_of", None) is turn:
+            return self._local.matcher  # checked already in this turn
         self._forget_matcher_if_articles_changed()
         matcher = self._get("matcher", self._build_matcher)
         overlay = self._get("learned_overlay", _learned_overlay)
         overlay.refresh(matcher, self.uow())
+        if turn is not None:  # one look per turn, however many times the turn asks
+            self._local.matcher_of, self._local.matcher = turn, matcher
         return matcher
 
     def _forget_matcher_if_articles_changed(self) -> None:
@@ -205,7 +234,15 @@ class Services:
 
         return self._get("interpreter", build)
 
+    def flush_delivered(self) -> None:
+        """Write the "delivered" marks still waiting (``DeliveredMarks``): a stopping process
+        calls it once its workers are done."""
+        marks = self._lazy.get("delivered_marks")
+        if marks is not None:
+            marks.flush()
+
     def close(self) -> None:
+        self.flush_delivered()
         self.engine.dispose()
 
 
@@ -230,12 +267,24 @@ def _learned_overlay() -> Any:
 
 
 def _folder_stamp(root: Path) -> tuple[int, int] | None:
-    """(number of articles, newest change) of a knowledge-base folder; None when unreadable."""
+    """(number of articles, newest change) of a knowledge-base folder; None when unreadable.
+
+    Every question asks, so it walks with ``os.scandir`` (no path objects): a tenth of the
+    cost of ``Path.rglob`` on a folder of a few dozen articles."""
+    count, newest = 0, 0
+    folders = [str(root)]
     try:
-        times = [p.stat().st_mtime_ns for p in root.rglob("*.md")]
+        while folders:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir():
+                        folders.append(entry.path)
+                    elif entry.name.endswith(".md"):
+                        count += 1
+                        newest = max(newest, entry.stat().st_mtime_ns)
     except OSError:
         return None
-    return len(times), max(times, default=0)
+    return count, newest
 
 
 def build_services(settings: Settings | None = None, *, migrate: bool = False,

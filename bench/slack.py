@@ -1,29 +1,36 @@
 """Slack channel benchmark: ``python -m bench.slack [--events 400] [--rate 200] [--postgres]``.
 
-The real app over real HTTP on a loopback port (uvicorn), its Web API client pointed at the
-local stand-in (tests/slack/stand_in.py), a fresh migrated desk (a SQLite file, or with
-``--postgres`` a fresh database on the local server, or any empty ``--database-url``). Correctly
-signed ``message.im`` events are offered at ``--rate`` per second (open loop: a slow answer does
-not slow the offer down); a share of them is delivered again with the same ``event_id`` and
-``X-Slack-Retry-Num: 1``, as Slack does when it thinks an event was lost.
+The real app as its own process (``deskbot run`` over HTTP on a loopback port, through
+``bench.slack_app``, which only adds a commit counter), its Web API client pointed at the local
+stand-in (tests/slack/stand_in.py) that runs in this process with the load generator, a fresh
+migrated desk (a SQLite file, or with ``--postgres`` a fresh database on the local server, or any
+empty ``--database-url``). Correctly signed ``message.im`` events are offered at ``--rate`` per
+second (open loop: a slow answer does not slow the offer down); a share of them is delivered
+again with the same ``event_id`` and ``X-Slack-Retry-Num: 1``, as Slack does when it thinks an
+event was lost.
 
 Prints: acknowledgement latency p50/p99 (HTTP response to each delivery), event-to-reply p50/p99
 (first delivery sent -> the stand-in receives the ``chat.postMessage`` in that thread), sustained
-events per second (distinct events answered / wall time), database commits per DM turn (every
-COMMIT the process issued while the events were worked, divided by the distinct events),
-duplicate replies and lost events.
+events per second (distinct events answered / wall time), the app process's CPU time per DM
+turn (user + system, re-sent deliveries included: the figure a busy machine disturbs least),
+database commits per DM turn (every COMMIT the app process issued while the events were worked,
+re-sent deliveries and timers included, divided by the distinct events), duplicate replies and
+lost events.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import hashlib
 import hmac
 import json
 import os
 import random
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -32,15 +39,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, text
+import yaml
+from sqlalchemy import create_engine, text
 
-from actions.people import NewPerson, add_person, sync_teams
+from actions.people import NewPerson, add_person
 from actions.services import build_services
 from actions.settings import load_settings
-from bot.app import create_app
-from bot.http import BackgroundServer, Desk
-from bot.slack.client import make_client
 from tests.slack.stand_in import SlackStandIn, slack_user
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SECRET = "bench-signing-secret"
 TEXTS = [
@@ -98,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retries", type=float, default=0.2,
                         help="share of events delivered a second time (default 0.2)")
     parser.add_argument("--timeout", type=float, default=120.0)
-    parser.add_argument("--inbox-threads", type=int, default=8,
-                        help="inbox workers (as deskbot run --inbox-threads)")
+    parser.add_argument("--inbox-threads", type=int, default=None,
+                        help="inbox workers (deskbot run --inbox-threads; default: its own)")
     parser.add_argument("--database-url", default=None,
                         help="an empty database to use instead of a fresh SQLite file")
     parser.add_argument("--postgres", nargs="?", const=PG_SERVER, default=None, metavar="SERVER",
@@ -131,57 +138,129 @@ def fresh_postgres(server: str) -> Any:
         admin.dispose()
 
 
-class CommitCounter:
-    """Counts the transactions an engine begins and the COMMITs it issues (SQLAlchemy ``begin``
-    and ``commit`` events; a transaction that only read ends in a rollback)."""
+def bench_config(workdir: Path) -> Path:
+    """The project's config.yml with a triage channel per team (so a routed ticket has a card
+    to post), its knowledge-base folder made absolute, written into ``workdir``."""
+    source = load_settings(env={}).config_path
+    raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    for code, team in (raw.get("teams") or {}).items():
+        team["slack_channel"] = f"C{code}"
+    faq = raw.setdefault("faq", {})
+    faq["articles_dir"] = str((source.parent / (faq.get("articles_dir") or "kb/articles"))
+                              .resolve())
+    target = workdir / "config.yml"
+    target.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
 
-    def __init__(self, engine: Any) -> None:
-        self.count = 0
-        self.begun = 0
-        self._lock = threading.Lock()
-        event.listen(engine, "commit", self._on_commit)
-        event.listen(engine, "begin", self._on_begin)
 
-    def _on_commit(self, _connection: Any) -> None:
-        with self._lock:
-            self.count += 1
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
-    def _on_begin(self, _connection: Any) -> None:
-        with self._lock:
-            self.begun += 1
+
+class AppProcess:
+    """``deskbot run`` as its own process (``bench.slack_app``: the same entry point plus a
+    commit counter), on a free loopback port, its Web API pointed at the stand-in."""
+
+    def __init__(self, env: dict[str, str], log: Path, threads: int | None) -> None:
+        self.env, self.log, self.threads = env, log, threads
+        self.url = ""
+        self.process: subprocess.Popen[bytes] | None = None
+        self._counts_in, counts_out = os.pipe()
+        self._counts_out = counts_out
+        self._counts = os.fdopen(self._counts_in, "r")
+
+    def start(self, timeout: float = 120.0) -> AppProcess:
+        for _ in range(3):  # another port if that one was taken meanwhile
+            port = free_port()
+            self.url = f"http://127.0.0.1:{port}"
+            env = dict(self.env, BENCH_COUNTS_FD=str(self._counts_out))
+            with self.log.open("ab") as err:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "bench.slack_app", "run", "--host", "127.0.0.1",
+                     "--port", str(port)]
+                    + (["--inbox-threads", str(self.threads)] if self.threads else []),
+                    env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err,
+                    pass_fds=(self._counts_out,), cwd=ROOT)
+            deadline = time.monotonic() + timeout
+            while self.process.poll() is None and time.monotonic() < deadline:
+                with contextlib.suppress(OSError), \
+                        urllib.request.urlopen(f"{self.url}/readyz", timeout=5) as answer:
+                    if answer.status == 200:
+                        return self
+                time.sleep(0.05)
+            text_log = self.log.read_text(encoding="utf-8", errors="replace")
+            if self.process.poll() is not None and "address already in use" in text_log.lower():
+                continue
+            self.stop()
+            raise RuntimeError(f"deskbot run did not become ready:\n{text_log[-3000:]}")
+        raise RuntimeError("deskbot run found no free port")
+
+    def counts(self) -> tuple[int, int]:
+        """(commits, transactions begun) by the app process so far."""
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.write(b"?\n")
+        self.process.stdin.flush()
+        commits, begun = self._counts.readline().split()
+        return int(commits), int(begun)
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time the app process used so far (Linux's /proc; None elsewhere)."""
+        assert self.process is not None
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        os.close(self._counts_out)
+        self._counts.close()
 
 
 def run(args: argparse.Namespace, database_url: str | None) -> int:
     rng = random.Random(7)
 
-    settings = load_settings(env={})
-    teams = {c: dataclasses.replace(t, slack_channel=f"C{c}") for c, t in settings.teams.items()}
-    settings = dataclasses.replace(settings, teams=teams)
     workdir = Path(tempfile.mkdtemp(prefix="bench-slack-"))
+    config = bench_config(workdir)
     database = database_url or f"sqlite:///{workdir / 'desk.db'}"
+    settings = load_settings(config, env={})
     services = build_services(settings, database_url=database, migrate=True)
-    sync_teams(services.uow(), settings)
     users = [f"UB{n:04d}" for n in range(args.users)]
     for n, user in enumerate(users[: args.users // 2]):  # half known, half new (users.info)
         add_person(services.uow(), NewPerson(name=f"Known {n}", addresses={"slack": user}))
+    dialect = services.engine.dialect.name
+    services.close()
     api = SlackStandIn({u: slack_user(u, f"Person {u}", email=f"{u.lower()}@example.com")
                         for u in users}).start()
-    app = create_app(services, client=make_client("xoxb-bench", api.url),
-                     signing_secret=SECRET)
-    server = BackgroundServer(Desk(app, services, signing_secret=SECRET,
-                                   threads=args.inbox_threads)).start()
-    url = f"{server.url}/slack/events"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DESKBOT_"))}
+    env.update({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
+                "DESKBOT_SLACK_API_URL": api.url, "DESKBOT_DATABASE_URL": database,
+                "DESKBOT_CONFIG": str(config), "DESKBOT_SMTP_HOST": "off",
+                "PYTHONUNBUFFERED": "1"})
+    app = AppProcess(env, workdir / "run.log", args.inbox_threads)
+    url = f"{app.start().url}/slack/events"
 
     def replies_in(thread: str) -> list[float]:
         return [c.at for c in api.calls_to("chat.postMessage") if c.body.get("thread_ts") == thread]
 
     try:
-        # Warm-up: the NLU model and the knowledge base load on first use.
+        # Warm-up: the first turn of each kind fills the process's caches.
         ts, body = envelope(999_999, users[0])
         post(url, body)
         api.wait_for(lambda: replies_in(ts), timeout=args.timeout, what="warm-up reply")
+        time.sleep(1.0)  # the warm-up's own outcome recorded before counting starts
         api.reset()
-        commits = CommitCounter(services.engine)
+        commits_before, begun_before = app.counts()
+        cpu_before = app.cpu_seconds()
 
         sent: dict[str, float] = {}
         acks: list[float] = []
@@ -214,7 +293,12 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
             api.wait_for(lambda: all(replies_in(t) for t in sent), timeout=args.timeout,
                          what="every reply")
         time.sleep(0.5)  # let the last deliveries record their outcome before counting
-        turn_commits, turn_transactions = commits.count, commits.begun
+        commits_after, begun_after = app.counts()
+        cpu_after = app.cpu_seconds()
+        cpu = (cpu_after - cpu_before) if cpu_after is not None and cpu_before is not None \
+            else None
+        turn_commits = commits_after - commits_before
+        turn_transactions = begun_after - begun_before
         answered = {t: replies_in(t) for t in sent}
         done = [min(v) for v in answered.values() if v]
         elapsed = (max(done) - start) if done else float("nan")
@@ -222,9 +306,8 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
         lost = sum(1 for v in answered.values() if not v)
         duplicate_replies = sum(len(v) - 1 for v in answered.values() if len(v) > 1)
     finally:
-        server.stop()
+        app.stop()
         api.stop()
-        services.close()
 
     rows = [
         ("events sent (distinct)", f"{args.events}"),
@@ -236,13 +319,15 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
         ("event-to-reply p50 / p99", f"{percentile(to_reply, .5) * 1000:.0f} / "
                                      f"{percentile(to_reply, .99) * 1000:.0f} ms"),
         ("sustained throughput", f"{len(done) / elapsed:.1f} events/s" if done else "-"),
+        ("app CPU per DM turn", f"{cpu / args.events * 1000:.1f} ms" if cpu is not None
+                                else "-"),
         ("commits per DM turn", f"{turn_commits / args.events:.2f}"),
         ("transactions per DM turn", f"{turn_transactions / args.events:.2f}"),
         ("duplicate replies", f"{duplicate_replies}"),
         ("lost events", f"{lost}"),
     ]
     width = max(len(name) for name, _ in rows)
-    print(f"Slack channel over HTTP (stand-in Web API, {services.engine.dialect.name})")
+    print(f"Slack channel over HTTP: one deskbot run process (stand-in Web API, {dialect})")
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
     return 0 if lost == 0 and duplicate_replies == 0 else 1

@@ -87,5 +87,6 @@ def serve(app: App, app_token: str, services: Services, *, threads: int = 8,
     handler.close()
     given = workers.stop(drain_seconds)
     log.info("drained: inbox workers stopped (%d rows handed back)", given)
+    services.flush_delivered()
     if on_drained is not None:
         on_drained()

@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.db import insert_ignoring
 from store.models import InboxItem
 
 PENDING, WORKING, DONE, FAILED, INLINE = "pending", "working", "done", "failed", "inline"
@@ -53,15 +53,16 @@ class InboxRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, item: InboxItem) -> bool:
-        """Insert ``item``; False when its key is already there (a re-sent delivery)."""
-        try:
-            with self.session.begin_nested():
-                self.session.add(item)
-                self.session.flush()
-            return True
-        except IntegrityError:
-            return False
+    def add_new(self, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+        """Insert the rows whose keys are not taken (one statement); key -> id of those
+        inserted. Keys go in sorted, so two processes storing overlapping batches at once
+        take the key locks in the same order."""
+        if not rows:
+            return {}
+        ordered = sorted(rows, key=lambda row: row["key"])
+        stmt = (insert_ignoring(self.session, InboxItem).values(ordered)
+                .returning(InboxItem.key, InboxItem.id))
+        return {key: row_id for key, row_id in self.session.execute(stmt).all()}
 
     def any_due(self, now: datetime) -> bool:
         return self.session.scalar(

@@ -8,7 +8,7 @@ race have exactly one winner and gives each ticket a gap-free event sequence.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -295,6 +295,15 @@ class TicketRepository:
             query = query.where(Ticket.assignee_id.is_(None))
         return self.session.scalars(query).unique().all()
 
+    def keys(self, *, statuses: Sequence[str], requester_id: int, limit: int = 200,
+             ) -> Sequence[str]:
+        """A requester's ticket keys in these statuses, newest first: every turn asks, and
+        loading the tickets with what they join costs ten times the keys."""
+        return self.session.scalars(
+            select(Ticket.key).where(Ticket.status.in_(tuple(statuses)),
+                                     Ticket.requester_id == requester_id)
+            .order_by(Ticket.id.desc()).limit(limit)).all()
+
     def by_channel_ref(self, channel: str, ref: str) -> Ticket | None:
         return self.session.scalars(
             select(Ticket).where(Ticket.channel == channel, Ticket.channel_ref == ref)
@@ -388,14 +397,21 @@ class OutboxRepository:
         self.queued = 0
         #: The rows themselves, for a before-commit hook that delivers them right after commit.
         self.added: list[OutboxMessage] = []
+        #: Set by the composition root: marks a message it will deliver right after the commit
+        #: (``sending`` under a lease) before it is inserted, so claiming costs no UPDATE.
+        self.claim: Callable[[OutboxMessage], None] | None = None
 
-    def add(self, message: OutboxMessage) -> OutboxMessage:
-        """Queue a message; a second message with the same key is ignored (idempotent)."""
-        existing = self.session.scalar(
+    def add(self, message: OutboxMessage, *, new_key: bool = False) -> OutboxMessage:
+        """Queue a message; a second message with the same key is ignored (idempotent).
+        ``new_key``: the caller knows no message has this key (it contains a delivery key
+        this very transaction recorded), so nothing is looked up."""
+        existing = None if new_key else self.session.scalar(
             select(OutboxMessage).where(OutboxMessage.key == message.key)
         )
         if existing is not None:
             return existing
+        if self.claim is not None:
+            self.claim(message)
         self.session.add(message)
         self.session.flush()
         self.queued += 1

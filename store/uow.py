@@ -39,8 +39,12 @@ from store.repositories import (
 
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session], *,
-                 outer: UnitOfWork | None = None) -> None:
+                 outer: UnitOfWork | None = None, savepoint: bool = True) -> None:
         self._factory = session_factory
+        #: Joined: take a savepoint before the first write (False: the unit's writes go
+        #: straight into the outer transaction, two round trips fewer, for a unit whose
+        #: failure always fails the outer one too, so it never needs to undo only its part).
+        self.own_savepoint = savepoint
         self._hooks: list[Callable[[UnitOfWork], None]] = []
         self._after: list[Callable[[UnitOfWork], None]] = []
         self._session: Session | None = None
@@ -55,6 +59,9 @@ class UnitOfWork:
         self.working_time: Any = None
         #: The channels this desk has (``actions.services.Services.channels``), likewise lent.
         self.channels: tuple[str, ...] = ()
+        #: Lent likewise: marks an outgoing message this process delivers right after the
+        #: commit, before it is inserted (``OutboxRepository.claim``).
+        self.claim_outbox: Callable[[Any], None] | None = None
 
     @property
     def session(self) -> Session:
@@ -85,12 +92,18 @@ class UnitOfWork:
         self._joined = []
         event.listen(self._session, "before_flush", self._before_flush)
         event.listen(self._session, "do_orm_execute", self._before_statement)
+        # The session's identity map holds objects weakly: a person read at the start of a
+        # turn and dropped would be read again by the next ``get``. Held for the unit's life,
+        # every use case of the turn finds what an earlier one loaded without a round trip.
+        self._loaded: list[Any] = []
+        event.listen(self._session, "loaded_as_persistent", self._keep)
         self.people = PersonRepository(self.session)
         self.teams = TeamRepository(self.session)
         self.tickets = TicketRepository(self.session)
         self.events = EventRepository(self.session)
         self.surveys = SurveyRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.outbox.claim = self.claim_outbox
         self.learned = LearnedRepository(self.session)
         return self
 
@@ -116,6 +129,7 @@ class UnitOfWork:
             session.rollback()
         finally:
             session.close()
+            self._loaded = []
 
     def _join(self, outer: UnitOfWork) -> Self:
         self._session = outer.session
@@ -136,14 +150,18 @@ class UnitOfWork:
     def _take_savepoints(self) -> None:
         """Before a write: every open joined unit without a savepoint takes one (outermost
         first), so each can still undo exactly its own part."""
-        if not any(unit._savepoint is None for unit in self._joined):
+        wanting = [unit for unit in self._joined
+                   if unit._savepoint is None and unit.own_savepoint]
+        if not wanting:
             return
         inner = self.session.get_nested_transaction()
         if inner is not None and all(inner is not unit._savepoint for unit in self._joined):
             return  # inside a repository's own savepoint: it undoes its part itself
-        for unit in self._joined:
-            if unit._savepoint is None:
-                unit._savepoint = self.session.begin_nested()
+        for unit in wanting:
+            unit._savepoint = self.session.begin_nested()
+
+    def _keep(self, session: Session, instance: Any) -> None:
+        self._loaded.append(instance)
 
     def _before_flush(self, session: Session, context: Any, instances: Any) -> None:
         self._take_savepoints()

@@ -140,7 +140,7 @@ def _turn(services: Services, uow: UnitOfWork, *, channel: str, ref: str, person
     out = _run(services, messages, decision.action, state, parsed, metadata,
                target_key=decision.target_key)
     if state.as_dict() != before or not state.stored:
-        save_state(services.uow(), state)
+        save_state(services.uow(savepoint=False), state)  # a failure here fails the turn
     return out
 
 
@@ -180,5 +180,4 @@ def _say(messages: Messages, name: str, lang: str, **context: Any) -> dict[str, 
 
 def _resolved(uow: UnitOfWork, person_id: int) -> tuple[str, ...]:
     """The person's own tickets waiting for their confirmation, newest first."""
-    tickets = uow.tickets.list(statuses=[Status.RESOLVED.value], requester_id=person_id)
-    return tuple(t.key for t in sorted(tickets, key=lambda t: -t.id))
+    return tuple(uow.tickets.keys(statuses=[Status.RESOLVED.value], requester_id=person_id))

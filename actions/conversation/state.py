@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from actions.common import now
+from store.db import insert_new
 from store.models import Conversation
 from store.uow import UnitOfWork
 
@@ -96,8 +97,17 @@ def load_state(uow: UnitOfWork, *, channel: str, ref: str, person_id: int | None
 
 
 def save_state(uow: UnitOfWork, state: ConversationState) -> None:
-    """Insert or update the conversation's row in one transaction."""
+    """Insert or update the conversation's row in one transaction.
+
+    A state that was not stored when loaded is inserted straight away (one statement; the row
+    is looked for only when someone else stored it meanwhile)."""
     with uow:
+        if not state.stored and insert_new(uow.session, Conversation, {
+                "channel": state.channel, "ref": state.ref, "person_id": state.person_id,
+                "state": copy.deepcopy(state.as_dict()), "updated_at": now()}):
+            uow.commit()
+            state.stored = True
+            return
         row = uow.session.scalar(select(Conversation).where(
             Conversation.channel == state.channel, Conversation.ref == state.ref
         ).with_for_update())

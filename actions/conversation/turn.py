@@ -94,25 +94,29 @@ def converse(services: Services, inbound: Inbound, who: Callable[[], PersonView]
         if inbound.files:
             _keep_files(services, inbound, thread_ref=thread, person_id=person.id)
         queue_replies(uow, channel=inbound.channel, ref=ref, person_id=person.id,
-                      replies=replies, key=inbound.dedupe_key, broadcast=followed)
+                      replies=replies, key=inbound.dedupe_key, broadcast=followed,
+                      new_key=True)  # the dedupe key recorded above, or a fresh uuid
         uow.commit()
     return TurnResult(person=person, ref=ref, replies=replies)
 
 
 def queue_replies(uow: UnitOfWork, *, channel: str, ref: str, person_id: int,
                   replies: list[dict[str, Any]], key: str | None = None,
-                  broadcast: bool = False) -> None:
+                  broadcast: bool = False, new_key: bool = False) -> None:
     """Queue what the desk answers in conversation ``ref`` as one outbox row of this unit of
     work: it exists if and only if the turn commits, and the channel's deliverer sends it right
     after the commit (the outbox worker, if the process dies first). ``key`` is the inbound
-    delivery's id when the channel has one, so a repeat queues nothing twice."""
+    delivery's id when the channel has one, so a repeat queues nothing twice. ``new_key``: this
+    transaction recorded ``key`` itself (or there is none), so no row can have it yet and
+    nothing is looked up."""
     if not replies:
         return
     language = uow.people.get(person_id).language
     uow.outbox.add(OutboxMessage(
         key=f"reply:{key or uuid.uuid4().hex}", channel=channel,
         recipient={"type": "reply", "ref": ref, "person_id": person_id, "broadcast": broadcast},
-        template="reply", language=language, context={"replies": replies}))
+        template="reply", language=language, context={"replies": replies}),
+        new_key=new_key or key is None)
 
 
 def _keep_files(services: Services, inbound: Inbound, *, thread_ref: str,

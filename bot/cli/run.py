@@ -50,8 +50,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="also serve the web pages (dashboards, tickets) on this port")
     run.add_argument("--or-console", action="store_true",
                      help="without Slack credentials, start the console chat instead of failing")
-    run.add_argument("--inbox-threads", type=int, default=8,
-                     help="inbox workers in this process (default 8)")
+    # One interpreter lock: past four threads the turns mostly wait for each other (measured
+    # by bench.slack: fewer turns a second, more CPU per turn, slower acknowledgements).
+    run.add_argument("--inbox-threads", type=int, default=4,
+                     help="inbox workers in this process (default 4)")
     run.add_argument("--drain-seconds", type=float, default=20.0,
                      help="on SIGTERM, how long running requests may finish (default 20)")
     run.add_argument("--grace-seconds", type=float, default=0.0,
@@ -182,6 +184,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     client = None if missing else _slack_client(settings)
     deliverers = process_deliverers(services, client)
     services.deliver_inline(deliverers)
+    services.mark_delivered_in_batches()  # a running desk sends many replies a second
     scheduler = start_scheduler(services, deliverers)
     web = _start_web(services, args) if args.web else None
     try:

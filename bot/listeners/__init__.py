@@ -10,6 +10,7 @@ caught here: they reach the app's single error handler.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,16 @@ from bot.slack.users import person_for
 
 def services_of(context: BoltContext) -> Services:
     return context["services"]
+
+
+def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """What a form carried from where it was opened (``private_metadata``); a forged or broken
+    value reads as nothing rather than failing the submission."""
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def person_of(context: BoltContext, client: WebClient, slack_id: str) -> PersonView:

@@ -10,7 +10,6 @@ event, in one unit of work, and answers the technician privately where the card 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -21,7 +20,7 @@ from actions.services import Services
 from bot.blocks.modals import submitted
 from bot.blocks.tech_modals import article_form
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.listeners import one_turn, person_of, services_of
+from bot.listeners import one_turn, person_of, services_of, view_metadata
 from bot.slack import outgoing
 from bot.slack.text import labels, say
 from store.errors import DeskError
@@ -54,14 +53,6 @@ def on_card_article(ack: Ack, body: dict[str, Any], action: dict[str, Any],
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except json.JSONDecodeError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _tell(services: Services, user: str, channel: Any, text: str, language: str) -> None:
     """Privately, where the card is (a form opened elsewhere: by direct message), once the
     unit of work has committed (through the outbox, retried if Slack fails)."""
@@ -79,7 +70,7 @@ def on_article_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
             services, person.language)("article_missing")})
         return
     ack()
-    metadata = _metadata(view)
+    metadata = view_metadata(view)
     user, channel = body["user"]["id"], metadata.get("channel")
     try:
         linked = link_article(services.uow(), services.matcher.articles,

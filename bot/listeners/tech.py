@@ -12,7 +12,6 @@ card, and files shared in a ticket's thread.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -30,7 +29,7 @@ from actions.views import PersonView
 from bot.blocks.modals import submitted
 from bot.blocks.tech_modals import iso_form, iso_values, reply_form
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.listeners import one_turn, person_of, services_of
+from bot.listeners import one_turn, person_of, services_of, view_metadata
 from bot.slack import outgoing
 from bot.slack.converse import event_key
 from bot.slack.incoming import plain_text, with_files
@@ -73,14 +72,6 @@ def on_card_reply(ack: Ack, body: dict[str, Any], action: dict[str, Any], contex
         _tell(services, body, channel, result.text, person.language)
 
 
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except json.JSONDecodeError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _tell(services: Services, body: dict[str, Any], channel: Any, text: str,
           language: str) -> None:
     """Shown to the technician only, once the unit of work has committed (by the outbox)."""
@@ -100,7 +91,7 @@ def on_reply_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context:
             services, person.language)("reply_missing")})
         return
     ack()
-    metadata = _metadata(view)
+    metadata = view_metadata(view)
     key = str(metadata.get("key") or "")
     private = submitted(values, BlockId.VISIBILITY) == "private"
     wanted = f"::{saved} {text}".strip() if saved else text
@@ -124,7 +115,7 @@ def on_iso_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
     ack()
     services = services_of(context)
     person = person_of(context, client, body["user"]["id"])
-    metadata = _metadata(view)
+    metadata = view_metadata(view)
     key = str(metadata.get("key") or "")
     fields = iso_values((view.get("state") or {}).get("values") or {})
     if not fields:

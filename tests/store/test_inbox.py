@@ -38,6 +38,31 @@ def test_a_delivery_is_stored_once_and_worked_once(services) -> None:
     assert inbox.stats(services).counts == {"done": 1}
 
 
+def test_a_batch_stores_each_key_once_and_a_batch_of_repeats_commits_nothing(services) -> None:
+    from sqlalchemy import event
+
+    def delivery(key: str) -> inbox.Delivery:
+        return inbox.Delivery(key=key, channel="slack", kind="event", body=f'{{"k": "{key}"}}')
+
+    _receive(services, "slack:EvOld")
+    rows = inbox.receive_many(services, [delivery("slack:EvB"), delivery("slack:EvOld"),
+                                         delivery("slack:EvA"), delivery("slack:EvB")],
+                              owner="me", policy=FAST)
+    assert [r is not None for r in rows] == [True, False, True, False]  # first of each key
+    assert (rows[0].key, rows[0].body, rows[0].status, rows[0].owner) == (
+        "slack:EvB", '{"k": "slack:EvB"}', inbox.WORKING, "me")
+    commits: list[object] = []
+    count = commits.append
+    event.listen(services.engine, "commit", count)
+    assert inbox.receive_many(services, [delivery("slack:EvA"), delivery("slack:EvOld")]) \
+        == [None, None]
+    event.remove(services.engine, "commit", count)
+    assert commits == []
+    taken = {r.key for r in inbox.take(services, owner="b", limit=10, policy=FAST)}
+    assert taken == {"slack:EvOld"}  # the others are leased to "me" already
+    assert inbox.stats(services).counts == {"working": 3}
+
+
 def test_a_lapsed_lease_passes_the_row_on_and_the_old_claim_cannot_finish(services) -> None:
     _receive(services, "slack:Ev2")
     [first] = inbox.take(services, owner="a", policy=FAST)

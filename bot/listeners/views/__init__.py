@@ -8,7 +8,6 @@ confirmation, like every answer of these forms, is an outbox row of the form's u
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,21 +21,13 @@ from actions.services import Services
 from actions.views import PersonView
 from bot.blocks.modals import submitted
 from bot.ids import BlockId, CallbackId
-from bot.listeners import one_turn, person_of, services_of
+from bot.listeners import one_turn, person_of, services_of, view_metadata
 from bot.slack import closure, outgoing
 from bot.slack.text import labels, say
 
 #: Severity of a security incident -> (impact, urgency) for the priority matrix.
 SEVERITY_LEVELS = {"critical": ("high", "high"), "high": ("high", "medium"),
                    "medium": ("medium", "medium"), "low": ("low", "low")}
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except json.JSONDecodeError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _values(view: dict[str, Any]) -> dict[str, Any]:
@@ -68,7 +59,7 @@ def on_ticket_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context
     person = person_of(context, client, body["user"]["id"])
     services.commit_turn()
     values = _values(view)
-    channel, ts = _thread_for(client, person, _metadata(view),
+    channel, ts = _thread_for(client, person, view_metadata(view),
                               say(services, "opening", person.language))
     ticket = open_ticket(services.uow(), services.settings, NewTicket(
         requester_id=person.id, description=submitted(values, BlockId.DESCRIPTION) or "",
@@ -90,7 +81,7 @@ def on_security_form(ack: Ack, body: dict[str, Any], view: dict[str, Any],
     severity = submitted(values, BlockId.SEC_SEVERITY) or "medium"
     impact, urgency = SEVERITY_LEVELS.get(severity, ("medium", "medium"))
     services.commit_turn()
-    channel, ts = _thread_for(client, person, _metadata(view),
+    channel, ts = _thread_for(client, person, view_metadata(view),
                               say(services, "opening", person.language))
     ticket = open_ticket(services.uow(), services.settings, NewTicket(
         requester_id=person.id, description=submitted(values, BlockId.DESCRIPTION) or "",
@@ -124,7 +115,7 @@ def on_transfer_form(ack: Ack, body: dict[str, Any], view: dict[str, Any],
         return
     ack()
     person = person_of(context, client, body["user"]["id"])
-    metadata = _metadata(view)
+    metadata = view_metadata(view)
     key = str(metadata.get("key") or "")
     target = person_ref or team
     result = run_command(services, services.messages, actor_id=person.id,
@@ -140,7 +131,7 @@ def on_comment_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
     ack()
     services = services_of(context)
     person = person_of(context, client, body["user"]["id"])
-    metadata = _metadata(view)
+    metadata = view_metadata(view)
     blocks = closure.comment(services, key=str(metadata.get("key") or ""), person_id=person.id,
                              text=submitted(_values(view), BlockId.COMMENT) or "",
                              lang=person.language)
