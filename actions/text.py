@@ -24,9 +24,20 @@ def clean(text: str | None, *, field: str = "text", max_length: int = MAX_TEXT) 
     return value
 
 
+#: A greeting in front of the problem ("hola, ...", "buenos días!", "hi team,"): not the title.
+_GREETING = re.compile(
+    r"^(?:(?:hola|holi|buenas(?: tardes| noches)?|buen(?:os)? d[ií]as?|saludos|oye|hi|hello|hey"
+    r"|good (?:morning|afternoon|evening))(?: (?:team|equipo|soporte|support|all|a todos))?"
+    r"[\s,.;:!¡-]+)+", re.IGNORECASE)
+
+
 def title_from(text: str) -> str:
-    """A one-line title from a message: its first line, cut at a word near TITLE_LENGTH."""
+    """A one-line title from a message: its first line without a greeting in front, cut at a
+    word near TITLE_LENGTH (a queue line and a notification preview show the problem)."""
     first = " ".join(text.strip().splitlines()[0].split()) if text.strip() else ""
+    rest = _GREETING.sub("", first, count=1)
+    if rest != first and len(rest.split()) >= 2:
+        first = rest
     if len(first) <= TITLE_LENGTH:
         return first
     cut = first[:TITLE_LENGTH].rsplit(" ", 1)[0] or first[:TITLE_LENGTH]

@@ -18,6 +18,17 @@ def test_short_message_is_its_own_title():
     assert title_from("  La VPN   no conecta \n detalle") == "La VPN no conecta"
 
 
+@pytest.mark.parametrize("text,title", [
+    ("hola, la impresora no imprime", "la impresora no imprime"),
+    ("Buenos días! no puedo entrar a SAP", "no puedo entrar a SAP"),
+    ("hi team, outlook keeps crashing", "outlook keeps crashing"),
+    ("hola", "hola"),  # nothing but a greeting stays what it is
+    ("Holanda office printer is down", "Holanda office printer is down"),
+])
+def test_a_greeting_in_front_is_not_the_title(text, title):
+    assert title_from(text) == title
+
+
 @pytest.mark.parametrize("text,code", [("", "empty_text"), ("  \n\t ", "empty_text"),
                                        ("x" * (MAX_TEXT + 1), "text_too_long")])
 def test_clean_refuses_empty_and_huge_text(text, code):

@@ -67,7 +67,8 @@ class ActionCancelTicket(DeskAction):
             button(out.text("cancel_yes_button"), "cancel_confirm", ticket_key=ticket.key),
             button(out.text("cancel_no_button"), "cancel_keep", ticket_key=ticket.key),
         ], custom={"kind": "cancel_question", "ticket_key": ticket.key})
-        return slots(awaiting="cancel_confirm", cancel_key=ticket.key)
+        reason = None if turn.text.startswith("/") else turn.text
+        return slots(awaiting="cancel_confirm", cancel_key=ticket.key, cancel_reason=reason)
 
 
 class ActionCancelConfirmed(DeskAction):
@@ -79,12 +80,13 @@ class ActionCancelConfirmed(DeskAction):
         if not key:
             out.say("cancel_nothing", tickets=[])
             return slots(awaiting=None, cancel_key=None)
-        reason = None if turn.text.startswith("/") else turn.text
+        # The reason is what they wrote when asking to cancel, never the "sí" that confirms it.
+        reason = turn.slots.get("cancel_reason")
         ticket = work.cancel(self.services.uow(), key=str(key), actor_id=turn.person.id,
                              reason=reason)
         out.say("cancelled", ticket=ticket, custom={"kind": "cancelled",
                                                      "ticket_key": ticket.key})
-        return slots(awaiting=None, cancel_key=None, ticket_key=None)
+        return slots(awaiting=None, cancel_key=None, cancel_reason=None, ticket_key=None)
 
 
 class ActionCancelKept(DeskAction):

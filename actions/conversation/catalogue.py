@@ -22,8 +22,10 @@ from actions.conversation.payloads import button
 from actions.services import Services
 from store.models import Deflection
 
-#: Least matcher score (0-100) of one title against the other for two articles to be twins.
-TWIN_MIN_SCORE = 80.0
+#: A translated title scores lower against its twin than against itself (other words, other
+#: stems), and how much lower depends on the knowledge base: the candidate must score at least
+#: this share of the article's own title score, and the pairing must hold both ways.
+TWIN_SHARE = 0.75
 PER_CATEGORY = 2  # articles shown per category
 CATEGORIES_SHOWN = 5
 WALK_LIMIT = 200  # articles looked at, at most, to fill the categories
@@ -36,10 +38,14 @@ def _closest(matcher: Any, article_id: str, language: str) -> str | None:
     article = next((a for a in matcher.articles if a.id == article_id), None)
     if article is None:
         return None
-    for match in matcher.search(article.title, top=8, min_score=TWIN_MIN_SCORE):
+    matches = matcher.search(article.title, top=8, min_score=0.0)
+    own = next((m.score for m in matches if m.article.id == article.id), None)
+    if own is None:
+        return None
+    for match in matches:
         if match.article.language == language and match.article.category == article.category \
                 and match.article.id != article.id:
-            return str(match.article.id)
+            return str(match.article.id) if match.score >= TWIN_SHARE * own else None
     return None
 
 

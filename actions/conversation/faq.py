@@ -2,8 +2,9 @@
 
 A request answered by an article is a *deflected* request (a row in ``deflections``), which the
 reports count next to tickets. Suggestions prefer the person's language: an article whose twin
-exists in it is shown as that twin (an English speaker reads the English version), and the
-matcher's other-language near-duplicates are dropped.
+exists in it is shown as that twin (an English speaker reads the English version), the
+matcher's other-language near-duplicates are dropped, and other-language articles ranked below
+one in the person's language are left out.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from actions.conversation.base import DeskAction, Replies, Turn, slots
 from actions.conversation.catalogue import in_language
 from actions.conversation.payloads import button
+from actions.conversation.phrases import without_markup
 from actions.faq_shown import shown
 from actions.learning import learn, phrasing
 from actions.services import Services
@@ -38,7 +40,7 @@ def suggest(services: Services, text: str, language: str, *, min_score: float | 
     a technician choosing the article that answers a ticket sees weaker candidates too)."""
     faq = services.settings.faq
     matches = services.matcher.search(
-        text, top=faq.max_suggestions * 2,
+        without_markup(text), top=faq.max_suggestions * 2,
         min_score=faq.min_score if min_score is None else min_score)
     ranked = sorted(matches, key=lambda m: -(m.score + (
         LANGUAGE_PREFERENCE if m.article.language == language else 0.0)))
@@ -49,6 +51,12 @@ def suggest(services: Services, text: str, language: str, *, min_score: float | 
         if all(other.article.id != article.id for other in shown):
             shown.append(replace(match, article=article) if article is not match.article
                          else match)
+    # Below an answer the person can read, an other-language one with no twin in their language
+    # is noise ("La red está lenta" under "I cannot connect to the VPN"); above it, it is
+    # the best match there is and stays.
+    first_own = next((n for n, m in enumerate(shown) if m.article.language == language), None)
+    if first_own is not None:
+        shown = [m for n, m in enumerate(shown) if n <= first_own or m.article.language == language]
     return shown[: faq.max_suggestions]
 
 
@@ -85,6 +93,17 @@ def _problem(turn: Turn, categories: dict[str, str]) -> dict[str, Any]:
         "urgency": turn.entity("urgency") if turn.entity("urgency") in levels else None,
         "impact": turn.entity("impact") if turn.entity("impact") in levels else None,
     }
+
+
+def described_problem(services: Services, turn: Turn) -> dict[str, Any]:
+    """A problem told in answer to "what is it about?", classified like one told unasked: the
+    NLU's category, else the best matching article's (a printer is hardware either way)."""
+    problem = _problem(turn, services.settings.categories)
+    if problem["category"] is None:
+        matches = suggest(services, turn.text, turn.language)
+        if matches and matches[0].article.category in services.settings.categories:
+            problem["category"] = matches[0].article.category
+    return problem
 
 
 class ActionSuggestFaq(DeskAction):
@@ -134,8 +153,8 @@ class ActionSuggestFaq(DeskAction):
             out.say("faq_article", number=number, title=article.title,
                     body=body_for(article, flavour, excerpt=number > 1), excerpt=number > 1,
                     buttons=buttons, custom={"kind": "faq_article", "article_id": article.id})
-        out.say("faq_outro", buttons=[button(out.text("open_ticket_button"), "open_ticket"),
-                                      *security])
+        out.say("faq_outro", count=len(matches),
+                buttons=[button(out.text("open_ticket_button"), "open_ticket"), *security])
         return slots(problem=problem, suggestions=found, deflected=[], awaiting="faq")
 
 

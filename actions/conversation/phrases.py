@@ -30,6 +30,8 @@ _FIXED = re.compile(
     r"\b(ya (funciona|funciono|sirve|sirvio|jala|jalo|anda|quedo|quedó|pude|puedo|entre|entro"
     r"|conecta|conecto|se arreglo|se soluciono|se resolvio)"
     r"|funciono|sirvio|me sirvio|quedo (resuelto|arreglado|solucionado)"
+    r"|listo|ya quedo|ya esta(?=\s*(?:[.!,]|$|gracias))"
+    r"|all set|sorted|good to go|(it|that) did the trick"
     r"|(se|lo) (arreglo|soluciono|resolvio)|resuelto|solucionado|arreglado"
     r"|(it|that|this) (works|worked|helped|did it|fixed it|solved it)|works now|working now"
     r"|(it'?s|its) (working|fixed|solved)|fixed( it)?|solved( it)?|all good now)\b"
@@ -116,3 +118,49 @@ def names_nothing(text: str) -> bool:
     troubled = any(t in _BROKEN for t in tokens) or (
         any(t in _WORKS for t in tokens) and any(t in _NEGATIONS for t in tokens))
     return troubled and all(t in _BROKEN or t in _WORKS or t in _FILLER for t in tokens)
+
+
+#: "abre un ticket", "I need to open an incident", "levántame un caso": a ticket asked for by
+#: name. In ITIL an incident is any interruption, so these are never security reports.
+_TICKET_WORDS = frozenset("""
+ticket tickets tiquet tiket incidente incidencia incident caso case solicitud request reporte
+folio
+""".split())
+_OPEN_VERBS = frozenset("""
+abrir abre abreme abras abra abran abrirme levanten creen levantar levanta levantame levante
+crear crea creame cree
+generar genera generame registrar registra reportar open opening raise create log file submit
+necesito necesitaria ocupo quiero quisiera need want like
+""".split())
+_TICKET_FILLER = frozenset("""
+new nuevo nueva otro otra another can could would you puedes podrias puede me for para to
+i'd id que
+""".split()) | _FILLER
+
+
+def asks_for_ticket(text: str) -> bool:
+    """The message asks for a ticket and says nothing about what it is for."""
+    tokens = re.findall(r"[a-zñ']+", fold(text))
+    return any(t in _TICKET_WORDS for t in tokens) and any(t in _OPEN_VERBS for t in tokens) \
+        and all(t in _TICKET_WORDS or t in _OPEN_VERBS or t in _TICKET_FILLER for t in tokens) \
+        and not any(t in ("mi", "mis", "my") for t in tokens)
+
+
+_LABELLED = re.compile(r"<[^<>|]*\|([^<>]*)>")  # Slack links: <https://x|label>
+_TAG = re.compile(r"<[^<>]*>")  # HTML tags, <!channel>, <@U123>, bare <https://x>
+_CODE = re.compile(r"<(script|style)\b[^<>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def without_markup(text: str) -> str:
+    """The words of a message without tags and mentions, which say nothing about the problem:
+    "<b>outlook</b> no abre <!channel>" is searched as "outlook no abre"."""
+    return _TAG.sub(" ", _LABELLED.sub(r" \1 ", _CODE.sub(" ", text)))
+
+
+_NAMES_TICKET = re.compile(r"\b(ticket|tickets|caso|solicitud|request|incidente|incident"
+                           r"|pedido|(inc|req|sec)-?\d+)\b")
+
+
+def names_ticket(text: str) -> bool:
+    """"cancela el ticket", "cancel INC-3": a ticket is named, not just "never mind"."""
+    return bool(_NAMES_TICKET.search(fold(text)))

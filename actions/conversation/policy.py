@@ -15,9 +15,11 @@ from actions.conversation.cancel import says_cancel
 from actions.conversation.language import asked_language
 from actions.conversation.newproblem import looks_new
 from actions.conversation.phrases import (
+    asks_for_ticket,
     has_words,
     has_yes_no_word,
     names_nothing,
+    names_ticket,
     says_fixed,
     says_not_fixed,
     word_count,
@@ -52,6 +54,9 @@ INTENT_ACTIONS = {
     "ask_faq": "action_browse_faq",
 }
 SMALLTALK = ("greet", "thanks", "goodbye")
+#: Questions asked on the way to a ticket that does not exist yet: "never mind" there withdraws
+#: the request, it does not look for a ticket to cancel.
+NOTHING_OPEN_YET = ("description", "open_confirm", "handover", "detail")
 YES_NO = ("affirm", "deny")
 #: Intents whose message is complete even when it names no thing ("ok thanks", "my tickets").
 #: Anything else that only says something is wrong ("no funciona", read as a "no" by the model,
@@ -126,13 +131,17 @@ def decide(s: Situation) -> Decision:
         if awaiting == "cancel_confirm" and answer and word_count(s.text) <= SHORT:
             return Decision("action_cancel_confirmed" if answer == "affirm"
                             else "action_cancel_kept")
+        if says_cancel(s.text) and awaiting in NOTHING_OPEN_YET and s.thread is None \
+                and not names_ticket(s.text):
+            return Decision("action_decline_ticket")  # "olvídalo" before any ticket exists
         if says_cancel(s.text) and not (s.thread and s.thread.status == "resolved"):
             return Decision("action_cancel_ticket", s.thread.key if s.thread else None)
         if asked_language(s.text):
             return Decision("action_switch_language")
         if awaiting == "survey_comment" and has_words(s.text):
             return Decision("action_survey_comment")
-        if awaiting == "description" and has_words(s.text) and s.intent not in SMALLTALK:
+        if awaiting == "description" and has_words(s.text) and s.intent not in SMALLTALK \
+                and not names_nothing(s.text):  # "no funciona" is no description: ask what
             return Decision("action_open_ticket")
         answers = has_words(s.text) and s.intent not in SMALLTALK + YES_NO \
             and not names_nothing(s.text)
@@ -157,6 +166,8 @@ def decide(s: Situation) -> Decision:
         return Decision("action_faq_solved")  # "ya funciona", "gracias, funcionó"
     if awaiting == "faq" and answer:
         return Decision("action_faq_solved" if answer == "affirm" else "action_offer_ticket")
+    if not s.is_payload and asks_for_ticket(s.text):
+        return Decision("action_open_ticket")  # about the current problem, else "what is it?"
     if not has_words(s.text):
         return Decision("action_out_of_scope")
     if not s.is_payload and s.intent not in COMPLETE_INTENTS and names_nothing(s.text):
@@ -183,6 +194,8 @@ def _in_thread(s: Situation, thread: ThreadTicket) -> Decision | None:
             return Decision("action_ticket_status", thread.key)
         if s.intent == "security_incident" and s.confidence >= THREAD_SECURITY_CONFIDENCE:
             return None  # a new security incident is never buried in a comment
+        if thread.is_requester and says_fixed(s.text) and not says_not_fixed(s.text):
+            return Decision("action_cancel_ticket", thread.key)  # "ya quedó": still needed?
         if short_smalltalk or not has_words(s.text):
             return None
         if thread.is_requester and looks_new(s.intent, s.confidence, s.text,

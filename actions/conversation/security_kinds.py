@@ -44,6 +44,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("unauthorised_access", re.compile(
         r"(hacke|jaque|alguien (entro|esta usando|usa|uso|accedio|cambio)|someone (is using|used"
         r"|logged|accessed|changed|got into)|inicio de sesion|inicios de sesion|sign-?in|login"
+        r"|(logging|logs|signing|signs|signed|logged|getting|got|break(ing)?) in(to)?\b"
+        r"|(entrando|entran|entraron|accediendo|acceden|usando|usan) (a |en )?(mi|mis)\b"
+        r"|(into|using|accessing|access to) my (account|mail|email|mailbox|computer|laptop)"
         r"|log-?in|comprometid|compromised|no autorizad|unauthori[sz]ed|sin (mi )?permiso"
         r"|without (my )?permission|que yo no mande|i didn'?t send|mfa|autenticador)")),
     ("phishing", re.compile(

@@ -33,6 +33,7 @@ SLOTS: dict[str, Any] = {
     "security_step": 0,
     "survey_key": None,
     "cancel_key": None,  # the ticket the requester is asked to confirm cancelling
+    "cancel_reason": None,  # what they wrote to ask for it: the reason technicians read
     "new_text": None,  # a message held while asking "is it about INC-3 or a new problem?"
 }
 

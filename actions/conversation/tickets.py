@@ -14,6 +14,7 @@ from sqlalchemy import select
 from actions import queries, similar_intake, work
 from actions.common import now, view
 from actions.conversation.base import DeskAction, Replies, Turn, slots
+from actions.conversation.faq import described_problem
 from actions.conversation.payloads import button
 from actions.conversation.prompts import closure_prompt
 from actions.intake import NewTicket, open_ticket
@@ -84,7 +85,7 @@ class ActionOpenTicket(DeskAction):
         problem = dict(turn.slots.get("problem") or {})
         if not problem and turn.slots.get("awaiting") == "description" \
                 and not turn.text.startswith("/"):
-            problem = {"text": turn.text, "kind": "incident"}
+            problem = described_problem(self.services, turn)
         # An open ticket with the same problem is offered first (actions.similar_intake).
         answered = similar_intake.before_opening(self.services, out, turn, problem,
                                                  problem_category(self.services, turn, problem))

@@ -79,6 +79,11 @@ class Console:
             return [self._say("new_thread")]
         if word == "/ticket":
             return self._command(rest)
+        choice = text.strip()
+        if choice.isdigit() and len(choice) <= 2 and self.buttons \
+                and not 1 <= int(choice) <= len(self.buttons):
+            # a mistyped option is not a message: sent on, "6" would get the capabilities list
+            return [self._say("no_such_choice", count=len(self.buttons))]
         return self._converse(self._pressed(text))
 
     def _converse(self, text: str) -> list[str]:
