@@ -4,10 +4,12 @@ both listening on a free loopback port."""
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
+from typing import Any
 
 import pytest
 
@@ -108,6 +110,18 @@ class Postbox:
 def postbox(inbox, sink) -> Postbox:  # type: ignore[no-untyped-def]
     handler, port = sink
     return Postbox(inbox.services, handler, port)
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 60.0) -> Any:
+    """The condition's first true value, polled until a generous ceiling (a busy machine is
+    slow, never wrong)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.1)
 
 
 def text_of(msg: EmailMessage) -> str:

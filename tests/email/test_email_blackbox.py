@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP, default
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.email.conftest import Sink, mail, text_of
+from tests.email.conftest import Sink, mail, text_of, wait_for
 
 DESKBOT = Path(sys.executable).with_name("deskbot")
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,16 +29,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
 
 
 class MailDesk:

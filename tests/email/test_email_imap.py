@@ -5,9 +5,6 @@ mail at once."""
 from __future__ import annotations
 
 import ssl
-import time
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -17,18 +14,8 @@ from actions.work import claim, resolve
 from bot.email.imap import ImapConfig, ImapPoller
 from bot.email.inbound import EmailIntake
 from store.models import Ticket
-from tests.email.conftest import mail, text_of
+from tests.email.conftest import mail, text_of, wait_for
 from tests.email.dovecot import PASSWORD
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
 
 
 def tickets(services) -> int:  # type: ignore[no-untyped-def]
