@@ -76,15 +76,23 @@ def routes(site: Site) -> list[Route]:
                            live=site.config.live_seconds,
                            query=request.url.query)
 
+    def scoped_figures(request: Request,
+                       page: str) -> tuple[Figures, Period, str | None] | Response:
+        """A page's figures for the team and period the request asks for, or the refusal."""
+        team, refused = scope(request)
+        if refused:
+            return refused
+        period = period_from(request, team=team)
+        if period is None:
+            return site.refuse(request, 400, "bad_period")
+        return build(page, site.services.uow, team=team, period=period), period, team
+
     def dashboard_page(name: str, template: str):  # noqa: ANN202 - a route handler
         def page(request: Request) -> Response:
-            team, refused = scope(request)
-            if refused:
-                return refused
-            period = period_from(request, team=team)
-            if period is None:
-                return site.refuse(request, 400, "bad_period")
-            figures = build(name, site.services.uow, team=team, period=period)
+            found = scoped_figures(request, name)
+            if isinstance(found, Response):
+                return found
+            figures, period, team = found
             return site.render(request, template, f=figures, data=figures.data, charts=charts,
                                **_extra(name, figures),
                                period=period, team=team, query=request.url.query,
@@ -97,13 +105,10 @@ def routes(site: Site) -> list[Route]:
         page, figure = request.path_params["page"], request.path_params["figure"]
         if page not in BUILDERS:
             return site.refuse(request, 404, "not_found")
-        team, refused = scope(request)
-        if refused:
-            return refused
-        period = period_from(request, team=team)
-        if period is None:
-            return site.refuse(request, 400, "bad_period")
-        tables = build(page, site.services.uow, team=team, period=period).tables
+        found = scoped_figures(request, page)
+        if isinstance(found, Response):
+            return found
+        tables = found[0].tables
         if figure not in tables:
             return site.refuse(request, 404, "not_found")
         header, rows = tables[figure]
