@@ -27,16 +27,18 @@ _NOT_FIXED = re.compile(
 #: "ya funciona", "funcionó", "ya pude entrar", "it works now", "that fixed it" ... said of the
 #: problem at hand. Only counted when nothing in the message negates it (``says_fixed``).
 _FIXED = re.compile(
-    r"\b(ya (funciona|funciono|sirve|sirvio|jala|jalo|anda|quedo|quedó|pude|puedo|entre|entro"
+    r"\b(ya (funciona|funciono|sirve|sirvio|jala|jalo|anda|quedo|pude|puedo|entre|entro"
     r"|conecta|conecto|se arreglo|se soluciono|se resolvio)"
     r"|funciono|sirvio|me sirvio|quedo (resuelto|arreglado|solucionado)"
-    r"|listo|ya quedo|ya esta(?=\s*(?:[.!,]|$|gracias))"
+    r"|listo|ya esta(?=\s*(?:[.!,]|$|gracias))"
     r"|all set|sorted|good to go|(it|that) did the trick"
     r"|(se|lo) (arreglo|soluciono|resolvio)|resuelto|solucionado|arreglado"
     r"|(it|that|this) (works|worked|helped|did it|fixed it|solved it)|works now|working now"
     r"|(it'?s|its) (working|fixed|solved)|fixed( it)?|solved( it)?|all good now)\b"
 )
-_NEGATION = re.compile(r"\b(no|not|nunca|never|ni|tampoco|nope|nada)\b|n'?t\b")
+#: Negations only: a bare "nt" ending would also catch "client", "want", "document".
+_NEGATION = re.compile(r"\b(no|not|nunca|never|ni|tampoco|nope|nada|nothing|isnt|doesnt|dont"
+                       r"|didnt|cant|wont|arent|wasnt|havent|hasnt)\b|n't\b")
 _SKIP = re.compile(r"^\s*(skip|omitir|omite|saltar|salta|paso|pass|siguiente|next|no se|"
                    r"no lo se|i don'?t know|dont know|n/?a|-)\s*[.!]*\s*$")
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from actions.conversation.catalogue import twin_in
-from actions.conversation.phrases import names_nothing
+from actions.conversation.phrases import names_nothing, says_fixed
 from actions.conversation.policy import Situation, decide
 from actions.conversation.security_kinds import security_kind
 from actions.conversation.state import ConversationState
@@ -22,6 +22,17 @@ from actions.conversation.state import ConversationState
 ])
 def test_a_complaint_that_names_nothing(text: str, vague: bool) -> None:
     assert names_nothing(text) is vague
+
+
+@pytest.mark.parametrize(("text", "fixed"), [
+    ("ya funciona", True), ("funcionó, gracias", True),
+    ("that fixed it, the client works now", True),
+    ("it works now, I want to say thanks", True), ("ya no funciona", False),
+    ("it still doesn't work", False), ("it didnt work", False), ("¿ya funciona la vpn?", False),
+])
+def test_a_person_saying_the_problem_is_gone(text: str, fixed: bool) -> None:
+    """Only a real negation undoes "fixed": words ending in "nt" (client, want) do not."""
+    assert says_fixed(text) is fixed
 
 
 @pytest.mark.parametrize(("text", "kind"), [
