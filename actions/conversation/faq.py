@@ -28,12 +28,6 @@ LANGUAGE_PREFERENCE = 2.0  # score points given to articles in the person's lang
 TRANSLATION_GAP = 5.0  # an other-language article this close to a same-category one is its twin
 
 
-def threshold(services: Services) -> float:
-    """The least score a suggestion needs: ``faq.min_score``, else the matcher's calibrated one."""
-    configured = services.settings.faq.min_score
-    return float(configured if configured is not None else services.matcher.min_score)
-
-
 def suggest(services: Services, text: str, language: str, *, min_score: float | None = None,
             ) -> list[Any]:
     """Up to ``faq.max_suggestions`` matches at or above ``faq.min_score`` (or ``min_score``:
@@ -129,7 +123,7 @@ class ActionSuggestFaq(DeskAction):
             problem.update(text=text, kind="incident", urgency=stored.get("urgency"),
                            impact=stored.get("impact"))
         # what was shown, kept on the ticket if this problem ends in one (actions.faq_shown)
-        problem["faq"] = shown(text, matches, threshold(self.services))
+        problem["faq"] = shown(text, matches, self.services.matcher.min_score)
         maybe_security = turn.intent == "security_incident"
         security = [button(out.text("security_button"), "security_incident")] \
             if maybe_security else []
