@@ -120,7 +120,7 @@ class Analyzer:
         while i < len(tokens):
             for size, phrase in starts.get(tokens[i], ()):
                 if " ".join(tokens[i:i + size]) == phrase:
-                    out.extend((concept,) for concept in phrases[phrase])
+                    out.extend(phrases[phrase])
                     i += size
                     break
             else:

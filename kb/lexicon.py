@@ -3,6 +3,15 @@
 Spanish and English words for the same thing are mapped to one concept token ("#password"), so
 that matching happens between meanings and a question finds an article written in the other
 language. The data lives in YAML so the desk can extend it without touching code.
+
+Some concepts group different things under one meaning (VPN: forticlient, anyconnect,
+globalprotect; CODE: sms, push, token). Folding such a word into its concept alone would lose
+which thing was named, and "citrix" would find an article that only says "escritorio remoto" as
+well as one about Citrix. In ``lexicon.yml`` such a *grouping* concept writes each thing's
+spellings and translations as a nested list; every item of a grouping concept (a nested list or
+a lone entry) then also gives its own *item token* ("#rdp:citrix") beside the concept token, in the
+same word group: the concept still meets every member in either language, and the item token is
+extra evidence for the article that names the same thing.
 """
 
 from __future__ import annotations
@@ -24,41 +33,62 @@ def concept_token(name: str) -> str:
     return "#" + name.lower()
 
 
+def item_token(concept: str, first_entry: str) -> str:
+    """The token of one item of a grouping concept ("#rdp:citrix"), named by its first entry."""
+    return f"{concept}:{fold(first_entry.rstrip('*')).replace(' ', '_')}"
+
+
+def is_item_token(token: str) -> bool:
+    """Whether ``token`` names one item of a grouping concept rather than the concept."""
+    return token.startswith("#") and ":" in token
+
+
+def _items(entries: Iterable[object]) -> tuple[list[list[str]], bool]:
+    """A concept's entries as items (each a list of spellings) and whether it is a grouping
+    (written with at least one nested list)."""
+    listed = list(entries)
+    grouping = any(isinstance(e, list) for e in listed)
+    return [[str(x) for x in e] if isinstance(e, list) else [str(e)] for e in listed], grouping
+
+
 @dataclass(frozen=True)
 class Lexicon:
-    words: Mapping[str, tuple[str, ...]]  # exact folded word -> concept tokens
-    prefixes: Mapping[str, tuple[str, ...]]  # folded prefix ("imprim") -> concept tokens
-    phrases: Mapping[str, tuple[str, ...]]  # folded phrase -> concept tokens (() = filler)
+    words: Mapping[str, tuple[str, ...]]  # exact folded word -> concept (and item) tokens
+    prefixes: Mapping[str, tuple[str, ...]]  # folded prefix ("imprim") -> concept (and item) tokens
+    # folded phrase -> one token group per concept it names (() = filler)
+    phrases: Mapping[str, tuple[tuple[str, ...], ...]]
     stopwords: frozenset[str]
     common: frozenset[str] = frozenset()  # everyday words never "corrected" into IT words
 
     @classmethod
     def from_mappings(
         cls,
-        concepts: Mapping[str, Iterable[str]],
+        concepts: Mapping[str, Iterable[object]],
         stopwords: Iterable[str],
         common: Iterable[str] = (),
     ) -> Lexicon:
         words: dict[str, list[str]] = {}
         prefixes: dict[str, list[str]] = {}
-        phrases: dict[str, list[str]] = {}
+        phrases: dict[str, list[tuple[str, ...]]] = {}
         for name, entries in concepts.items():
             token = concept_token(name)
-            for raw in entries:
-                entry = str(raw).strip()
-                star = entry.endswith("*")
-                folded = fold(entry)
-                if not folded:
-                    continue
-                if " " in folded:
-                    target = phrases
-                elif star and len(folded) >= MIN_PREFIX:
-                    target = prefixes
-                else:
-                    target = words
-                bucket = target.setdefault(folded, [])
-                if token not in bucket:
-                    bucket.append(token)
+            items, grouping = _items(entries)
+            for item in items:
+                group = (token, item_token(token, item[0])) if grouping and item else (token,)
+                for raw in item:
+                    entry = raw.strip()
+                    star = entry.endswith("*")
+                    folded = fold(entry)
+                    if not folded:
+                        continue
+                    if " " in folded:
+                        found = phrases.setdefault(folded, [])
+                        if group not in found:
+                            found.append(group)
+                        continue
+                    target = prefixes if star and len(folded) >= MIN_PREFIX else words
+                    bucket = target.setdefault(folded, [])
+                    bucket.extend(t for t in group if t not in bucket)
         stop: set[str] = set()
         for raw in stopwords:
             folded = fold(str(raw))

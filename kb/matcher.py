@@ -49,7 +49,7 @@ from kb.article import Article
 from kb.bm25 import FieldBM25
 from kb.calibration import DEFAULT_SCORE, calibrate
 from kb.language import LanguageGuesser
-from kb.lexicon import Lexicon
+from kb.lexicon import Lexicon, is_item_token
 from kb.signals import NearStems, evidence, is_code, passages, unique_groups
 from kb.text import words
 from kb.twins import twins
@@ -168,7 +168,11 @@ class Matcher:
             t: np.asarray(ids, dtype=np.int64) for t, ids in body_postings.items()
         }
         self._languages = LanguageGuesser(self.articles)
-        self._twins = twins(self.articles, bags, self._postings)
+        # Twins are translations of one answer: two articles about the same product (Citrix
+        # slow, Citrix won't start) share its item token without being the same answer.
+        self._twins = twins(self.articles,
+                            [frozenset(t for t in b if not is_item_token(t)) for b in bags],
+                            self._postings)
         self._index = {article.id: i for i, article in enumerate(self.articles)}
         self._title_tokens = [
             frozenset(t for f in fs if self._fields[f].kind == "title"

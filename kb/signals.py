@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from kb.lexicon import is_item_token
+
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n\s*\n|\n(?=\s*(?:[-*#>]|\d+[.)]))")
 _MARKUP = re.compile(r"[*_`#>]+|^\s*(?:[-*]|\d+[.)])\s+")
 
@@ -18,8 +20,10 @@ def unique_groups(groups: Iterable[Sequence[str]]) -> tuple[frozenset[str], ...]
 
 
 def is_code(group: frozenset[str]) -> bool:
-    """A number, room, floor or error code ("3er", "0x80070005"): a detail, not a topic."""
-    return any(ch.isdigit() for t in group for ch in t)
+    """A number, room, floor or error code ("3er", "0x80070005"): a detail, not a topic.
+
+    An item token ("#mfa:2fa") names a thing, not a code, whatever its spelling."""
+    return any(ch.isdigit() for t in group if not is_item_token(t) for ch in t)
 
 
 def evidence(support: float, unknown: float, matched: int) -> float:
