@@ -43,12 +43,11 @@ def is_item_token(token: str) -> bool:
     return token.startswith("#") and ":" in token
 
 
-def _items(entries: Iterable[object]) -> tuple[list[list[str]], bool]:
-    """A concept's entries as items (each a list of spellings) and whether it is a grouping
-    (written with at least one nested list)."""
-    listed = list(entries)
-    grouping = any(isinstance(e, list) for e in listed)
-    return [[str(x) for x in e] if isinstance(e, list) else [str(e)] for e in listed], grouping
+def _items(entries: Iterable[object]) -> list[tuple[list[str], bool]]:
+    """A concept's entries as items: each a list of spellings, and whether it is one grouped
+    thing (a nested list, which gets an item token) or names the concept itself (plain)."""
+    return [([str(x) for x in e], True) if isinstance(e, list) else ([str(e)], False)
+            for e in entries]
 
 
 @dataclass(frozen=True)
@@ -72,9 +71,8 @@ class Lexicon:
         phrases: dict[str, list[tuple[str, ...]]] = {}
         for name, entries in concepts.items():
             token = concept_token(name)
-            items, grouping = _items(entries)
-            for item in items:
-                group = (token, item_token(token, item[0])) if grouping and item else (token,)
+            for item, thing in _items(entries):
+                group = (token, item_token(token, item[0])) if thing and item else (token,)
                 for raw in item:
                     entry = raw.strip()
                     star = entry.endswith("*")

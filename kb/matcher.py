@@ -83,6 +83,13 @@ class _Field:
     analysed: str
 
 
+def _named(group: frozenset[str]) -> list[str]:
+    """The concepts a word names as such: those it reaches without naming one of their items
+    ("vpn" names VPN; "globalprotect" names one thing of it)."""
+    items = {t.split(":", 1)[0] for t in group if is_item_token(t)}
+    return [t for t in group if t.startswith("#") and not is_item_token(t) and t not in items]
+
+
 class Matcher:
     """Bilingual fuzzy FAQ matcher over a fixed list of articles."""
 
@@ -180,6 +187,11 @@ class Matcher:
             for fs in by_article
         ]
         self._learned_bags: dict[int, frozenset[str]] = {}
+        items: dict[str, set[str]] = {}
+        for token in (*self._idf, *self._body_idf):
+            if is_item_token(token):
+                items.setdefault(token.split(":", 1)[0], set()).add(token)
+        self._items = {concept: frozenset(found) for concept, found in items.items()}
         self._spellings = NearStems(t for t in (*self._idf, *self._body_idf)
                                     if not t.startswith("#"))
 
@@ -232,11 +244,15 @@ class Matcher:
                   if not (a == hide and self._fields[f].kind == "title")]
         fields += [f for a in candidates for f in self._learned.get(a, ())]
         q_text = " ".join(sorted(tokens))
+        # A word naming a grouping concept itself ("cel", "vpn") is met by a phrasing that names
+        # one of its things ("android", "globalprotect"); a word naming one thing is not met by
+        # a phrasing naming another ("citrix" against "escritorio virtual").
+        reach = tokens.union(*(self._items.get(t, ()) for g in groups for t in _named(g)))
         fuzzy = process.cdist([q_text], [f.analysed for f in fields],
                               scorer=fuzz.token_set_ratio, workers=1)[0] if fields else []
         best: dict[int, tuple[float, _Field | None]] = {}
         for position, field in enumerate(fields):
-            shared = tokens & field.tokens
+            shared = reach & field.tokens
             recall = (sum(self._token_weight(t) for t in shared) / field.weight
                       if field.weight else 0.0)
             value = W_RECALL * recall + W_FUZZY * float(fuzzy[position]) / 100.0
