@@ -260,7 +260,10 @@ class Matcher:
                 value *= PASSAGE_FACTOR
             if field.article not in best or value > best[field.article][0]:
                 best[field.article] = (value, field)
-        bm25_query = self._bm25.query(groups)
+        # BM25F reads each word by its concepts only: an item's rarity would otherwise make one
+        # incidental product name ("... when I open chrome") outweigh the message's topic.
+        bm25_query = self._bm25.query([frozenset(t for t in g if not is_item_token(t)) or g
+                                       for g in groups])
         weighted = [{t: self._token_weight(t) for t in g} for g in groups]
         results: list[Match] = []
         for article_index in candidates:
