@@ -39,13 +39,7 @@ class FieldBM25:
         self._rarest = math.log(1 + (total - 0.5) / 1.5)  # a word no article has weighs this
 
     def weight(self, group: frozenset[str]) -> float:
-        """The most one message word can add: its best known token's IDF, or the rarest IDF
-        for a word no article has. A grouped thing no article names ("autocad" when only
-        "software" is known) does not raise the bar above what its concept can reach."""
-        known = [self._idf[t] for t in group if t in self._idf]
-        if known:
-            return max(known)
-        return self._rarest if group else 0.0
+        return max((self._idf.get(t, self._rarest) for t in group), default=0.0)
 
     def query(self, groups: Sequence[frozenset[str]]) -> tuple[list[list[tuple[str, float]]],
                                                                  float]:
