@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from kb.article import Article
+from kb.lexicon import Lexicon
 from kb.matcher import Matcher
 
 
@@ -310,3 +311,71 @@ def test_a_cognate_spelt_one_letter_apart_still_finds_the_article():
     ])
     assert top_ids(matcher, "frecuencia de la plataforma tecnologica") == ["backup-frequency"]
     assert top_ids(matcher, "cada cuanto hay copias de la plataforma") == ["backup-frequency"]
+
+
+def _with_tags(id: str, title: str, language: str, tags: tuple[str, ...], body: str) -> Article:
+    return Article(id=id, title=title, language=language, category="network", tags=tags,
+                   questions=(), body=body)
+
+
+VPN_CLIENTS = [
+    _with_tags("anyconnect", "Conectar la VPN con AnyConnect", "es", ("vpn", "anyconnect"),
+               "Abre Cisco AnyConnect, escribe vpn.ejemplo.com y entra con tu usuario. Si no "
+               "conecta, cierra AnyConnect desde la bandeja y vuelve a abrirlo."),
+    _with_tags("globalprotect", "Connecting the VPN with GlobalProtect", "en",
+               ("vpn", "globalprotect"),
+               "Open GlobalProtect, enter portal.example.com and sign in. If it does not "
+               "connect, quit GlobalProtect from the tray and open it again."),
+    _with_tags("remote-desktop", "Escritorio remoto a tu PC de la oficina", "es",
+               ("escritorio remoto",),
+               "Con la VPN conectada abre Conexión a Escritorio remoto y escribe el nombre de tu "
+               "equipo."),
+    _with_tags("citrix", "Citrix Workspace on a personal computer", "en", ("citrix",),
+               "Download Citrix Workspace from the company portal, install it and sign in."),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("anyconnect won't connect", "anyconnect"),
+    ("globalprotect no conecta", "globalprotect"),
+    ("no puedo instalar citrix en mi casa", "citrix"),
+    ("remote desktop to my office pc", "remote-desktop"),
+])
+def test_the_article_naming_the_product_wins_over_its_sibling_in_the_message_language(
+    query, expected
+):
+    """AnyConnect and GlobalProtect are both VPN clients, Citrix and Remote Desktop both remote
+    desktops: an article about the product the message names answers it, even when the
+    article about its sibling is written in the message's language."""
+    assert top_ids(Matcher(VPN_CLIENTS), query) == [expected]
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("how do i connect the vpn", {"anyconnect", "globalprotect"}),
+    ("como me conecto a la vpn", {"anyconnect", "globalprotect"}),
+])
+def test_a_message_naming_the_group_still_finds_an_article_about_one_of_its_products(
+    query, expected
+):
+    assert set(top_ids(Matcher(VPN_CLIENTS), query)) <= expected
+    assert top_ids(Matcher(VPN_CLIENTS), query)
+
+
+def test_a_desk_can_declare_its_own_grouping_concept():
+    """A nested list in the lexicon makes a product its own thing inside a shared concept: the
+    message naming it finds its article first, a message naming the concept finds either."""
+    base = Lexicon.load()
+    lexicon = Lexicon.from_mappings(
+        {"ERP": ["erp", ["sap", "sap gui"], ["netsuite"]], "CRASH": ["se cierra", "crash*"]},
+        base.stopwords,
+    )
+    articles = [
+        _with_tags("sap-crash", "El ERP se cierra al imprimir", "es", ("erp", "sap"),
+                   "En SAP GUI desactiva la vista previa de impresión y vuelve a entrar."),
+        _with_tags("netsuite-crash", "ERP crashes when printing", "en", ("erp", "netsuite"),
+                   "In NetSuite turn off print preview and sign in again."),
+    ]
+    matcher = Matcher(articles, lexicon=lexicon, min_score=0)
+    assert top_ids(matcher, "sap crashes") == ["sap-crash"]
+    assert top_ids(matcher, "netsuite se cierra") == ["netsuite-crash"]
+    assert set(top_ids(matcher, "the erp crashes", top=2)) == {"sap-crash", "netsuite-crash"}
