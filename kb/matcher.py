@@ -21,6 +21,12 @@ body's sentences, list items and headings as phrasings (``kb.signals.passages``)
 calibration sees such articles found as well as they can be, so rejection does not fall to the
 noise floor on a knowledge base of plain articles.
 
+A word of a grouping concept ("citrix" in RDP, ``kb/lexicon.py``) carries an item token beside its
+concept token. Phrasing recall and coverage count it, so the article naming the same product
+leads its sibling about another product of the group, whatever their languages; a message word
+naming the concept itself ("vpn") reaches every item of it in a phrasing. BM25F reads only the
+concepts, so one incidental product name does not outweigh the message's topic.
+
 Learned phrasings (messages an article turned out to answer, ``set_learned``) count like the
 article's own questions. The threshold below which nothing is suggested is calibrated on the
 articles themselves (``kb/calibration.py``) unless a fixed ``min_score`` is given.
