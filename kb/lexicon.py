@@ -8,10 +8,11 @@ Some concepts group different things under one meaning (VPN: forticlient, anycon
 globalprotect; CODE: sms, push, token). Folding such a word into its concept alone would lose
 which thing was named, and "citrix" would find an article that only says "escritorio remoto" as
 well as one about Citrix. In ``lexicon.yml`` such a *grouping* concept writes each thing's
-spellings and translations as a nested list; every item of a grouping concept (a nested list or
-a lone entry) then also gives its own *item token* ("#rdp:citrix") beside the concept token, in the
-same word group: the concept still meets every member in either language, and the item token is
-extra evidence for the article that names the same thing.
+spellings and translations as a nested list, beside the plain entries that name the concept
+itself. A nested item also gives its words an *item token* ("#rdp:citrix") beside the concept
+token, in the same word group: the concept still meets every member in either language, and the
+item token is extra evidence for the article that names the same thing (see the header of
+``lexicon.yml`` for when a concept is written this way).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ def unique_groups(groups: Iterable[Sequence[str]]) -> tuple[frozenset[str], ...]
 def is_code(group: frozenset[str]) -> bool:
     """A number, room, floor or error code ("3er", "0x80070005"): a detail, not a topic.
 
-    An item token ("#mfa:2fa") names a thing, not a code, whatever its spelling."""
+    An item token ("#software:7zip") names a thing, not a code, whatever its spelling."""
     return any(ch.isdigit() for t in group if not is_item_token(t) for ch in t)
 
 
