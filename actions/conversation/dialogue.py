@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation.base import DeskAction
 from actions.conversation.cancel import ActionCancelConfirmed, ActionCancelKept, ActionCancelTicket
-from actions.conversation.catalogue import ActionBrowseFaq
+from actions.conversation.catalogue import ActionBrowseFaq, ActionHelp
 from actions.conversation.closing import (
     ActionAnswerSurvey,
     ActionConfirmResolution,
@@ -62,7 +62,7 @@ ACTION_CLASSES: tuple[type[DeskAction], ...] = (
     ActionRejectResolution, ActionAnswerSurvey, ActionSurveyComment, ActionSecurityIntake,
     ActionCancelTicket, ActionCancelConfirmed, ActionCancelKept, ActionSwitchLanguage,
     ActionNewProblem,
-    ActionConfirmSecurity, ActionAskDetail, ActionBrowseFaq,
+    ActionConfirmSecurity, ActionAskDetail, ActionBrowseFaq, ActionHelp,
 )
 #: Longest message the NLU reads; what follows is still kept as the ticket's description.
 PARSE_LIMIT = 2000

@@ -166,3 +166,20 @@ _NAMES_TICKET = re.compile(r"\b(ticket|tickets|caso|solicitud|request|incidente|
 def names_ticket(text: str) -> bool:
     """"cancela el ticket", "cancel INC-3": a ticket is named, not just "never mind"."""
     return bool(_NAMES_TICKET.search(fold(text)))
+
+
+#: A bare call for help ("ayuda", "help me please", "¿qué puedes hacer?"): the person wants to
+#: know what the desk offers, not to describe a problem. Both languages get the same answer.
+_HELP_WORDS = frozenset("help ayuda ayudame auxilio socorro menu".split())
+_HELP_FILLER = frozenset("""
+i me need necesito please por favor porfa pls plz hola hi hello hey can could you puedes podrias
+some un una poco a little bit mano quick rapido out want quiero necesitaria what que which cual
+do does hacer haces sabes know options opciones
+""".split())
+
+
+def asks_help(text: str) -> bool:
+    """"help", "ayuda", "ayúdame por favor", "I need help": nothing but a call for help."""
+    tokens = re.findall(r"[a-zñ']+", fold(text))
+    return any(t in _HELP_WORDS for t in tokens) \
+        and all(t in _HELP_WORDS or t in _HELP_FILLER for t in tokens)

@@ -16,6 +16,7 @@ from actions.conversation.language import asked_language
 from actions.conversation.newproblem import looks_new
 from actions.conversation.phrases import (
     asks_for_ticket,
+    asks_help,
     has_words,
     has_yes_no_word,
     names_nothing,
@@ -138,6 +139,8 @@ def decide(s: Situation) -> Decision:
             return Decision("action_cancel_ticket", s.thread.key if s.thread else None)
         if asked_language(s.text):
             return Decision("action_switch_language")
+        if asks_help(s.text):
+            return Decision("action_help")  # "help" and "ayuda" alike: what I do, then the FAQ
         if awaiting == "survey_comment" and has_words(s.text):
             return Decision("action_survey_comment")
         if awaiting == "description" and has_words(s.text) and s.intent not in SMALLTALK \

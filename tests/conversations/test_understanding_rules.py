@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from actions.conversation.catalogue import twin_in
-from actions.conversation.phrases import names_nothing, says_fixed
+from actions.conversation.phrases import asks_help, names_nothing, says_fixed
 from actions.conversation.policy import Situation, decide
 from actions.conversation.security_kinds import security_kind
 from actions.conversation.state import ConversationState
@@ -22,6 +22,16 @@ from actions.conversation.state import ConversationState
 ])
 def test_a_complaint_that_names_nothing(text: str, vague: bool) -> None:
     assert names_nothing(text) is vague
+
+
+@pytest.mark.parametrize(("text", "bare"), [
+    ("help", True), ("ayuda", True), ("Ayúdame por favor", True), ("I need help please", True),
+    ("help me with my homework", False), ("ayuda, la vpn no conecta", False),
+    ("show me help articles", False), ("gracias por la ayuda", False),
+])
+def test_a_bare_call_for_help(text: str, bare: bool) -> None:
+    """"help" and "ayuda" alone get the same answer; a call for help about something does not."""
+    assert asks_help(text) is bare
 
 
 @pytest.mark.parametrize(("text", "fixed"), [
