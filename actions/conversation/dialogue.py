@@ -24,7 +24,12 @@ from actions.conversation.closing import (
     ActionRejectResolution,
     ActionSurveyComment,
 )
-from actions.conversation.faq import ActionFaqSolved, ActionShowArticle, ActionSuggestFaq
+from actions.conversation.faq import (
+    ActionFaqSolved,
+    ActionShowArticle,
+    ActionSolvedAlone,
+    ActionSuggestFaq,
+)
 from actions.conversation.language import ActionSwitchLanguage, choose_language
 from actions.conversation.newproblem import ActionNewProblem
 from actions.conversation.payloads import parse_payload
@@ -62,7 +67,7 @@ ACTION_CLASSES: tuple[type[DeskAction], ...] = (
     ActionRejectResolution, ActionAnswerSurvey, ActionSurveyComment, ActionSecurityIntake,
     ActionCancelTicket, ActionCancelConfirmed, ActionCancelKept, ActionSwitchLanguage,
     ActionNewProblem,
-    ActionConfirmSecurity, ActionAskDetail, ActionBrowseFaq, ActionHelp,
+    ActionConfirmSecurity, ActionAskDetail, ActionBrowseFaq, ActionHelp, ActionSolvedAlone,
 )
 #: Longest message the NLU reads; what follows is still kept as the ticket's description.
 PARSE_LIMIT = 2000

@@ -183,3 +183,29 @@ def asks_help(text: str) -> bool:
     tokens = re.findall(r"[a-zñ']+", fold(text))
     return any(t in _HELP_WORDS for t in tokens) \
         and all(t in _HELP_WORDS or t in _HELP_FILLER for t in tokens)
+
+
+_NONE = re.compile(
+    r"\b(ningun[oa]?|none|neither|nada de eso|ni uno|ni una|(lo|la) (resolvi|arregle|solucione)"
+    r"( yo)? sol[oa]|(se|lo) (arreglo|resolvio|soluciono|compuso) solo|por mi cuenta|yo solo"
+    r"|sol[oa] se (arreglo|resolvio|soluciono)|(by|on) my own|myself|by itself|on its own"
+    r"|no idea which)\b")
+
+
+def says_none(text: str) -> bool:
+    """"ninguno", "lo resolví solo", "none of them", "I fixed it myself": no article did it."""
+    return bool(_NONE.search(fold(text)))
+
+
+_ORDINALS = {
+    1: r"1|uno|una|primer[oa]?|first|one", 2: r"2|dos|segund[oa]|second|two",
+    3: r"3|tres|tercer[oa]?|third|three",
+}
+_ORDINAL = {n: re.compile(rf"^\W*(el |la |the |#|n(o|um)?\.? ?)?({words})( (one|articulo|article|"
+                          rf"opcion|option))?\W*$") for n, words in _ORDINALS.items()}
+
+
+def ordinal(text: str) -> int | None:
+    """"2", "la segunda", "the first one": which of the listed options, counted from 1."""
+    folded = fold(text).strip()
+    return next((n for n, pattern in _ORDINAL.items() if pattern.match(folded)), None)

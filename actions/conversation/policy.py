@@ -21,7 +21,9 @@ from actions.conversation.phrases import (
     has_yes_no_word,
     names_nothing,
     names_ticket,
+    ordinal,
     says_fixed,
+    says_none,
     says_not_fixed,
     word_count,
 )
@@ -40,6 +42,7 @@ PAYLOAD_ACTIONS = {
     "cancel_keep": "action_cancel_kept",
     "new_problem": "action_new_problem",
     "same_ticket": "action_new_problem",
+    "solved_alone": "action_solved_alone",
 }
 INTENT_ACTIONS = {
     "greet": "action_greet",
@@ -165,6 +168,13 @@ def decide(s: Situation) -> Decision:
                         else "action_suggest_faq")
     if awaiting == "open_confirm" and answer:
         return Decision("action_open_ticket" if answer == "affirm" else "action_decline_ticket")
+    if awaiting == "faq_which" and not s.is_payload:  # "which article helped?"
+        if ordinal(s.text) is not None:
+            return Decision("action_faq_solved")  # "2", "la segunda", "the first one"
+        if says_none(s.text) or says_fixed(s.text) or answer == "affirm":
+            return Decision("action_solved_alone")  # none named: credit none
+        if answer == "deny":
+            return Decision("action_offer_ticket")
     if awaiting == "faq" and not s.is_payload and says_fixed(s.text):
         return Decision("action_faq_solved")  # "ya funciona", "gracias, funcionó"
     if awaiting == "faq" and answer:

@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from actions.conversation.catalogue import twin_in
-from actions.conversation.phrases import asks_help, names_nothing, says_fixed
+from actions.conversation.phrases import (
+    asks_help,
+    names_nothing,
+    ordinal,
+    says_fixed,
+    says_none,
+)
 from actions.conversation.policy import Situation, decide
 from actions.conversation.security_kinds import security_kind
 from actions.conversation.state import ConversationState
@@ -32,6 +38,17 @@ def test_a_complaint_that_names_nothing(text: str, vague: bool) -> None:
 def test_a_bare_call_for_help(text: str, bare: bool) -> None:
     """"help" and "ayuda" alone get the same answer; a call for help about something does not."""
     assert asks_help(text) is bare
+
+
+@pytest.mark.parametrize(("text", "number", "none"), [
+    ("2", 2, False), ("la segunda", 2, False), ("the first one", 1, False),
+    ("el tercero", 3, False), ("ninguno", None, True), ("lo resolví solo", None, True),
+    ("none of them, I fixed it myself", None, True), ("la impresora", None, False),
+])
+def test_which_article_helped(text: str, number: int | None, none: bool) -> None:
+    """The answers to "which of them did it?": a number, an ordinal, or none of them."""
+    assert ordinal(text) == number
+    assert says_none(text) is none
 
 
 @pytest.mark.parametrize(("text", "fixed"), [
