@@ -34,7 +34,12 @@ from actions.conversation.language import ActionSwitchLanguage, choose_language
 from actions.conversation.newproblem import ActionNewProblem
 from actions.conversation.payloads import parse_payload
 from actions.conversation.policy import Situation, ThreadTicket, decide
-from actions.conversation.security import ActionConfirmSecurity, ActionSecurityIntake
+from actions.conversation.security import (
+    ActionConfirmSecurity,
+    ActionSecurityAsk,
+    ActionSecurityIntake,
+    ActionSecurityWhich,
+)
 from actions.conversation.smalltalk import (
     ActionAskDetail,
     ActionDeclineTicket,
@@ -68,6 +73,7 @@ ACTION_CLASSES: tuple[type[DeskAction], ...] = (
     ActionCancelTicket, ActionCancelConfirmed, ActionCancelKept, ActionSwitchLanguage,
     ActionNewProblem,
     ActionConfirmSecurity, ActionAskDetail, ActionBrowseFaq, ActionHelp, ActionSolvedAlone,
+    ActionSecurityAsk, ActionSecurityWhich,
 )
 #: Longest message the NLU reads; what follows is still kept as the ticket's description.
 PARSE_LIMIT = 2000

@@ -209,3 +209,34 @@ def ordinal(text: str) -> int | None:
     """"2", "la segunda", "the first one": which of the listed options, counted from 1."""
     folded = fold(text).strip()
     return next((n for n, pattern in _ORDINAL.items() if pattern.match(folded)), None)
+
+
+_SECURITY_WORDS = frozenset("seguridad security ciberseguridad cybersecurity infosec".split())
+_SECURITY_FILLER = frozenset("""
+report reporting reportarte reporto problema problem issue asunto tema evento event alerta alert
+un una a an of about sobre to there
+""".split()) | _TICKET_WORDS | _OPEN_VERBS | _TICKET_FILLER
+
+
+def asks_for_security_incident(text: str) -> bool:
+    """"abre un incidente de seguridad", "I want to report a security incident": a security
+    report asked for by name, saying nothing of what happened."""
+    tokens = re.findall(r"[a-zñ']+", fold(text))
+    return any(t in _SECURITY_WORDS for t in tokens) \
+        and all(t in _SECURITY_WORDS or t in _SECURITY_FILLER for t in tokens)
+
+
+#: Words of trouble beyond "broken" and a negation: how people say something fails.
+_TROUBLE = frozenset("""
+lento lenta lentos slow traba trabado congela congelado freezes frozen crash crashes crashed
+fails failed failing down caido caida
+""".split())
+
+
+def says_trouble(text: str) -> bool:
+    """Something fails ("no imprime", "is broken", "won't print", "está lenta"): what an
+    ordinary problem report says and an account of what happened ("desconecté la laptop de la
+    red", "in my Outlook inbox") does not."""
+    folded = fold(text)
+    tokens = set(re.findall(r"[a-zñ']+", folded))
+    return bool(tokens & (_BROKEN | _TROUBLE)) or bool(_NEGATION.search(folded))

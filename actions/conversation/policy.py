@@ -13,8 +13,9 @@ from typing import Any
 
 from actions.conversation.cancel import says_cancel
 from actions.conversation.language import asked_language
-from actions.conversation.newproblem import looks_new
+from actions.conversation.newproblem import PROBLEM_INTENTS, looks_new
 from actions.conversation.phrases import (
+    asks_for_security_incident,
     asks_for_ticket,
     asks_help,
     has_words,
@@ -25,8 +26,10 @@ from actions.conversation.phrases import (
     says_fixed,
     says_none,
     says_not_fixed,
+    says_trouble,
     word_count,
 )
+from actions.conversation.security_kinds import GENERIC, security_kind
 
 PAYLOAD_ACTIONS = {
     "faq_solved": "action_faq_solved",
@@ -43,6 +46,7 @@ PAYLOAD_ACTIONS = {
     "new_problem": "action_new_problem",
     "same_ticket": "action_new_problem",
     "solved_alone": "action_solved_alone",
+    "security_answer": "action_security_intake",
 }
 INTENT_ACTIONS = {
     "greet": "action_greet",
@@ -60,7 +64,7 @@ INTENT_ACTIONS = {
 SMALLTALK = ("greet", "thanks", "goodbye")
 #: Questions asked on the way to a ticket that does not exist yet: "never mind" there withdraws
 #: the request, it does not look for a ticket to cancel.
-NOTHING_OPEN_YET = ("description", "open_confirm", "handover", "detail")
+NOTHING_OPEN_YET = ("description", "open_confirm", "handover", "detail", "security_description")
 YES_NO = ("affirm", "deny")
 #: Intents whose message is complete even when it names no thing ("ok thanks", "my tickets").
 #: Anything else that only says something is wrong ("no funciona", read as a "no" by the model,
@@ -77,6 +81,13 @@ SECURITY_CONFIDENCE = 0.85
 #: which reads like account trouble: a new SEC- ticket there needs a near-certain prediction,
 #: anything less is a comment the assigned technician reads anyway.
 THREAD_SECURITY_CONFIDENCE = 0.95
+#: An answer to a security question (or to "what happened?") is taken for a different problem
+#: only when the model is this sure it reports an ordinary fault, it names what fails and says
+#: that it fails, and nothing in it is what a security incident is made of. Answers such as
+#: "in my Outlook inbox" or "desconecté la laptop de la red" read as problem reports to the
+#: model, but say nothing fails: they are what the record needs.
+OTHER_PROBLEM_CONFIDENCE = 0.9
+OTHER_PROBLEM_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,17 @@ def yes_or_no(s: Situation) -> str | None:
     return None
 
 
+def other_problem(s: Situation) -> bool:
+    """During a security report, a message that is clearly another, ordinary problem ("además
+    la impresora no imprime") rather than an answer about the incident."""
+    category = s.entities.get("category")
+    return (not s.is_payload and s.intent in PROBLEM_INTENTS
+            and s.confidence >= OTHER_PROBLEM_CONFIDENCE
+            and word_count(s.text) >= OTHER_PROBLEM_WORDS
+            and category not in (None, "security", "other")
+            and says_trouble(s.text) and security_kind(s.text) == GENERIC)
+
+
 def decide(s: Situation) -> Decision:
     awaiting = s.slots.get("awaiting")
     answer = yes_or_no(s)
@@ -130,6 +152,8 @@ def decide(s: Situation) -> Decision:
             return Decision("action_decline_ticket")
     else:
         if awaiting == "security":
+            if other_problem(s):
+                return Decision("action_security_which")  # an answer, or another problem?
             return Decision("action_security_intake")
         # The requester in control (actions/conversation/cancel.py, language.py).
         if awaiting == "cancel_confirm" and answer and word_count(s.text) <= SHORT:
@@ -144,6 +168,14 @@ def decide(s: Situation) -> Decision:
             return Decision("action_switch_language")
         if asks_help(s.text):
             return Decision("action_help")  # "help" and "ayuda" alike: what I do, then the FAQ
+        if asks_for_security_incident(s.text):
+            return Decision("action_security_ask")  # "abre un incidente de seguridad": what?
+        if awaiting == "security_description" and has_words(s.text) \
+                and s.intent not in SMALLTALK + YES_NO and not names_nothing(s.text):
+            # what happened, in answer to "what happened?": a SEC- ticket about it, unless it
+            # clearly is an ordinary fault (then "is this a security incident?" first)
+            return Decision("action_confirm_security" if other_problem(s)
+                            else "action_security_intake")
         if awaiting == "survey_comment" and has_words(s.text):
             return Decision("action_survey_comment")
         if awaiting == "description" and has_words(s.text) and s.intent not in SMALLTALK \

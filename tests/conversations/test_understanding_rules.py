@@ -10,6 +10,7 @@ import pytest
 
 from actions.conversation.catalogue import twin_in
 from actions.conversation.phrases import (
+    asks_for_security_incident,
     asks_help,
     names_nothing,
     ordinal,
@@ -104,6 +105,37 @@ def test_uncertain_security_is_asked_first_and_certain_opens() -> None:
         == "action_security_intake"
     assert decide(_situation("deny", "no", awaiting="security_confirm")).action \
         == "action_suggest_faq"
+
+
+@pytest.mark.parametrize(("text", "bare"), [
+    ("abre un incidente de seguridad", True), ("I want to report a security incident", True),
+    ("quiero reportar un problema de seguridad", True), ("open a security ticket", True),
+    ("me robaron la laptop", False), ("I need to open an incident", False),
+    ("hice clic en un enlace, abre un incidente de seguridad", False),
+])
+def test_a_security_report_asked_for_by_name(text: str, bare: bool) -> None:
+    assert asks_for_security_incident(text) is bare
+
+
+def _problem(text: str, confidence: float = 0.99, category: str | None = "hardware",
+             **slots: Any) -> Situation:
+    return Situation(intent="report_problem", text=text, confidence=confidence,
+                     is_payload=False, entities={"category": category}, slots=slots)
+
+
+@pytest.mark.parametrize(("text", "confidence", "category", "action"), [
+    ("además la impresora no imprime", 0.99, "hardware", "action_security_which"),
+    ("also my printer is broken", 0.97, "hardware", "action_security_which"),
+    ("also my printer is broken", 0.7, "hardware", "action_security_intake"),  # unsure
+    ("in my outlook inbox", 0.99, "email", "action_security_intake"),  # nothing fails
+    ("desconecté la laptop de la red", 0.99, "network", "action_security_intake"),
+    ("no abras el correo, tiene un enlace raro", 0.99, "email", "action_security_intake"),
+])
+def test_another_problem_during_the_security_questions(text: str, confidence: float,
+                                                       category: str, action: str) -> None:
+    """Only a sure, ordinary fault interrupts the questions; an answer is recorded."""
+    situation = _problem(text, confidence, category, awaiting="security", security_key="SEC-1")
+    assert decide(situation).action == action
 
 
 def test_vague_complaint_asks_and_the_answer_is_the_problem() -> None:
