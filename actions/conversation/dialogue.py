@@ -45,6 +45,7 @@ from actions.conversation.smalltalk import (
     ActionDeclineTicket,
     ActionGoodbye,
     ActionGreet,
+    ActionNotUnderstood,
     ActionOfferTicket,
     ActionOutOfScope,
     ActionThanks,
@@ -73,7 +74,7 @@ ACTION_CLASSES: tuple[type[DeskAction], ...] = (
     ActionCancelTicket, ActionCancelConfirmed, ActionCancelKept, ActionSwitchLanguage,
     ActionNewProblem,
     ActionConfirmSecurity, ActionAskDetail, ActionBrowseFaq, ActionHelp, ActionSolvedAlone,
-    ActionSecurityAsk, ActionSecurityWhich,
+    ActionSecurityAsk, ActionSecurityWhich, ActionNotUnderstood,
 )
 #: Longest message the NLU reads; what follows is still kept as the ticket's description.
 PARSE_LIMIT = 2000

@@ -240,3 +240,26 @@ def says_trouble(text: str) -> bool:
     folded = fold(text)
     tokens = set(re.findall(r"[a-zñ']+", folded))
     return bool(tokens & (_BROKEN | _TROUBLE)) or bool(_NEGATION.search(folded))
+
+
+_LAUGH = re.compile(r"^((j+[aeiou]+)+j*|(h+[aeiou]+)+h*|(ja|je|ji|jo|ha|he|hi|ka)+|lol+|lmao+"
+                    r"|rofl|xd+|js(js)+|jsj*)$")
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
+_VOWEL = re.compile(r"[aeiouy]")
+#: Consonants in a row that make a mash: acronyms ("dhcp", "https", "smtp") are shorter.
+MASH_CONSONANTS = 6
+
+
+def _mash(token: str) -> bool:
+    """A run of keys ("asdfgh", "qwerty") or of consonants ("sdfhkj") nobody writes as a word."""
+    if len(token) < 4:
+        return False
+    if any(token in row or token in row[::-1] for row in _ROWS):
+        return True
+    return len(token) >= MASH_CONSONANTS and token.isalpha() and not _VOWEL.search(token)
+
+
+def looks_like_noise(text: str) -> bool:
+    """"asdfgh", "jajaja", "qwerty lol": laughter or keys hit at random, no words at all."""
+    tokens = re.findall(r"[^\W_]+", fold(text))
+    return bool(tokens) and all(_LAUGH.match(t) or _mash(t) for t in tokens)

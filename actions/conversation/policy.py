@@ -20,6 +20,7 @@ from actions.conversation.phrases import (
     asks_help,
     has_words,
     has_yes_no_word,
+    looks_like_noise,
     names_nothing,
     names_ticket,
     ordinal,
@@ -168,6 +169,8 @@ def decide(s: Situation) -> Decision:
             return Decision("action_switch_language")
         if asks_help(s.text):
             return Decision("action_help")  # "help" and "ayuda" alike: what I do, then the FAQ
+        if looks_like_noise(s.text) and awaiting != "survey_comment":
+            return Decision("action_not_understood")  # "asdfgh", "jajaja": not out of scope
         if asks_for_security_incident(s.text):
             return Decision("action_security_ask")  # "abre un incidente de seguridad": what?
         if awaiting == "security_description" and has_words(s.text) \

@@ -12,6 +12,7 @@ from actions.conversation.catalogue import twin_in
 from actions.conversation.phrases import (
     asks_for_security_incident,
     asks_help,
+    looks_like_noise,
     names_nothing,
     ordinal,
     says_fixed,
@@ -105,6 +106,16 @@ def test_uncertain_security_is_asked_first_and_certain_opens() -> None:
         == "action_security_intake"
     assert decide(_situation("deny", "no", awaiting="security_confirm")).action \
         == "action_suggest_faq"
+
+
+@pytest.mark.parametrize(("text", "noise"), [
+    ("asdfgh", True), ("jajaja", True), ("JAJAJAJ", True), ("qwerty", True), ("xD", True),
+    ("hahaha lol", True), ("sdfhkj", True), ("hola", False), ("vpn", False), ("ok", False),
+    ("jaja la vpn no conecta", False), ("INC-12", False), ("wifi", False),
+    ("dhcp", False), ("https", False),
+])
+def test_noise_is_not_a_question(text: str, noise: bool) -> None:
+    assert looks_like_noise(text) is noise
 
 
 @pytest.mark.parametrize(("text", "bare"), [
