@@ -242,8 +242,9 @@ def says_trouble(text: str) -> bool:
     return bool(tokens & (_BROKEN | _TROUBLE)) or bool(_NEGATION.search(folded))
 
 
-_LAUGH = re.compile(r"^((j+[aeiou]+)+j*|(h+[aeiou]+)+h*|(ja|je|ji|jo|ha|he|hi|ka)+|lol+|lmao+"
-                    r"|rofl|xd+|js(js)+|jsj*)$")
+#: Laughter repeats its syllable ("jaja", "hehe"): a single "hi" or "ja" is a word.
+_LAUGH = re.compile(r"^((j+[aeiou]+){2,}j*|(h+[aeiou]+){2,}h*|(ka){2,}|lol+|lmao+|rofl|xd+"
+                    r"|js(js)+j?)$")
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
 _VOWEL = re.compile(r"[aeiouy]")
 #: Consonants in a row that make a mash: acronyms ("dhcp", "https", "smtp") are shorter.

@@ -112,7 +112,7 @@ def test_uncertain_security_is_asked_first_and_certain_opens() -> None:
     ("asdfgh", True), ("jajaja", True), ("JAJAJAJ", True), ("qwerty", True), ("xD", True),
     ("hahaha lol", True), ("sdfhkj", True), ("hola", False), ("vpn", False), ("ok", False),
     ("jaja la vpn no conecta", False), ("INC-12", False), ("wifi", False),
-    ("dhcp", False), ("https", False),
+    ("dhcp", False), ("https", False), ("hi", False), ("ja", False), ("hey", False),
 ])
 def test_noise_is_not_a_question(text: str, noise: bool) -> None:
     assert looks_like_noise(text) is noise
