@@ -120,12 +120,33 @@ def test_a_not_fixed_reply_reopens(inbox, postbox, cast):
 
 def test_solved_by_a_suggested_article_withdraws_the_ticket(inbox, postbox):
     services = inbox.services
-    inbox.send(mail("No puedo conectarme a la VPN desde casa", "Me da error al conectar."))
+    inbox.send(mail("No puedo conectarme a la VPN desde casa", "Me da error al conectar.",
+                    message_id="<one@x>"))
     [ack] = postbox.deliver()
-    assert "solucionado" in text_of(ack) and "1. " in text_of(ack)
-    inbox.send(reply_to(ack, "Solucionado, gracias", mid="<r1@x>"))
+    assert "responde «solucionado» y retiraremos" in text_of(ack)  # one article: no number
+    inbox.send(reply_to(ack, "Solucionado, gracias", mid="<r0@x>"))
     assert ticket(services, "INC-1").status == "cancelled"
     assert count(services, Deflection) == 1
+    postbox.deliver()
+    inbox.send(mail("Outlook no sincroniza mis correos", "No me llegan correos nuevos."))
+    [ack] = postbox.deliver()
+    assert "«solucionado 2»" in text_of(ack) and "2. " in text_of(ack)
+    inbox.send(reply_to(ack, "Solucionado 1, gracias", mid="<r1@x>"))
+    assert ticket(services, "INC-2").status == "cancelled"
+    assert count(services, Deflection) == 2
+
+
+def test_solved_without_naming_one_of_several_articles_credits_none(inbox, postbox):
+    """The deflection figures count the article that solved it, never a guess."""
+    services = inbox.services
+    inbox.send(mail("Outlook no sincroniza mis correos", "No me llegan correos nuevos."))
+    [ack] = postbox.deliver()
+    assert "2. " in text_of(ack)
+    inbox.send(reply_to(ack, "Solucionado, gracias", mid="<r1@x>"))
+    assert ticket(services, "INC-1").status == "cancelled"
+    assert count(services, Deflection) == 0
+    [answer] = postbox.deliver()
+    assert "sin atribuirlo a ningún artículo" in text_of(answer)
 
 
 def test_an_english_mail_is_answered_in_english(inbox, postbox):
