@@ -48,9 +48,9 @@ class ActionNewProblem(DeskAction):
             out.say("comment_added", ticket=ticket, custom={
                 "kind": "comment_added", "ticket_key": ticket.key, "status": ticket.status})
             return slots(new_text=None, awaiting=None, ticket_key=ticket.key)
-        if turn.intent == "new_problem" and held:
-            paused = turn.slots.get("security_key") \
-                if turn.slots.get("awaiting") == "security" else None
+        paused = turn.slots.get("security_key") \
+            if turn.slots.get("awaiting") == "security" else None
+        if held and (turn.intent == "new_problem" or paused):  # the button, or typed so
             if paused:  # the security questions wait: what was answered stays recorded
                 out.say("security_paused", key=paused,
                         custom={"kind": "security_paused", "ticket_key": paused})

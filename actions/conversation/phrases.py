@@ -264,3 +264,21 @@ def looks_like_noise(text: str) -> bool:
     """"asdfgh", "jajaja", "qwerty lol": laughter or keys hit at random, no words at all."""
     tokens = re.findall(r"[^\W_]+", fold(text))
     return bool(tokens) and all(_LAUGH.match(t) or _mash(t) for t in tokens)
+
+
+_MY_ANSWER = re.compile(r"^\W*((si|yes),? )?((es|era|fue) )?(mi|la) respuesta\b|^\W*((si|yes),? )?"
+                        r"((it'?s|it is|that'?s|that is|its) )?(my|the) answer\b")
+_OTHER_PROBLEM = re.compile(r"^\W*((no|nope),? )?((es|era) )?(otro problema|otra cosa|un problema"
+                            r" (nuevo|distinto|diferente)|problema nuevo|algo nuevo)\b"
+                            r"|^\W*((no|nope),? )?((it'?s|it is|its|that'?s) )?(another|a new|a "
+                            r"different|other|new) (problem|issue|thing)\b")
+
+
+def says_my_answer(text: str) -> bool:
+    """"es mi respuesta", "it's my answer": typed instead of pressing the button."""
+    return bool(_MY_ANSWER.search(fold(text)))
+
+
+def says_other_problem(text: str) -> bool:
+    """"es otro problema", "it's a new problem": typed instead of pressing the button."""
+    return bool(_OTHER_PROBLEM.search(fold(text)))

@@ -27,6 +27,7 @@ from actions.conversation.phrases import (
     says_fixed,
     says_none,
     says_not_fixed,
+    says_other_problem,
     says_trouble,
     word_count,
 )
@@ -153,6 +154,8 @@ def decide(s: Situation) -> Decision:
             return Decision("action_decline_ticket")
     else:
         if awaiting == "security":
+            if s.slots.get("new_text") and says_other_problem(s.text):
+                return Decision("action_new_problem")  # typed "es otro problema"
             if other_problem(s):
                 return Decision("action_security_which")  # an answer, or another problem?
             return Decision("action_security_intake")
@@ -236,6 +239,9 @@ def _in_thread(s: Situation, thread: ThreadTicket) -> Decision | None:
     if thread.status == "pending":
         return Decision("action_add_comment", thread.key)  # the answer to the question asked
     if thread.status in ("new", "open", "in_progress"):
+        if s.slots.get("awaiting") in ("faq", "faq_which") \
+                and (says_fixed(s.text) or yes_or_no(s)):
+            return None  # answers the articles just shown for another problem, not the ticket
         if s.intent == "talk_to_human":
             return Decision("action_handover", thread.key)
         if s.intent == "ask_status" and s.entities.get("ticket_key") in (None, thread.key):

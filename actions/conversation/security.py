@@ -24,7 +24,7 @@ from typing import Any
 from actions.common import now
 from actions.conversation.base import DeskAction, Replies, Turn, slots
 from actions.conversation.payloads import button
-from actions.conversation.phrases import fold, has_words, says_skip
+from actions.conversation.phrases import fold, has_words, says_my_answer, says_skip
 from actions.conversation.security_kinds import security_kind
 from actions.conversation.tickets import open_from_problem, ticket_facts
 from actions.conversation.when import parse_when
@@ -66,7 +66,7 @@ class ActionSecurityIntake(DeskAction):
             return self._done(out, key)
         field, kind = QUESTIONS[step]
         held = turn.slots.get("new_text") or {}
-        if turn.intent == "security_answer" and held:
+        if held and (turn.intent == "security_answer" or says_my_answer(turn.text)):
             turn = replace(turn, text=str(held.get("text") or ""), intent="inform",
                            entities=())  # "it's my answer": the message held while asking
         if not (turn.intent in ("skip",) or says_skip(turn.text)):

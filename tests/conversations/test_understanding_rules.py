@@ -16,7 +16,9 @@ from actions.conversation.phrases import (
     names_nothing,
     ordinal,
     says_fixed,
+    says_my_answer,
     says_none,
+    says_other_problem,
 )
 from actions.conversation.policy import Situation, decide
 from actions.conversation.security_kinds import security_kind
@@ -126,6 +128,18 @@ def test_noise_is_not_a_question(text: str, noise: bool) -> None:
 ])
 def test_a_security_report_asked_for_by_name(text: str, bare: bool) -> None:
     assert asks_for_security_incident(text) is bare
+
+
+@pytest.mark.parametrize(("text", "answer", "other"), [
+    ("Es mi respuesta", True, False), ("it's my answer", True, False),
+    ("sí, es mi respuesta", True, False), ("Es otro problema", False, True),
+    ("no, it's another problem", False, True), ("a new issue", False, True),
+    ("en mi respuesta anterior puse otro problema", False, False),
+])
+def test_typed_answers_to_answer_or_new_problem(text: str, answer: bool, other: bool) -> None:
+    """Mail has no buttons: "es mi respuesta" and "es otro problema" are read from the text."""
+    assert says_my_answer(text) is answer
+    assert says_other_problem(text) is other
 
 
 def _problem(text: str, confidence: float = 0.99, category: str | None = "hardware",
