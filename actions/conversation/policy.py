@@ -170,9 +170,12 @@ def decide(s: Situation) -> Decision:
             return Decision("action_cancel_ticket", s.thread.key if s.thread else None)
         if asked_language(s.text):
             return Decision("action_switch_language")
-        if asks_help(s.text):
+        # A technician's question waits in a pending ticket's thread: whatever the requester
+        # writes there is the answer (``_in_thread``), even a bare "ayuda".
+        answering = s.thread is not None and s.thread.is_party and s.thread.status == "pending"
+        if asks_help(s.text) and not answering:
             return Decision("action_help")  # "help" and "ayuda" alike: what I do, then the FAQ
-        if looks_like_noise(s.text) and awaiting != "survey_comment":
+        if looks_like_noise(s.text) and awaiting != "survey_comment" and not answering:
             return Decision("action_not_understood")  # "asdfgh", "jajaja": not out of scope
         if asks_for_security_incident(s.text):
             return Decision("action_security_ask")  # "abre un incidente de seguridad": what?

@@ -20,7 +20,7 @@ from actions.conversation.phrases import (
     says_none,
     says_other_problem,
 )
-from actions.conversation.policy import Situation, decide
+from actions.conversation.policy import Situation, ThreadTicket, decide
 from actions.conversation.security_kinds import security_kind
 from actions.conversation.state import ConversationState
 
@@ -140,6 +140,16 @@ def test_typed_answers_to_answer_or_new_problem(text: str, answer: bool, other: 
     """Mail has no buttons: "es mi respuesta" and "es otro problema" are read from the text."""
     assert says_my_answer(text) is answer
     assert says_other_problem(text) is other
+
+
+def test_help_and_noise_answer_a_pending_question_as_comments() -> None:
+    """A technician asked something: "ayuda" or "jajaja" there is the requester's answer."""
+    pending = ThreadTicket(key="INC-1", status="pending", is_requester=True, is_party=True)
+    for text, alone in (("ayuda", "action_help"), ("jajaja", "action_not_understood")):
+        assert decide(_situation("out_of_scope", text)).action == alone
+        situation = Situation(intent="out_of_scope", text=text, confidence=0.9,
+                              is_payload=False, entities={}, slots={}, thread=pending)
+        assert decide(situation).action == "action_add_comment"
 
 
 def _problem(text: str, confidence: float = 0.99, category: str | None = "hardware",
