@@ -174,15 +174,21 @@ _HELP_WORDS = frozenset("help ayuda ayudame auxilio socorro menu".split())
 _HELP_FILLER = frozenset("""
 i me need necesito please por favor porfa pls plz hola hi hello hey can could you puedes podrias
 some un una poco a little bit mano quick rapido out want quiero necesitaria what que which cual
-do does hacer haces sabes know options opciones
+do does hacer haces sabes know options opciones else mas tu
 """.split())
 
 
+_CAN = frozenset("puedes sabes can could podrias".split())
+_DO = frozenset("hacer haces do".split())
+
+
 def asks_help(text: str) -> bool:
-    """"help", "ayuda", "ayúdame por favor", "I need help": nothing but a call for help."""
+    """"help", "ayuda", "ayúdame por favor", "I need help", "¿qué puedes hacer?": nothing but a
+    call for help or a question about what the desk does."""
     tokens = re.findall(r"[a-zñ']+", fold(text))
-    return any(t in _HELP_WORDS for t in tokens) \
-        and all(t in _HELP_WORDS or t in _HELP_FILLER for t in tokens)
+    called = any(t in _HELP_WORDS for t in tokens) \
+        or (any(t in _CAN for t in tokens) and any(t in _DO for t in tokens))
+    return called and all(t in _HELP_WORDS or t in _HELP_FILLER for t in tokens)
 
 
 _NONE = re.compile(

@@ -38,6 +38,7 @@ def test_a_complaint_that_names_nothing(text: str, vague: bool) -> None:
     ("help", True), ("ayuda", True), ("Ayúdame por favor", True), ("I need help please", True),
     ("help me with my homework", False), ("ayuda, la vpn no conecta", False),
     ("show me help articles", False), ("gracias por la ayuda", False),
+    ("¿Qué puedes hacer?", True), ("what can you do?", True), ("what can you do for HR", False),
 ])
 def test_a_bare_call_for_help(text: str, bare: bool) -> None:
     """"help" and "ayuda" alone get the same answer; a call for help about something does not."""
