@@ -40,13 +40,19 @@ _WORD = re.compile(r"[a-zñ']+")
 _SPANISH_CHARS = re.compile(r"[ñáéíóúü¿¡]", re.IGNORECASE)
 
 
-def detect_language(text: str, default: str = "es") -> str:
-    """``"es"`` or ``"en"``; ``default`` when the message carries no evidence either way."""
+def evidence(text: str) -> tuple[int, int]:
+    """``(spanish, english)``: how much of the message speaks for each language (its words
+    that only one language uses, and Spanish characters counted double)."""
     lowered = text.lower()
     words = [w.replace("'", "") for w in _WORD.findall(fold(lowered))]
     spanish = sum(1 for w in words if w in SPANISH and w not in _SHARED)
     english = sum(1 for w in words if w in ENGLISH and w not in _SHARED)
-    spanish += 2 * len(_SPANISH_CHARS.findall(lowered))
+    return spanish + 2 * len(_SPANISH_CHARS.findall(lowered)), english
+
+
+def detect_language(text: str, default: str = "es") -> str:
+    """``"es"`` or ``"en"``; ``default`` when the message carries no evidence either way."""
+    spanish, english = evidence(text)
     if spanish == english == 0:
         return default if default in ("es", "en") else "es"
     if spanish >= english:

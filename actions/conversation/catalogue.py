@@ -103,6 +103,9 @@ class ActionBrowseFaq(DeskAction):
         return "action_browse_faq"
 
     def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
+        return self.catalogue(out, turn)
+
+    def catalogue(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
         groups = most_used(self.services, turn.language)
         if not groups:
             out.say("faq_catalogue_empty")
@@ -114,3 +117,19 @@ class ActionBrowseFaq(DeskAction):
                 button(article.title, "faq_show", article_id=article.id)
                 for article in articles])
         return slots(awaiting=None)
+
+
+class ActionHelp(ActionBrowseFaq):
+    """A bare "help" or "ayuda": one line on what the desk does, then the most used articles.
+
+    The same in both languages: a person asking for help usually has a common problem, so the
+    catalogue answers more of them than a list of abilities alone, and the line says what else
+    is possible (tickets, their status, security, a technician).
+    """
+
+    def name(self) -> str:
+        return "action_help"
+
+    def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
+        out.say("help_short", name=turn.person.name.split(" ")[0], custom={"kind": "help"})
+        return self.catalogue(out, turn)

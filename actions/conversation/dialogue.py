@@ -17,24 +17,35 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation.base import DeskAction
 from actions.conversation.cancel import ActionCancelConfirmed, ActionCancelKept, ActionCancelTicket
-from actions.conversation.catalogue import ActionBrowseFaq
+from actions.conversation.catalogue import ActionBrowseFaq, ActionHelp
 from actions.conversation.closing import (
     ActionAnswerSurvey,
     ActionConfirmResolution,
     ActionRejectResolution,
     ActionSurveyComment,
 )
-from actions.conversation.faq import ActionFaqSolved, ActionShowArticle, ActionSuggestFaq
+from actions.conversation.faq import (
+    ActionFaqSolved,
+    ActionShowArticle,
+    ActionSolvedAlone,
+    ActionSuggestFaq,
+)
 from actions.conversation.language import ActionSwitchLanguage, choose_language
 from actions.conversation.newproblem import ActionNewProblem
 from actions.conversation.payloads import parse_payload
 from actions.conversation.policy import Situation, ThreadTicket, decide
-from actions.conversation.security import ActionConfirmSecurity, ActionSecurityIntake
+from actions.conversation.security import (
+    ActionConfirmSecurity,
+    ActionSecurityAsk,
+    ActionSecurityIntake,
+    ActionSecurityWhich,
+)
 from actions.conversation.smalltalk import (
     ActionAskDetail,
     ActionDeclineTicket,
     ActionGoodbye,
     ActionGreet,
+    ActionNotUnderstood,
     ActionOfferTicket,
     ActionOutOfScope,
     ActionThanks,
@@ -62,7 +73,8 @@ ACTION_CLASSES: tuple[type[DeskAction], ...] = (
     ActionRejectResolution, ActionAnswerSurvey, ActionSurveyComment, ActionSecurityIntake,
     ActionCancelTicket, ActionCancelConfirmed, ActionCancelKept, ActionSwitchLanguage,
     ActionNewProblem,
-    ActionConfirmSecurity, ActionAskDetail, ActionBrowseFaq,
+    ActionConfirmSecurity, ActionAskDetail, ActionBrowseFaq, ActionHelp, ActionSolvedAlone,
+    ActionSecurityAsk, ActionSecurityWhich, ActionNotUnderstood,
 )
 #: Longest message the NLU reads; what follows is still kept as the ticket's description.
 PARSE_LIMIT = 2000

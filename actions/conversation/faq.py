@@ -1,10 +1,16 @@
 """Knowledge-base answers: suggest articles, show one, and record "this solved it".
 
 A request answered by an article is a *deflected* request (a row in ``deflections``), which the
-reports count next to tickets. Suggestions prefer the person's language: an article whose twin
-exists in it is shown as that twin (an English speaker reads the English version), the
-matcher's other-language near-duplicates are dropped, and other-language articles ranked below
-one in the person's language are left out.
+reports count next to tickets. The credit must be honest, since those figures decide which
+articles are kept, rewritten or retired: "ya funciona" after one suggestion credits that one,
+but after several the person is asked which one helped ("¿Cuál te sirvió?"), with "none, it
+sorted itself out" as an answer that closes the question without crediting any article. Giving
+the first one the credit would inflate the top match's figures with fixes it had no part in.
+
+Suggestions prefer the person's language: an article whose twin exists in it is shown as that
+twin (an English speaker reads the English version), the matcher's other-language
+near-duplicates are dropped, and other-language articles ranked below one in the person's
+language are left out.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Any
 from actions.conversation.base import DeskAction, Replies, Turn, slots
 from actions.conversation.catalogue import in_language
 from actions.conversation.payloads import button
-from actions.conversation.phrases import without_markup
+from actions.conversation.phrases import ordinal, without_markup
 from actions.faq_shown import shown
 from actions.learning import learn, phrasing
 from actions.services import Services
@@ -177,8 +183,14 @@ class ActionFaqSolved(DeskAction):
 
     def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
         suggestions = turn.slots.get("suggestions") or []
-        article_id = turn.entity("article_id") or (
-            suggestions[0]["article_id"] if suggestions else None)
+        article_id = turn.entity("article_id")
+        number = ordinal(turn.text) if turn.slots.get("awaiting") == "faq_which" else None
+        if article_id is None and number is not None and number <= len(suggestions):
+            article_id = suggestions[number - 1]["article_id"]  # "la segunda"
+        if article_id is None and len(suggestions) == 1:
+            article_id = suggestions[0]["article_id"]
+        elif article_id is None and len(suggestions) > 1:
+            return ask_which(out, suggestions)
         article = find_article(self.services, str(article_id or ""))
         if article is None:
             out.say("article_missing")
@@ -193,6 +205,29 @@ class ActionFaqSolved(DeskAction):
         out.say("faq_solved", title=article.title,
                 custom={"kind": "deflected", "article_id": article.id})
         return slots(awaiting=None, problem=None, suggestions=[], deflected=deflected)
+
+
+def ask_which(out: Replies, suggestions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """"It works now" after several articles: which one did it? Each article is a button that
+    credits it; "none of them" closes the question and credits nothing."""
+    out.say("faq_which", count=len(suggestions), buttons=[
+        *(button(str(s["title"]), "faq_solved", article_id=s["article_id"])
+          for s in suggestions),
+        button(out.text("solved_alone_button"), "solved_alone"),
+    ], custom={"kind": "faq_which", "suggestions": [s["article_id"] for s in suggestions]})
+    return slots(awaiting="faq_which")
+
+
+class ActionSolvedAlone(DeskAction):
+    """"None of them, it sorted itself out": the problem is over, no ticket, and no article gets
+    a deflection it did not earn."""
+
+    def name(self) -> str:
+        return "action_solved_alone"
+
+    def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
+        out.say("faq_solved_alone", custom={"kind": "solved_alone"})
+        return slots(awaiting=None, problem=None, suggestions=[])
 
 
 def record_deflection(services: Services, *, person_id: int, article_id: str, query: str,

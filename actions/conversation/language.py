@@ -1,9 +1,10 @@
 """One language per person: the one in their profile, changed only on real evidence.
 
 A single "hi", "ok" or "thanks" says little about the language someone thinks in (Spanish
-speakers greet in English all the time), so it never switches. What does: a whole sentence in the
-other language, or asking for it ("English please", "en español por favor"). Anything shorter or
-mixed keeps the person's language, so one conversation never flips back and forth.
+speakers greet in English all the time), so it never switches. What does: a whole sentence
+clearly in the other language, or asking for it ("English please", "en español por favor").
+Anything shorter or mixed ("my laptop no prende" from an English speaker) keeps the person's
+language, so one conversation never flips back and forth.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from actions.conversation.phrases import fold, has_words, word_count
 SENTENCE_WORDS = 4
 #: An explicit request is short; a longer message that mentions a language is about something.
 REQUEST_WORDS = 7
+#: A sentence switches the person's language only when it is clearly in the other one: that
+#: language's words must outnumber theirs this many times. Spanglish ("my laptop no prende")
+#: is how bilingual people write; it says nothing about the language they want to read.
+CLEARLY = 3
 
 _ASK = {
     "es": re.compile(r"\b((en|in) (espanol|castellano)|spanish,? please|"
@@ -40,17 +45,18 @@ def asked_language(text: str) -> str | None:
 
 def choose_language(text: str, stored: str) -> str:
     """The language to answer this message in, given the one the person had."""
-    from nlu.language import detect_language
+    from nlu.language import evidence
 
     asked = asked_language(text)
     if asked:
         return asked
     if not has_words(text) or word_count(text) < SENTENCE_WORDS:
         return stored
-    as_spanish, as_english = detect_language(text, "es"), detect_language(text, "en")
-    if as_spanish != as_english:  # no evidence either way (a key, a product name)
-        return stored
-    return as_spanish
+    spanish, english = evidence(text)
+    own, other = (spanish, english) if stored == "es" else (english, spanish)
+    if other and other >= CLEARLY * own:
+        return "en" if stored == "es" else "es"
+    return stored
 
 
 class ActionSwitchLanguage(DeskAction):

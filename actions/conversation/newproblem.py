@@ -48,12 +48,20 @@ class ActionNewProblem(DeskAction):
             out.say("comment_added", ticket=ticket, custom={
                 "kind": "comment_added", "ticket_key": ticket.key, "status": ticket.status})
             return slots(new_text=None, awaiting=None, ticket_key=ticket.key)
-        if turn.intent == "new_problem" and held:
-            out.say("new_problem_started", custom={"kind": "new_problem"})
+        paused = turn.slots.get("security_key") \
+            if turn.slots.get("awaiting") == "security" else None
+        if held and (turn.intent == "new_problem" or paused):  # the button, or typed so
+            if paused:  # the security questions wait: what was answered stays recorded
+                out.say("security_paused", key=paused,
+                        custom={"kind": "security_paused", "ticket_key": paused})
+            else:
+                out.say("new_problem_started", custom={"kind": "new_problem"})
             again = replace(turn, text=str(held["text"]), intent=str(held["intent"]),
-                            entities=tuple(held.get("entities") or ()))
+                            entities=tuple(held.get("entities") or ()),
+                            slots={**turn.slots, "awaiting": None})
             events = ActionSuggestFaq(self.services, out.messages).act(out, again)
-            return [*slots(new_text=None), *events]
+            stop = slots(security_key=None, security_step=0) if paused else []
+            return [*slots(new_text=None, awaiting=None), *stop, *events]
         target = turn.slots.get("target_key")
         if not target or turn.intent in ("same_ticket", "new_problem"):
             out.say("help", name=turn.person.name)

@@ -20,7 +20,7 @@ NLU_INTENTS = frozenset({
 BUTTON_INTENTS = frozenset({
     "faq_solved", "faq_show", "open_ticket", "confirm", "reject", "rate", "skip_comment",
     "skip", "inform", "help", "cancel_ticket", "cancel_confirm", "cancel_keep", "new_problem",
-    "same_ticket",
+    "same_ticket", "solved_alone", "security_answer",
 })
 KNOWN_INTENTS = NLU_INTENTS | BUTTON_INTENTS
 

@@ -166,3 +166,125 @@ _NAMES_TICKET = re.compile(r"\b(ticket|tickets|caso|solicitud|request|incidente|
 def names_ticket(text: str) -> bool:
     """"cancela el ticket", "cancel INC-3": a ticket is named, not just "never mind"."""
     return bool(_NAMES_TICKET.search(fold(text)))
+
+
+#: A bare call for help ("ayuda", "help me please", "¿qué puedes hacer?"): the person wants to
+#: know what the desk offers, not to describe a problem. Both languages get the same answer.
+_HELP_WORDS = frozenset("help ayuda ayudame auxilio socorro menu".split())
+_HELP_FILLER = frozenset("""
+i me need necesito please por favor porfa pls plz hola hi hello hey can could you puedes podrias
+some un una poco a little bit mano quick rapido out want quiero necesitaria what que which cual
+do does hacer haces sabes know options opciones else mas tu
+""".split())
+
+
+_CAN = frozenset("puedes sabes can could podrias".split())
+_DO = frozenset("hacer haces do".split())
+
+
+def asks_help(text: str) -> bool:
+    """"help", "ayuda", "ayúdame por favor", "I need help", "¿qué puedes hacer?": nothing but a
+    call for help or a question about what the desk does."""
+    tokens = re.findall(r"[a-zñ']+", fold(text))
+    called = any(t in _HELP_WORDS for t in tokens) \
+        or (any(t in _CAN for t in tokens) and any(t in _DO for t in tokens))
+    return called and all(t in _HELP_WORDS or t in _HELP_FILLER for t in tokens)
+
+
+_NONE = re.compile(
+    r"\b(ningun[oa]?|none|neither|nada de eso|ni uno|ni una|(lo|la) (resolvi|arregle|solucione)"
+    r"( yo)? sol[oa]|(se|lo) (arreglo|resolvio|soluciono|compuso) solo|por mi cuenta|yo solo"
+    r"|sol[oa] se (arreglo|resolvio|soluciono)|(by|on) my own|myself|by itself|on its own"
+    r"|no idea which)\b")
+
+
+def says_none(text: str) -> bool:
+    """"ninguno", "lo resolví solo", "none of them", "I fixed it myself": no article did it."""
+    return bool(_NONE.search(fold(text)))
+
+
+_ORDINALS = {
+    1: r"1|uno|una|primer[oa]?|first|one", 2: r"2|dos|segund[oa]|second|two",
+    3: r"3|tres|tercer[oa]?|third|three",
+}
+_ORDINAL = {n: re.compile(rf"^\W*(el |la |the |#|n(o|um)?\.? ?)?({words})( (one|articulo|article|"
+                          rf"opcion|option))?\W*$") for n, words in _ORDINALS.items()}
+
+
+def ordinal(text: str) -> int | None:
+    """"2", "la segunda", "the first one": which of the listed options, counted from 1."""
+    folded = fold(text).strip()
+    return next((n for n, pattern in _ORDINAL.items() if pattern.match(folded)), None)
+
+
+_SECURITY_WORDS = frozenset("seguridad security ciberseguridad cybersecurity infosec".split())
+_SECURITY_FILLER = frozenset("""
+report reporting reportarte reporto problema problem issue asunto tema evento event alerta alert
+un una a an of about sobre to there
+""".split()) | _TICKET_WORDS | _OPEN_VERBS | _TICKET_FILLER
+
+
+def asks_for_security_incident(text: str) -> bool:
+    """"abre un incidente de seguridad", "I want to report a security incident": a security
+    report asked for by name, saying nothing of what happened."""
+    tokens = re.findall(r"[a-zñ']+", fold(text))
+    return any(t in _SECURITY_WORDS for t in tokens) \
+        and all(t in _SECURITY_WORDS or t in _SECURITY_FILLER for t in tokens)
+
+
+#: Words of trouble beyond "broken" and a negation: how people say something fails.
+_TROUBLE = frozenset("""
+lento lenta lentos slow traba trabado congela congelado freezes frozen crash crashes crashed
+fails failed failing down caido caida
+""".split())
+
+
+def says_trouble(text: str) -> bool:
+    """Something fails ("no imprime", "is broken", "won't print", "está lenta"): what an
+    ordinary problem report says and an account of what happened ("desconecté la laptop de la
+    red", "in my Outlook inbox") does not."""
+    folded = fold(text)
+    tokens = set(re.findall(r"[a-zñ']+", folded))
+    return bool(tokens & (_BROKEN | _TROUBLE)) or bool(_NEGATION.search(folded))
+
+
+#: Laughter repeats its syllable ("jaja", "hehe"): a single "hi" or "ja" is a word.
+_LAUGH = re.compile(r"^((j+[aeiou]+){2,}j*|(h+[aeiou]+){2,}h*|(ka){2,}|lol+|lmao+|rofl|xd+"
+                    r"|js(js)+j?)$")
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
+_VOWEL = re.compile(r"[aeiouy]")
+#: Consonants in a row that make a mash: acronyms ("dhcp", "https", "smtp") are shorter.
+MASH_CONSONANTS = 6
+
+
+def _mash(token: str) -> bool:
+    """A run of keys ("asdfgh", "qwerty") or of consonants ("sdfhkj") nobody writes as a word."""
+    if len(token) < 4:
+        return False
+    if any(token in row or token in row[::-1] for row in _ROWS):
+        return True
+    return len(token) >= MASH_CONSONANTS and token.isalpha() and not _VOWEL.search(token)
+
+
+def looks_like_noise(text: str) -> bool:
+    """"asdfgh", "jajaja", "qwerty lol": laughter or keys hit at random, no words at all."""
+    tokens = re.findall(r"[^\W_]+", fold(text))
+    return bool(tokens) and all(_LAUGH.match(t) or _mash(t) for t in tokens)
+
+
+_MY_ANSWER = re.compile(r"^\W*((si|yes),? )?((es|era|fue) )?(mi|la) respuesta\b|^\W*((si|yes),? )?"
+                        r"((it'?s|it is|that'?s|that is|its) )?(my|the) answer\b")
+_OTHER_PROBLEM = re.compile(r"^\W*((no|nope),? )?((es|era) )?(otro problema|otra cosa|un problema"
+                            r" (nuevo|distinto|diferente)|problema nuevo|algo nuevo)\b"
+                            r"|^\W*((no|nope),? )?((it'?s|it is|its|that'?s) )?(another|a new|a "
+                            r"different|other|new) (problem|issue|thing)\b")
+
+
+def says_my_answer(text: str) -> bool:
+    """"es mi respuesta", "it's my answer": typed instead of pressing the button."""
+    return bool(_MY_ANSWER.search(fold(text)))
+
+
+def says_other_problem(text: str) -> bool:
+    """"es otro problema", "it's a new problem": typed instead of pressing the button."""
+    return bool(_OTHER_PROBLEM.search(fold(text)))

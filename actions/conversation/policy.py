@@ -13,17 +13,25 @@ from typing import Any
 
 from actions.conversation.cancel import says_cancel
 from actions.conversation.language import asked_language
-from actions.conversation.newproblem import looks_new
+from actions.conversation.newproblem import PROBLEM_INTENTS, looks_new
 from actions.conversation.phrases import (
+    asks_for_security_incident,
     asks_for_ticket,
+    asks_help,
     has_words,
     has_yes_no_word,
+    looks_like_noise,
     names_nothing,
     names_ticket,
+    ordinal,
     says_fixed,
+    says_none,
     says_not_fixed,
+    says_other_problem,
+    says_trouble,
     word_count,
 )
+from actions.conversation.security_kinds import GENERIC, security_kind
 
 PAYLOAD_ACTIONS = {
     "faq_solved": "action_faq_solved",
@@ -39,6 +47,8 @@ PAYLOAD_ACTIONS = {
     "cancel_keep": "action_cancel_kept",
     "new_problem": "action_new_problem",
     "same_ticket": "action_new_problem",
+    "solved_alone": "action_solved_alone",
+    "security_answer": "action_security_intake",
 }
 INTENT_ACTIONS = {
     "greet": "action_greet",
@@ -56,7 +66,7 @@ INTENT_ACTIONS = {
 SMALLTALK = ("greet", "thanks", "goodbye")
 #: Questions asked on the way to a ticket that does not exist yet: "never mind" there withdraws
 #: the request, it does not look for a ticket to cancel.
-NOTHING_OPEN_YET = ("description", "open_confirm", "handover", "detail")
+NOTHING_OPEN_YET = ("description", "open_confirm", "handover", "detail", "security_description")
 YES_NO = ("affirm", "deny")
 #: Intents whose message is complete even when it names no thing ("ok thanks", "my tickets").
 #: Anything else that only says something is wrong ("no funciona", read as a "no" by the model,
@@ -73,6 +83,13 @@ SECURITY_CONFIDENCE = 0.85
 #: which reads like account trouble: a new SEC- ticket there needs a near-certain prediction,
 #: anything less is a comment the assigned technician reads anyway.
 THREAD_SECURITY_CONFIDENCE = 0.95
+#: An answer to a security question (or to "what happened?") is taken for a different problem
+#: only when the model is this sure it reports an ordinary fault, it names what fails and says
+#: that it fails, and nothing in it is what a security incident is made of. Answers such as
+#: "in my Outlook inbox" or "desconecté la laptop de la red" read as problem reports to the
+#: model, but say nothing fails: they are what the record needs.
+OTHER_PROBLEM_CONFIDENCE = 0.9
+OTHER_PROBLEM_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -113,6 +130,17 @@ def yes_or_no(s: Situation) -> str | None:
     return None
 
 
+def other_problem(s: Situation) -> bool:
+    """During a security report, a message that is clearly another, ordinary problem ("además
+    la impresora no imprime") rather than an answer about the incident."""
+    category = s.entities.get("category")
+    return (not s.is_payload and s.intent in PROBLEM_INTENTS
+            and s.confidence >= OTHER_PROBLEM_CONFIDENCE
+            and word_count(s.text) >= OTHER_PROBLEM_WORDS
+            and category not in (None, "security", "other")
+            and says_trouble(s.text) and security_kind(s.text) == GENERIC)
+
+
 def decide(s: Situation) -> Decision:
     awaiting = s.slots.get("awaiting")
     answer = yes_or_no(s)
@@ -126,6 +154,10 @@ def decide(s: Situation) -> Decision:
             return Decision("action_decline_ticket")
     else:
         if awaiting == "security":
+            if s.slots.get("new_text") and says_other_problem(s.text):
+                return Decision("action_new_problem")  # typed "es otro problema"
+            if other_problem(s):
+                return Decision("action_security_which")  # an answer, or another problem?
             return Decision("action_security_intake")
         # The requester in control (actions/conversation/cancel.py, language.py).
         if awaiting == "cancel_confirm" and answer and word_count(s.text) <= SHORT:
@@ -138,6 +170,21 @@ def decide(s: Situation) -> Decision:
             return Decision("action_cancel_ticket", s.thread.key if s.thread else None)
         if asked_language(s.text):
             return Decision("action_switch_language")
+        # A technician's question waits in a pending ticket's thread: whatever the requester
+        # writes there is the answer (``_in_thread``), even a bare "ayuda".
+        answering = s.thread is not None and s.thread.is_party and s.thread.status == "pending"
+        if asks_help(s.text) and not answering:
+            return Decision("action_help")  # "help" and "ayuda" alike: what I do, then the FAQ
+        if looks_like_noise(s.text) and awaiting != "survey_comment" and not answering:
+            return Decision("action_not_understood")  # "asdfgh", "jajaja": not out of scope
+        if asks_for_security_incident(s.text):
+            return Decision("action_security_ask")  # "abre un incidente de seguridad": what?
+        if awaiting == "security_description" and has_words(s.text) \
+                and s.intent not in SMALLTALK + YES_NO and not names_nothing(s.text):
+            # what happened, in answer to "what happened?": a SEC- ticket about it, unless it
+            # clearly is an ordinary fault (then "is this a security incident?" first)
+            return Decision("action_confirm_security" if other_problem(s)
+                            else "action_security_intake")
         if awaiting == "survey_comment" and has_words(s.text):
             return Decision("action_survey_comment")
         if awaiting == "description" and has_words(s.text) and s.intent not in SMALLTALK \
@@ -162,6 +209,13 @@ def decide(s: Situation) -> Decision:
                         else "action_suggest_faq")
     if awaiting == "open_confirm" and answer:
         return Decision("action_open_ticket" if answer == "affirm" else "action_decline_ticket")
+    if awaiting == "faq_which" and not s.is_payload:  # "which article helped?"
+        if ordinal(s.text) is not None:
+            return Decision("action_faq_solved")  # "2", "la segunda", "the first one"
+        if says_none(s.text) or says_fixed(s.text) or answer == "affirm":
+            return Decision("action_solved_alone")  # none named: credit none
+        if answer == "deny":
+            return Decision("action_offer_ticket")
     if awaiting == "faq" and not s.is_payload and says_fixed(s.text):
         return Decision("action_faq_solved")  # "ya funciona", "gracias, funcionó"
     if awaiting == "faq" and answer:
@@ -188,6 +242,9 @@ def _in_thread(s: Situation, thread: ThreadTicket) -> Decision | None:
     if thread.status == "pending":
         return Decision("action_add_comment", thread.key)  # the answer to the question asked
     if thread.status in ("new", "open", "in_progress"):
+        if s.slots.get("awaiting") in ("faq", "faq_which") \
+                and (says_fixed(s.text) or yes_or_no(s)):
+            return None  # answers the articles just shown for another problem, not the ticket
         if s.intent == "talk_to_human":
             return Decision("action_handover", thread.key)
         if s.intent == "ask_status" and s.entities.get("ticket_key") in (None, thread.key):

@@ -7,16 +7,24 @@ incident (``security_kinds``). The ticket is opened before any question, so the 
 is alerted even if the person stops answering. Each answer is written to the ticket's ISO 27001
 record (an internal event per answer); "skip" moves on. The questions: where it was
 discovered, when, what the person did, and how serious it looks.
+
+"Abre un incidente de seguridad" says nothing of what happened, so the desk asks first
+(``ActionSecurityAsk``) and opens the ticket about the answer, with advice that fits it. While
+the questions are asked, a message that is clearly another, ordinary problem ("además la
+impresora no imprime") is not stored as an answer: the desk asks whether it answers the
+question or is a new problem (``ActionSecurityWhich``); a new problem pauses the questions,
+keeping what was recorded (``actions/conversation/newproblem.py``).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from actions.common import now
 from actions.conversation.base import DeskAction, Replies, Turn, slots
 from actions.conversation.payloads import button
-from actions.conversation.phrases import fold, has_words, says_skip
+from actions.conversation.phrases import fold, has_words, says_my_answer, says_skip
 from actions.conversation.security_kinds import security_kind
 from actions.conversation.tickets import open_from_problem, ticket_facts
 from actions.conversation.when import parse_when
@@ -57,6 +65,10 @@ class ActionSecurityIntake(DeskAction):
         if step >= len(QUESTIONS):
             return self._done(out, key)
         field, kind = QUESTIONS[step]
+        held = turn.slots.get("new_text") or {}
+        if held and (turn.intent == "security_answer" or says_my_answer(turn.text)):
+            turn = replace(turn, text=str(held.get("text") or ""), intent="inform",
+                           entities=())  # "it's my answer": the message held while asking
         if not (turn.intent in ("skip",) or says_skip(turn.text)):
             value = self._value(turn, kind)
             if value is None:
@@ -66,9 +78,9 @@ class ActionSecurityIntake(DeskAction):
                                     fields={field: value})
         step += 1
         if step >= len(QUESTIONS):
-            return self._done(out, key)
+            return [*slots(new_text=None), *self._done(out, key)]
         self._ask(out, step)
-        return slots(security_step=step)
+        return slots(security_step=step, new_text=None)
 
     def _open(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
         problem = turn.slots.get("problem") or {}
@@ -101,6 +113,8 @@ class ActionSecurityIntake(DeskAction):
                 custom={"kind": "security_question", "field": field})
 
     def _value(self, turn: Turn, kind: str) -> Any:
+        if turn.intent == "security_answer":
+            return None  # the held message is gone (answered meanwhile): ask again
         if kind == "severity":
             level = turn.entity("severity")
             return level if level in SEVERITY_WORDS else severity_of(turn.text)
@@ -130,3 +144,36 @@ class ActionConfirmSecurity(DeskAction):
         problem = {"text": turn.text, "kind": "incident", "category": None,
                    "urgency": turn.entity("urgency"), "impact": turn.entity("impact")}
         return slots(problem=problem, suggestions=[], deflected=[], awaiting="security_confirm")
+
+
+class ActionSecurityAsk(DeskAction):
+    """"Abre un incidente de seguridad": what happened? The answer opens the SEC- ticket, so
+    its advice fits the case instead of the generic "don't switch the computer off"."""
+
+    def name(self) -> str:
+        return "action_security_ask"
+
+    def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
+        out.say("security_ask", custom={"kind": "security_ask"})
+        return slots(awaiting="security_description", problem=None, suggestions=[],
+                     deflected=[])
+
+
+class ActionSecurityWhich(DeskAction):
+    """A message during the security questions that reads like another problem: is it the
+    answer, or something new? The message is held in ``new_text`` until the person says;
+    "it's my answer" (``/security_answer``) records it, "another problem" (``/new_problem``)
+    pauses the questions."""
+
+    def name(self) -> str:
+        return "action_security_which"
+
+    def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
+        key = str(turn.slots.get("security_key") or "")
+        step = int(turn.slots.get("security_step") or 0)
+        out.say("security_which", key=key, number=step + 1, count=len(QUESTIONS), buttons=[
+            button(out.text("security_answer_button"), "security_answer"),
+            button(out.text("security_other_button"), "new_problem"),
+        ], custom={"kind": "security_which", "ticket_key": key})
+        return slots(new_text={"text": turn.text, "intent": turn.intent,
+                               "entities": list(turn.entities)})

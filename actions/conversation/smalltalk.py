@@ -47,6 +47,19 @@ class ActionOutOfScope(DeskAction):
         return []
 
 
+class ActionNotUnderstood(DeskAction):
+    """"asdfgh" or "jajaja": not a question the desk is not for, just nothing it can read. A
+    gentle "I didn't get that" and what it can do, rather than "that's outside what I do"."""
+
+    def name(self) -> str:
+        return "action_not_understood"
+
+    def act(self, out: Replies, turn: Turn) -> list[dict[str, Any]]:
+        out.say("not_understood", name=turn.person.name.split(" ")[0],
+                custom={"kind": "not_understood"})
+        return []
+
+
 class ActionOfferTicket(DeskAction):
     """After "no, that didn't help": offer the ticket instead of opening one unasked."""
 

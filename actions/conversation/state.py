@@ -22,8 +22,8 @@ from store.uow import UnitOfWork
 #: Slot names and their empty values; anything else in the stored state is ignored.
 SLOTS: dict[str, Any] = {
     "language": None,
-    "awaiting": None,  # faq | open_confirm | description | detail | handover
-    #                    | security_confirm | security | survey_comment
+    "awaiting": None,  # faq | faq_which | open_confirm | description | detail | handover
+    #                    | security_confirm | security_description | security | survey_comment
     "thread": None,  # the thread (Slack) or problem (console) the slots below belong to
     "problem": None,  # {"text", "kind", "category", "urgency", "impact"}
     "suggestions": [],  # [{"article_id", "title", "category", "language", "score"}]
@@ -34,7 +34,8 @@ SLOTS: dict[str, Any] = {
     "survey_key": None,
     "cancel_key": None,  # the ticket the requester is asked to confirm cancelling
     "cancel_reason": None,  # what they wrote to ask for it: the reason technicians read
-    "new_text": None,  # a message held while asking "is it about INC-3 or a new problem?"
+    "new_text": None,  # a message held while asking "is it about INC-3 (or an answer to the
+    #                    security questions) or a new problem?"
 }
 
 #: What one problem gathered; none of it survives into another thread.

@@ -191,7 +191,7 @@ class ActionAddComment(DeskAction):
 
 
 #: Questions that leave the problem they are about open: "talk to a person" then means it.
-CURRENT_PROBLEM = frozenset({"faq", "open_confirm", "security_confirm"})
+CURRENT_PROBLEM = frozenset({"faq", "faq_which", "open_confirm", "security_confirm"})
 
 
 class ActionHandover(DeskAction):

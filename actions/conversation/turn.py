@@ -39,7 +39,7 @@ FOLLOW_UP = timedelta(minutes=30)
 #: a no written outside the conversation answers nothing there: "ok" as a new DM must not
 #: confirm the suggestions of an earlier problem (a deflection counted for nothing).
 FREE_TEXT_ANSWERS = frozenset({"survey_comment", "security", "description", "detail",
-                               "handover"})
+                               "handover", "security_description"})
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ how people ask a help desk for work. The answer carries the key, the priority, t
 first response and the knowledge-base articles that may solve it ("reply *solved*").
 
 A reply from the requester continues that conversation: an answer to a security question, a
-comment, "solved" (the ticket is withdrawn and the article counted), and on a resolved ticket a
+comment, "solved 2" (the ticket is withdrawn and that article counted; a bare "solved" after
+several articles withdraws it crediting none), and on a resolved ticket a
 one-line "sí / no / 1..5" that confirms, reopens and rates. Replies from staff (or to tickets
 opened in another channel) are comments, as before.
 
@@ -187,6 +188,14 @@ class _Turn:
 
     def _deflected(self, key: str, ref: str, words: ReplyWords,
                    suggestions: list[str]) -> list[dict[str, Any]]:
+        if words.article is None and len(suggestions) > 1:
+            # "solved" without saying which of several: withdrawn, no article credited (the
+            # deflection figures count only the article the person named)
+            messages = self._talk(payload("solved_alone"), ref)
+            ticket = cancel(self.services.uow(), key=key, actor_id=self.person_id,
+                            reason="solved; no suggested article named")
+            return [*messages, {"text": "", "buttons": [],
+                                "custom": {"kind": "withdrawn", "ticket_key": ticket.key}}]
         index = (words.article or 1) - 1
         article_id = suggestions[index] if 0 <= index < len(suggestions) else suggestions[0]
         messages = self._talk(payload("faq_solved", article_id=article_id), ref)

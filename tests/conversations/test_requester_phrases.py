@@ -42,6 +42,7 @@ def test_asking_for_a_language(text: str, lang: str) -> None:
     ("hi", "es", "es"), ("ok", "es", "es"), ("thanks a lot", "es", "es"), ("hola", "en", "en"),
     ("my laptop does not turn on since this morning", "es", "en"),
     ("mi laptop no prende desde esta mañana", "en", "es"),
+    ("my laptop no prende", "en", "en"), ("my outlook no sincroniza", "en", "en"),
     ("INC-3", "en", "en"), ("👍", "es", "es"),
     ("the english keyboard layout is missing on my laptop since the update", "es", "en"),
 ])

@@ -9,8 +9,18 @@ from typing import Any
 import pytest
 
 from actions.conversation.catalogue import twin_in
-from actions.conversation.phrases import names_nothing, says_fixed
-from actions.conversation.policy import Situation, decide
+from actions.conversation.phrases import (
+    asks_for_security_incident,
+    asks_help,
+    looks_like_noise,
+    names_nothing,
+    ordinal,
+    says_fixed,
+    says_my_answer,
+    says_none,
+    says_other_problem,
+)
+from actions.conversation.policy import Situation, ThreadTicket, decide
 from actions.conversation.security_kinds import security_kind
 from actions.conversation.state import ConversationState
 
@@ -22,6 +32,28 @@ from actions.conversation.state import ConversationState
 ])
 def test_a_complaint_that_names_nothing(text: str, vague: bool) -> None:
     assert names_nothing(text) is vague
+
+
+@pytest.mark.parametrize(("text", "bare"), [
+    ("help", True), ("ayuda", True), ("Ayúdame por favor", True), ("I need help please", True),
+    ("help me with my homework", False), ("ayuda, la vpn no conecta", False),
+    ("show me help articles", False), ("gracias por la ayuda", False),
+    ("¿Qué puedes hacer?", True), ("what can you do?", True), ("what can you do for HR", False),
+])
+def test_a_bare_call_for_help(text: str, bare: bool) -> None:
+    """"help" and "ayuda" alone get the same answer; a call for help about something does not."""
+    assert asks_help(text) is bare
+
+
+@pytest.mark.parametrize(("text", "number", "none"), [
+    ("2", 2, False), ("la segunda", 2, False), ("the first one", 1, False),
+    ("el tercero", 3, False), ("ninguno", None, True), ("lo resolví solo", None, True),
+    ("none of them, I fixed it myself", None, True), ("la impresora", None, False),
+])
+def test_which_article_helped(text: str, number: int | None, none: bool) -> None:
+    """The answers to "which of them did it?": a number, an ordinal, or none of them."""
+    assert ordinal(text) == number
+    assert says_none(text) is none
 
 
 @pytest.mark.parametrize(("text", "fixed"), [
@@ -77,6 +109,69 @@ def test_uncertain_security_is_asked_first_and_certain_opens() -> None:
         == "action_security_intake"
     assert decide(_situation("deny", "no", awaiting="security_confirm")).action \
         == "action_suggest_faq"
+
+
+@pytest.mark.parametrize(("text", "noise"), [
+    ("asdfgh", True), ("jajaja", True), ("JAJAJAJ", True), ("qwerty", True), ("xD", True),
+    ("hahaha lol", True), ("sdfhkj", True), ("hola", False), ("vpn", False), ("ok", False),
+    ("jaja la vpn no conecta", False), ("INC-12", False), ("wifi", False),
+    ("dhcp", False), ("https", False), ("hi", False), ("ja", False), ("hey", False),
+])
+def test_noise_is_not_a_question(text: str, noise: bool) -> None:
+    assert looks_like_noise(text) is noise
+
+
+@pytest.mark.parametrize(("text", "bare"), [
+    ("abre un incidente de seguridad", True), ("I want to report a security incident", True),
+    ("quiero reportar un problema de seguridad", True), ("open a security ticket", True),
+    ("me robaron la laptop", False), ("I need to open an incident", False),
+    ("hice clic en un enlace, abre un incidente de seguridad", False),
+])
+def test_a_security_report_asked_for_by_name(text: str, bare: bool) -> None:
+    assert asks_for_security_incident(text) is bare
+
+
+@pytest.mark.parametrize(("text", "answer", "other"), [
+    ("Es mi respuesta", True, False), ("it's my answer", True, False),
+    ("sí, es mi respuesta", True, False), ("Es otro problema", False, True),
+    ("no, it's another problem", False, True), ("a new issue", False, True),
+    ("en mi respuesta anterior puse otro problema", False, False),
+])
+def test_typed_answers_to_answer_or_new_problem(text: str, answer: bool, other: bool) -> None:
+    """Mail has no buttons: "es mi respuesta" and "es otro problema" are read from the text."""
+    assert says_my_answer(text) is answer
+    assert says_other_problem(text) is other
+
+
+def test_help_and_noise_answer_a_pending_question_as_comments() -> None:
+    """A technician asked something: "ayuda" or "jajaja" there is the requester's answer."""
+    pending = ThreadTicket(key="INC-1", status="pending", is_requester=True, is_party=True)
+    for text, alone in (("ayuda", "action_help"), ("jajaja", "action_not_understood")):
+        assert decide(_situation("out_of_scope", text)).action == alone
+        situation = Situation(intent="out_of_scope", text=text, confidence=0.9,
+                              is_payload=False, entities={}, slots={}, thread=pending)
+        assert decide(situation).action == "action_add_comment"
+
+
+def _problem(text: str, confidence: float = 0.99, category: str | None = "hardware",
+             **slots: Any) -> Situation:
+    return Situation(intent="report_problem", text=text, confidence=confidence,
+                     is_payload=False, entities={"category": category}, slots=slots)
+
+
+@pytest.mark.parametrize(("text", "confidence", "category", "action"), [
+    ("además la impresora no imprime", 0.99, "hardware", "action_security_which"),
+    ("also my printer is broken", 0.97, "hardware", "action_security_which"),
+    ("also my printer is broken", 0.7, "hardware", "action_security_intake"),  # unsure
+    ("in my outlook inbox", 0.99, "email", "action_security_intake"),  # nothing fails
+    ("desconecté la laptop de la red", 0.99, "network", "action_security_intake"),
+    ("no abras el correo, tiene un enlace raro", 0.99, "email", "action_security_intake"),
+])
+def test_another_problem_during_the_security_questions(text: str, confidence: float,
+                                                       category: str, action: str) -> None:
+    """Only a sure, ordinary fault interrupts the questions; an answer is recorded."""
+    situation = _problem(text, confidence, category, awaiting="security", security_key="SEC-1")
+    assert decide(situation).action == action
 
 
 def test_vague_complaint_asks_and_the_answer_is_the_problem() -> None:

@@ -67,6 +67,34 @@ def test_a_phishing_report_is_a_security_incident_and_the_iso_questions_go_by_ma
     assert record["discovered_where"] == "En mi portátil, en el correo de la empresa"
 
 
+def test_another_problem_during_the_iso_questions_by_mail_is_not_stored_as_the_answer(
+        inbox, postbox):
+    """Mail has no buttons: the desk asks in words and understands the answer in words."""
+    inbox.send(mail("Correo sospechoso",
+                    "Recibí un correo que me pide mi contraseña del banco, creo que es phishing"))
+    [ack] = postbox.deliver()
+    inbox.send(reply_to(ack, "Además la impresora del segundo piso no imprime", mid="<r1@x>"))
+    [asked] = postbox.deliver()
+    assert "¿Es tu respuesta a la pregunta (1/4) de *SEC-1*" not in text_of(asked)  # unmarked
+    assert "(1/4) de SEC-1, o es otro problema?" in text_of(asked)
+    assert "«es mi respuesta» o «es otro problema»" in text_of(asked)
+    inbox.send(reply_to(asked, "Es mi respuesta", mid="<r2@x>"))
+    [second] = postbox.deliver()
+    assert "(2/4)" in text_of(second)
+    with inbox.services.uow() as uow:
+        record = security_record(uow, uow.tickets.get("SEC-1"))
+    assert record["discovered_where"] == "Además la impresora del segundo piso no imprime"
+    inbox.send(reply_to(second, "Además la impresora del segundo piso no imprime",
+                        mid="<r3@x>"))
+    [asked] = postbox.deliver()
+    inbox.send(reply_to(asked, "Es otro problema", mid="<r4@x>"))
+    [paused] = postbox.deliver()
+    assert "dejo en pausa las preguntas de SEC-1" in text_of(paused)
+    with inbox.services.uow() as uow:
+        record = security_record(uow, uow.tickets.get("SEC-1"))
+    assert record["discovered_at"] is None
+
+
 def test_out_of_office_replies_open_nothing_and_get_no_answer(inbox, postbox):
     for n, (subject, headers) in enumerate([
         ("Respuesta automática: Fuera de la oficina", {}),
@@ -120,12 +148,33 @@ def test_a_not_fixed_reply_reopens(inbox, postbox, cast):
 
 def test_solved_by_a_suggested_article_withdraws_the_ticket(inbox, postbox):
     services = inbox.services
-    inbox.send(mail("No puedo conectarme a la VPN desde casa", "Me da error al conectar."))
+    inbox.send(mail("No puedo conectarme a la VPN desde casa", "Me da error al conectar.",
+                    message_id="<one@x>"))
     [ack] = postbox.deliver()
-    assert "solucionado" in text_of(ack) and "1. " in text_of(ack)
-    inbox.send(reply_to(ack, "Solucionado, gracias", mid="<r1@x>"))
+    assert "responde «solucionado» y retiraremos" in text_of(ack)  # one article: no number
+    inbox.send(reply_to(ack, "Solucionado, gracias", mid="<r0@x>"))
     assert ticket(services, "INC-1").status == "cancelled"
     assert count(services, Deflection) == 1
+    postbox.deliver()
+    inbox.send(mail("Outlook no sincroniza mis correos", "No me llegan correos nuevos."))
+    [ack] = postbox.deliver()
+    assert "«solucionado 2»" in text_of(ack) and "2. " in text_of(ack)
+    inbox.send(reply_to(ack, "Solucionado 1, gracias", mid="<r1@x>"))
+    assert ticket(services, "INC-2").status == "cancelled"
+    assert count(services, Deflection) == 2
+
+
+def test_solved_without_naming_one_of_several_articles_credits_none(inbox, postbox):
+    """The deflection figures count the article that solved it, never a guess."""
+    services = inbox.services
+    inbox.send(mail("Outlook no sincroniza mis correos", "No me llegan correos nuevos."))
+    [ack] = postbox.deliver()
+    assert "2. " in text_of(ack)
+    inbox.send(reply_to(ack, "Solucionado, gracias", mid="<r1@x>"))
+    assert ticket(services, "INC-1").status == "cancelled"
+    assert count(services, Deflection) == 0
+    [answer] = postbox.deliver()
+    assert "sin atribuirlo a ningún artículo" in text_of(answer)
 
 
 def test_an_english_mail_is_answered_in_english(inbox, postbox):
