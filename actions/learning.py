@@ -10,12 +10,14 @@ used and reloads the phrasings when it moved, so what one process learns the oth
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from kb.text import fold
 from store.errors import InvalidInput
+from store.learned import local_changes
 from store.models import LearnedPhrasing
 from store.uow import UnitOfWork
 
@@ -69,15 +71,32 @@ def forget(uow: UnitOfWork, phrasing_id: int) -> None:
 
 
 class LearnedOverlay:
-    """Keeps one matcher's learned phrasings in step with the database (one read per use)."""
+    """Keeps one matcher's learned phrasings in step with the database (one read per use).
 
-    def __init__(self) -> None:
+    ``every`` (seconds; 0 = every use): a running desk answering many questions a second reads
+    the counter at most that often for what other processes learned, and at once after a
+    change of its own."""
+
+    def __init__(self, every: float = 0.0) -> None:
         self._lock = threading.Lock()
+        self.every = every
+        self._looked: tuple[Any, ...] | None = None  # (matcher, bind, own changes, when)
+
+    def _recently_looked(self, matcher: Any, bind: Any) -> bool:
+        looked = self._looked
+        return bool(self.every) and looked is not None \
+            and looked[:3] == (id(matcher), id(bind), local_changes()) \
+            and time.monotonic() - looked[3] < self.every
 
     def refresh(self, matcher: Any, uow: UnitOfWork) -> None:
         with uow:
+            bind = uow.session.get_bind()
+            if self._recently_looked(matcher, bind):
+                return
             # the database's identity too: one matcher may serve several desks (tests do)
-            version = (id(uow.session.get_bind()), uow.learned.version())
+            looked = (id(matcher), id(bind), local_changes(), time.monotonic())
+            version = (id(bind), uow.learned.version())
+            self._looked = looked
             if version == matcher.learned_version:
                 return
             with self._lock:

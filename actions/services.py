@@ -209,8 +209,10 @@ class Services:
         """Walk the knowledge-base folder at most once per ``seconds`` instead of every
         question (a walk stats every article, ~1 ms): ``deskbot run`` answers many questions
         a second and picks up an edited article that much later; commands and the console,
-        which an editor runs right after ``kb add``, keep looking every time."""
+        which an editor runs right after ``kb add``, keep looking every time. The phrasings
+        other processes learned are looked for as often (this process's own at once)."""
         self._lazy["articles_check_seconds"] = seconds
+        self._get("learned_overlay", _learned_overlay).every = seconds
 
     def _forget_matcher_if_articles_changed(self) -> None:
         every = self._lazy.get("articles_check_seconds")

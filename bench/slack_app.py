@@ -80,7 +80,32 @@ def _profile_threads(path: str) -> None:
     threading.Thread.run = run  # type: ignore[method-assign]
 
 
+def _log_statements(path: str) -> None:
+    """``BENCH_SQL=<file>``: count every statement the process runs, by its text, and write
+    the counts (most frequent first) to <file> every few seconds."""
+    from collections import Counter
+
+    seen: Counter[str] = Counter()
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        with _lock:
+            seen[" ".join(statement.split())[:160]] += 1
+
+    def dump() -> None:
+        while True:
+            time.sleep(3)
+            with _lock:
+                lines = [f"{n:6d}  {s}" for s, n in seen.most_common()]
+            with open(path, "w") as out:
+                out.write("\n".join(lines) + "\n")
+
+    event.listen(Engine, "before_cursor_execute", before)
+    threading.Thread(target=dump, name="bench-sql", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
+    if os.environ.get("BENCH_SQL"):
+        _log_statements(os.environ["BENCH_SQL"])
     if os.environ.get("BENCH_PROFILE"):
         _profile_threads(os.environ["BENCH_PROFILE"])
     event.listen(Engine, "commit", _counter("commit"))

@@ -20,6 +20,14 @@ from store.models import Counter, Event, LearnedPhrasing, Ticket
 
 VERSION = "LEARNED"
 
+#: Changes this process made (committed or not): a process that learned something itself
+#: looks at the counter again at once, whatever its interval between looks.
+_local_changes = 0
+
+
+def local_changes() -> int:
+    return _local_changes
+
 
 class LearnedRepository:
     def __init__(self, session: Session) -> None:
@@ -32,6 +40,8 @@ class LearnedRepository:
         return int(value or 0)
 
     def _bump(self) -> None:
+        global _local_changes
+        _local_changes += 1
         stmt = update(Counter).where(Counter.name == VERSION).values(value=Counter.value + 1)
         if not self.session.execute(stmt).rowcount:  # type: ignore[attr-defined]
             try:

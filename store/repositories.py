@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from store.domain import ticket as domain
 from store.domain.events import TicketEvent
@@ -80,11 +80,12 @@ class PersonRepository:
     def by_address(self, channel: str, address: str) -> Person | None:
         """Who ``address`` is on ``channel`` (addresses are stored as ``normal_address`` makes
         them, so the lookup is exact and uses the unique index)."""
-        return self.session.scalar(
+        return self.session.scalars(
             select(Person).join(PersonChannel).where(
                 PersonChannel.channel == channel,
                 PersonChannel.address == normal_address(address))
-        )
+            .options(joinedload(Person.channels))  # one statement: every turn starts here
+        ).unique().first()
 
     def by_any_address(self, address: str) -> Person | None:
         """Whoever has ``address`` on some channel: what an admin types (``UANA``, a mailbox)."""

@@ -97,27 +97,31 @@ def understand(services: Services, text: str) -> dict[str, Any] | None:
 
 def handle_message(services: Services, *, channel: str, ref: str, person_id: int, text: str,
                    messages: Messages, thread_ref: str | None = None,
-                   parsed: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+                   parsed: dict[str, Any] | None = None, fresh: bool = False,
+                   ) -> list[dict[str, Any]]:
     """Answer one message: Rasa dispatcher-style ``{"text", "buttons", "custom"?}`` dicts.
 
     The whole turn is one unit of work (``Services.turn``; inside a channel's turn it joins
-    that one). ``parsed`` is ``understand(text)`` when the caller has it already.
+    that one). ``parsed`` is ``understand(text)`` when the caller has it already. ``fresh``:
+    the message opened conversation ``ref`` itself (``Inbound.starts_thread``), so there is
+    no stored state and no ticket in its thread to look up.
     """
     text = text if isinstance(text, str) else ""
     if parsed is None:
         parsed = understand(services, text)
     with services.turn() as uow:
         out = _turn(services, uow, channel=channel, ref=ref, person_id=person_id, text=text,
-                    messages=messages, thread_ref=thread_ref, parsed=parsed)
+                    messages=messages, thread_ref=thread_ref, parsed=parsed, fresh=fresh)
         uow.commit()
     return out
 
 
 def _turn(services: Services, uow: UnitOfWork, *, channel: str, ref: str, person_id: int,
           text: str, messages: Messages, thread_ref: str | None,
-          parsed: dict[str, Any] | None) -> list[dict[str, Any]]:
+          parsed: dict[str, Any] | None, fresh: bool = False) -> list[dict[str, Any]]:
     person = PersonView.of(uow.people.get(person_id))
-    state = load_state(services.uow(), channel=channel, ref=ref, person_id=person_id)
+    state = ConversationState(channel=channel, ref=ref, person_id=person_id) if fresh \
+        else load_state(services.uow(), channel=channel, ref=ref, person_id=person_id)
     stored_language = state.slots.get("language") or person.language
     stripped = text.strip()
     if not stripped:
@@ -135,11 +139,11 @@ def _turn(services: Services, uow: UnitOfWork, *, channel: str, ref: str, person
     state.slots["language"] = language
     intent = str((parsed.get("intent") or {}).get("name") or "nlu_fallback")
     entities = {e.get("entity"): e.get("value") for e in reversed(parsed.get("entities") or [])}
-    thread = thread_ticket(services, channel, thread_ref)
+    thread = None if fresh else thread_ticket(services, channel, thread_ref)
     decision = decide(Situation(
         intent=intent, text=stripped, is_payload=is_payload, entities=entities,
         confidence=float((parsed.get("intent") or {}).get("confidence") or 0.0),
-        slots=state.slots, resolved=_resolved(uow, person_id),
+        slots=state.slots, resolved_keys=lambda: _resolved(uow, person_id),
         thread=ThreadTicket(
             key=thread.key, status=thread.status,
             is_requester=thread.requester.id == person_id,

@@ -8,7 +8,9 @@ message there is a comment, "still broken" reopens), and finally the intent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from actions.conversation.cancel import says_cancel
@@ -103,6 +105,10 @@ class ThreadTicket:
     category: str | None = None
 
 
+def _none_resolved() -> tuple[str, ...]:
+    return ()
+
+
 @dataclass(frozen=True)
 class Situation:
     intent: str
@@ -112,7 +118,13 @@ class Situation:
     entities: dict[str, Any]
     slots: dict[str, Any]
     thread: ThreadTicket | None = None
-    resolved: tuple[str, ...] = ()  # the person's tickets waiting for confirmation
+    #: The person's tickets waiting for their confirmation, read only when a rule needs them
+    #: ("still broken" outside a thread): most turns never ask.
+    resolved_keys: Callable[[], tuple[str, ...]] = _none_resolved
+
+    @cached_property
+    def resolved(self) -> tuple[str, ...]:
+        return tuple(self.resolved_keys())
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,8 @@ def converse(services: Services, who: Callable[[], PersonView], *, channel: str,
     refs = tuple(FileRef.from_slack(f) for f in files or [] if isinstance(f, dict))
     inbound = Inbound(channel="slack", ref=f"{channel}:{thread_ts}", text=text,
                       messages=services.messages, dedupe_key=dedupe_key,
-                      follow_up=f"{channel}:" if direct else None, files=refs)
+                      follow_up=f"{channel}:" if direct else None, files=refs,
+                      starts_thread=direct)
     return run_turn(services, inbound, who)
 
 
