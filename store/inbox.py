@@ -56,13 +56,15 @@ class InboxRepository:
     def add_new(self, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
         """Insert the rows whose keys are not taken (one statement); key -> id of those
         inserted. Keys go in sorted, so two processes storing overlapping batches at once
-        take the key locks in the same order."""
+        take the key locks in the same order. The rows are parameters of one cached
+        statement (SQLAlchemy sends them as one multi-row INSERT): built with ``.values(rows)``
+        it would be compiled anew for every delivery."""
         if not rows:
             return {}
         ordered = sorted(rows, key=lambda row: row["key"])
-        stmt = (insert_ignoring(self.session, InboxItem).values(ordered)
-                .returning(InboxItem.key, InboxItem.id))
-        return {key: row_id for key, row_id in self.session.execute(stmt).all()}
+        stmt = insert_ignoring(self.session, InboxItem).returning(InboxItem.key, InboxItem.id)
+        result = self.session.connection().execute(stmt, ordered)
+        return {key: row_id for key, row_id in result.all()}
 
     def any_due(self, now: datetime) -> bool:
         return self.session.scalar(
