@@ -168,7 +168,23 @@ class Services:
         each: ``deskbot run`` does this; one-shot commands and the console mark at once."""
         self._lazy.setdefault("batch_marks", True)
 
+    def deliver_in_background(self, threads: int = 16) -> None:
+        """From now on, what a turn queued for an inline channel is sent by delivery threads
+        (``actions.outbox.BackgroundDelivery``) instead of by the turn's own thread after its
+        commit: ``deskbot run`` does this, so its inbox workers never wait on Slack's servers."""
+        from actions.outbox import BackgroundDelivery
+
+        self._get("background_delivery",
+                  lambda: BackgroundDelivery(self._deliver_items, threads=threads))
+
     def _deliver_now(self, items: list[Any]) -> None:
+        background = self._lazy.get("background_delivery")
+        if background is not None:
+            background.submit(items)
+        else:
+            self._deliver_items(items)
+
+    def _deliver_items(self, items: list[Any]) -> None:
         from actions.outbox import DeliveredMarks, deliver_claimed
 
         marks = None
@@ -250,9 +266,13 @@ class Services:
 
         return self._get("interpreter", build)
 
-    def flush_delivered(self) -> None:
+    def flush_delivered(self, timeout: float = 10.0) -> None:
         """Write the "delivered" marks still waiting (``DeliveredMarks``): a stopping process
-        calls it once its workers are done."""
+        calls it once its workers are done, after the deliveries handed over (at most
+        ``timeout`` seconds for those; the rest are the outbox worker's once their lease ends)."""
+        background = self._lazy.get("background_delivery")
+        if background is not None:
+            background.wait(timeout)
         marks = self._lazy.get("delivered_marks")
         if marks is not None:
             marks.flush()

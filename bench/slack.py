@@ -107,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--inbox-threads", type=int, default=None,
                         help="inbox workers (deskbot run --inbox-threads; default: its own)")
+    parser.add_argument("--api-latency", type=float, default=0.0, metavar="SECONDS",
+                        help="the stand-in answers chat.postMessage this much later (Slack's "
+                             "own servers take 50-300 ms; default 0)")
     parser.add_argument("--database-url", default=None,
                         help="an empty database to use instead of a fresh SQLite file")
     parser.add_argument("--postgres", nargs="?", const=PG_SERVER, default=None, metavar="SERVER",
@@ -241,6 +244,8 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
     services.close()
     api = SlackStandIn({u: slack_user(u, f"Person {u}", email=f"{u.lower()}@example.com")
                         for u in users}).start()
+    if args.api_latency:
+        api.slow("chat.postMessage", args.api_latency)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DESKBOT_"))}
     env.update({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
                 "DESKBOT_SLACK_API_URL": api.url, "DESKBOT_DATABASE_URL": database,
@@ -327,7 +332,9 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
         ("lost events", f"{lost}"),
     ]
     width = max(len(name) for name, _ in rows)
-    print(f"Slack channel over HTTP: one deskbot run process (stand-in Web API, {dialect})")
+    latency = f", posts answered after {args.api_latency * 1000:.0f} ms" if args.api_latency else ""
+    print(f"Slack channel over HTTP: one deskbot run process (stand-in Web API{latency}, "
+          f"{dialect})")
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
     return 0 if lost == 0 and duplicate_replies == 0 else 1

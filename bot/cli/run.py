@@ -50,10 +50,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="also serve the web pages (dashboards, tickets) on this port")
     run.add_argument("--or-console", action="store_true",
                      help="without Slack credentials, start the console chat instead of failing")
-    # One interpreter lock: past four threads the turns mostly wait for each other (measured
-    # by bench.slack: fewer turns a second, more CPU per turn, slower acknowledgements).
-    run.add_argument("--inbox-threads", type=int, default=4,
-                     help="inbox workers in this process (default 4)")
+    # One interpreter lock, and the replies are sent by delivery threads of their own: a turn
+    # is CPU and a few database round trips, so past two workers the turns mostly wait for
+    # each other and for the door (bench.slack: 1-3 threads answer as many DMs a second;
+    # with 4 the acknowledgements' p99 is 3-4 times longer).
+    run.add_argument("--inbox-threads", type=int, default=2,
+                     help="inbox workers in this process (default 2)")
     run.add_argument("--drain-seconds", type=float, default=20.0,
                      help="on SIGTERM, how long running requests may finish (default 20)")
     run.add_argument("--grace-seconds", type=float, default=0.0,
@@ -185,6 +187,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     deliverers = process_deliverers(services, client)
     services.deliver_inline(deliverers)
     services.mark_delivered_in_batches()  # a running desk sends many replies a second
+    services.deliver_in_background()  # inbox workers never wait on Slack's servers
     services.look_for_article_changes_every(1.0)
     scheduler = start_scheduler(services, deliverers)
     web = _start_web(services, args) if args.web else None
