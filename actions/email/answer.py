@@ -32,8 +32,12 @@ def answer_key(person_id: int, message_id: str) -> str:
 
 
 def finish(services: Services, mail: Mail, *, person_id: int, ticket_key: str | None,
-           messages: list[dict[str, Any]], answer: bool = True) -> list[FileInfo]:
-    """In the mail's turn: the files on the ticket, and the answer when there is one."""
+           messages: list[dict[str, Any]], answer: bool = True,
+           conversation: str | None = None) -> list[FileInfo]:
+    """In the mail's turn: the files on the ticket, and the answer when there is one.
+
+    ``conversation`` is the Message-ID the mail's conversation is keyed by: the answer's
+    References start with it, so a reply to the answer finds the conversation again."""
     limits = EmailSettings.of(services.settings)
     with services.uow() as uow:
         person = uow.people.get(person_id)
@@ -52,21 +56,23 @@ def finish(services: Services, mail: Mail, *, person_id: int, ticket_key: str | 
                 recipient={"type": "person", "person_id": person_id, "role": "requester"},
                 template="turn", language=person.language,
                 ticket_id=ticket.id if ticket else None,
-                context=_context(mail, person.timezone, shown, messages=messages,
+                context=_context(mail, person.timezone, shown, conversation, messages=messages,
                                  articles=_articles(services, messages),
                                  files=[f.__dict__ for f in files])))
         uow.commit()
     return files
 
 
-def _context(mail: Mail, timezone: str, ticket: dict[str, Any] | None, *,
-             messages: list[dict[str, Any]], articles: list[dict[str, Any]],
-             files: list[dict[str, Any]]) -> dict[str, Any]:
+def _context(mail: Mail, timezone: str, ticket: dict[str, Any] | None,
+             conversation: str | None, *, messages: list[dict[str, Any]],
+             articles: list[dict[str, Any]], files: list[dict[str, Any]]) -> dict[str, Any]:
+    root = [conversation] if conversation else []
     return {
         "messages": messages,
         "ticket": ticket,
         "reply": {"message_id": mail.message_id, "subject": mail.subject[:300],
-                  "references": [*mail.references[-8:], mail.message_id]},
+                  "references": list(dict.fromkeys([*root, *mail.references[-8:],
+                                                    mail.message_id]))},
         "articles": articles, "files": files, "timezone": timezone,
     }
 

@@ -15,6 +15,9 @@ import re
 KEY_PATTERN = r"(?:INC|REQ|SEC)-\d+"
 SUBJECT_KEY = re.compile(rf"\[\s*({KEY_PATTERN})\s*\]", re.IGNORECASE)
 _DESK_ID = re.compile(rf"^<deskbot\.({KEY_PATTERN})\.", re.IGNORECASE)
+#: An answer that belongs to no ticket (``<deskbot.desk.<digest>@domain>``): a question asked
+#: before any ticket existed ("what happened?").
+_ANSWER_ID = re.compile(r"^<deskbot\.desk\.([0-9a-f]{32})@", re.IGNORECASE)
 _ID = re.compile(r"<[^<>\s]+>")
 MAX_ID = 250  # processed_events.key and tickets.channel_ref hold 255 characters
 
@@ -33,6 +36,17 @@ def message_ids(header: str | None) -> list[str]:
 def key_in_desk_id(message_id: str) -> str | None:
     match = _DESK_ID.match(message_id or "")
     return match.group(1).upper() if match else None
+
+
+def answer_digest(message_id: str) -> str | None:
+    """The outbox-key digest a ticket-less answer's Message-ID carries, or None."""
+    match = _ANSWER_ID.match(message_id or "")
+    return match.group(1).lower() if match else None
+
+
+def key_digest(outbox_key: str) -> str:
+    """What a Message-ID carries of its outbox key: the same key, the same Message-ID."""
+    return hashlib.sha256(outbox_key.encode()).hexdigest()[:32]
 
 
 def normalise_id(value: str | None) -> str | None:
@@ -55,8 +69,7 @@ def dedupe_key(message_id: str) -> str:
 
 
 def outbound_id(outbox_key: str, ticket_key: str | None, domain: str) -> str:
-    digest = hashlib.sha256(outbox_key.encode()).hexdigest()[:32]
-    return f"<deskbot.{ticket_key or 'desk'}.{digest}@{domain}>"
+    return f"<deskbot.{ticket_key or 'desk'}.{key_digest(outbox_key)}@{domain}>"
 
 
 def thread_root(ticket_key: str, domain: str) -> str:

@@ -6,6 +6,8 @@ by mail) and, unlike a chat, always leaves with a ticket unless it only asked ab
 how people ask a help desk for work. The answer carries the key, the priority, the expected
 first response and the knowledge-base articles that may solve it ("reply *solved*").
 
+A reply to a question the desk asked before any ticket existed ("what happened?") continues the
+conversation that asked it (``threads.find_conversation``): it is the answer, read as such.
 A reply from the requester continues that conversation: an answer to a security question, a
 comment, "solved 2" (the ticket is withdrawn and that article counted; a bare "solved" after
 several articles withdraws it crediting none), and on a resolved ticket a
@@ -32,7 +34,7 @@ from actions.email.answer import finish
 from actions.email.ids import SUBJECT_KEY, dedupe_key
 from actions.email.mail import Mail, MailRefused, Outcome
 from actions.email.replies import ReplyWords, read_reply
-from actions.email.threads import Thread, find_thread
+from actions.email.threads import Thread, find_conversation, find_thread
 from actions.people import ensure_person
 from actions.services import Services
 from actions.text import MAX_TEXT
@@ -92,21 +94,33 @@ class _Turn:
         self.person_id = person.id
         self.staff = person.is_staff
         thread = find_thread(self.services.uow(), mail)
+        continued = None
+        if thread is None:
+            continued = find_conversation(self.services.uow(), mail, person_id=person.id,
+                                          subject=clean_subject(mail.subject),
+                                          is_reply=is_reply(mail.subject))
+            thread = self._ticket_of(continued) if continued else None
         if thread is not None:
             outcome = self._reply(thread)
             if outcome is not None:
                 return outcome
-        return self._new()
+            continued = None  # that conversation's ticket is done: this is new work
+        return self._new(continued)
 
     # -- a new request ---------------------------------------------------------------------
-    def _new(self) -> Outcome:
+    def _new(self, continued: str | None = None) -> Outcome:
+        """A new request, or the answer to what the desk asked in conversation ``continued``
+        (then the subject, the same "Re: ..." of the question, is no part of the answer)."""
         subject = clean_subject(self.mail.subject)
         body = self.mail.text.strip()
-        text = body if not subject or body.startswith(subject) else f"{subject}\n\n{body}"
+        if continued:
+            text = body or subject
+        else:
+            text = body if not subject or body.startswith(subject) else f"{subject}\n\n{body}"
         text = fit(text.strip())
         if not text:
             raise MailRefused("empty message: please write what happened")
-        ref = self.mail.message_id
+        ref = continued or self.mail.message_id
         first = self._talk(text, ref)
         opened = _opened(first)
         messages = first
@@ -120,9 +134,26 @@ class _Turn:
                 messages = second + [m for m in first if _kind(m) in keep]
         if opened is not None:
             self._remember_suggestions(ref, first)
+        elif not continued and subject:
+            self._remember_subject(ref, subject)
         finish(self.services, self.mail, person_id=self.person_id, ticket_key=opened,
-               messages=messages)
+               messages=messages, conversation=ref)
         return Outcome("opened", opened) if opened else Outcome("answered")
+
+    def _remember_subject(self, ref: str, subject: str) -> None:
+        """Keep the subject of a mail answered without a ticket: a reply whose client dropped
+        the thread headers still finds the question by its "Re:" subject."""
+        state = load_state(self.services.uow(), channel=CHANNEL, ref=ref,
+                           person_id=self.person_id)
+        if state.stored and state.slots.get("awaiting"):
+            state.channel_data["subject"] = subject
+            save_state(self.services.uow(), state)
+
+    def _ticket_of(self, ref: str) -> Thread | None:
+        """The ticket a continued conversation opened meanwhile: replies go to it."""
+        with self.services.uow() as uow:
+            ticket = uow.tickets.by_channel_ref(CHANNEL, ref)
+            return Thread.of(ticket) if ticket is not None else None
 
     def _remember_suggestions(self, ref: str, messages: list[dict[str, Any]]) -> None:
         """Keep the suggested articles with the conversation, for a later "solved 2"."""
@@ -247,6 +278,11 @@ def _opened(messages: list[dict[str, Any]]) -> str | None:
         if custom.get("kind") == "ticket_opened":
             return str(custom["ticket_key"])
     return None
+
+
+def is_reply(subject: str) -> bool:
+    """``Re: Impresora``, ``RV: [INC-3] ...``: the subject of an answer to another mail."""
+    return SUBJECT_KEY.sub("", subject).strip().lower().startswith(_REPLY_PREFIX)
 
 
 def clean_subject(subject: str) -> str:
