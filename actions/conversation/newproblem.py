@@ -17,6 +17,7 @@ from actions.conversation.base import DeskAction, Replies, Turn, slots
 from actions.conversation.faq import ActionSuggestFaq
 from actions.conversation.payloads import button
 from actions.conversation.phrases import word_count
+from actions.conversation.security import ActionSecurityIntake
 
 PROBLEM_INTENTS = ("report_problem", "request_service", "ask_howto")
 #: Below this the model is unsure the message is a problem at all: a comment is safer.
@@ -34,7 +35,8 @@ def looks_new(intent: str, confidence: float, text: str, category: Any,
 
 class ActionNewProblem(DeskAction):
     """Ask which it is; then ``/same_ticket`` adds the held message as a comment and
-    ``/new_problem`` treats it as a new problem (suggestions, then a ticket of its own)."""
+    ``/new_problem`` treats it as a new problem (suggestions, then a ticket of its own; a
+    security incident held during another one's questions opens its own SEC- ticket)."""
 
     def name(self) -> str:
         return "action_new_problem"
@@ -58,9 +60,14 @@ class ActionNewProblem(DeskAction):
                 out.say("new_problem_started", custom={"kind": "new_problem"})
             again = replace(turn, text=str(held["text"]), intent=str(held["intent"]),
                             entities=tuple(held.get("entities") or ()),
-                            slots={**turn.slots, "awaiting": None})
-            events = ActionSuggestFaq(self.services, out.messages).act(out, again)
-            stop = slots(security_key=None, security_step=0) if paused else []
+                            slots={**turn.slots, "awaiting": None, "security_key": None,
+                                   "problem": None})
+            if again.intent == "security_incident":  # another incident: its own SEC- ticket
+                events = ActionSecurityIntake(self.services, out.messages).act(out, again)
+            else:
+                events = ActionSuggestFaq(self.services, out.messages).act(out, again)
+            stop = slots(security_key=None, security_step=0, security_kind=None) \
+                if paused else []
             return [*slots(new_text=None, awaiting=None), *stop, *events]
         target = turn.slots.get("target_key")
         if not target or turn.intent in ("same_ticket", "new_problem"):

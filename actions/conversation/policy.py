@@ -153,6 +153,19 @@ def other_problem(s: Situation) -> bool:
             and says_trouble(s.text) and security_kind(s.text) == GENERIC)
 
 
+def new_incident(s: Situation) -> bool:
+    """During a security report's questions, a message that confidently reports another kind
+    of incident ("me robaron la laptop" while the questions are about a phishing mail): the
+    open question may have been left unanswered long ago (the person went away, someone else
+    used the console), so it is not simply taken as the answer. Answers often sound like
+    incidents too ("cambié la contraseña porque alguien entró a mi cuenta"), so the person is
+    asked which it is, never told."""
+    kind = security_kind(s.text)
+    return (not s.is_payload and s.intent == "security_incident"
+            and s.confidence >= THREAD_SECURITY_CONFIDENCE
+            and kind != GENERIC and kind != s.slots.get("security_kind"))
+
+
 def decide(s: Situation) -> Decision:
     awaiting = s.slots.get("awaiting")
     answer = yes_or_no(s)
@@ -168,7 +181,7 @@ def decide(s: Situation) -> Decision:
         if awaiting == "security":
             if s.slots.get("new_text") and says_other_problem(s.text):
                 return Decision("action_new_problem")  # typed "es otro problema"
-            if other_problem(s):
+            if other_problem(s) or new_incident(s):
                 return Decision("action_security_which")  # an answer, or another problem?
             return Decision("action_security_intake")
         # The requester in control (actions/conversation/cancel.py, language.py).

@@ -11,9 +11,11 @@ discovered, when, what the person did, and how serious it looks.
 "Abre un incidente de seguridad" says nothing of what happened, so the desk asks first
 (``ActionSecurityAsk``) and opens the ticket about the answer, with advice that fits it. While
 the questions are asked, a message that is clearly another, ordinary problem ("además la
-impresora no imprime") is not stored as an answer: the desk asks whether it answers the
-question or is a new problem (``ActionSecurityWhich``); a new problem pauses the questions,
-keeping what was recorded (``actions/conversation/newproblem.py``).
+impresora no imprime"), or confidently another kind of incident ("me robaron la laptop" while
+asked about a phishing mail, maybe long after the question was left unanswered), is not stored
+as an answer: the desk asks whether it answers the question or is a new problem
+(``ActionSecurityWhich``); a new problem pauses the questions, keeping what was recorded
+(``actions/conversation/newproblem.py``), and a new incident opens its own SEC- ticket.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ class ActionSecurityIntake(DeskAction):
                     "security_kind": kind})
         self._ask(out, 0)
         return slots(security_key=ticket.key, security_step=0, awaiting="security",
-                     ticket_key=ticket.key, problem=None, suggestions=[])
+                     security_kind=kind, ticket_key=ticket.key, problem=None, suggestions=[])
 
     def _ask(self, out: Replies, step: int, *, retry: bool = False) -> None:
         field, kind = QUESTIONS[step]
@@ -127,7 +129,7 @@ class ActionSecurityIntake(DeskAction):
 
     def _done(self, out: Replies, key: str) -> list[dict[str, Any]]:
         out.say("security_done", key=key, custom={"kind": "security_done", "ticket_key": key})
-        return slots(security_key=None, security_step=0, awaiting=None)
+        return slots(security_key=None, security_step=0, security_kind=None, awaiting=None)
 
 
 class ActionConfirmSecurity(DeskAction):
