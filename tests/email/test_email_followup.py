@@ -19,14 +19,17 @@ def test_the_reply_to_what_happened_opens_the_security_incident_it_describes(inb
     inbox.send(mail("Ayuda", "Necesito reportar un incidente de seguridad"))
     [asked] = postbox.deliver()
     assert "¿Qué pasó?" in text_of(asked) and tickets(inbox.services) == []
-    code, text = inbox.send(reply_to(asked, "Se me perdió el portátil en el metro",
+    code, text = inbox.send(reply_to(asked, "Se me perdió el celular en el metro",
                                      mid="<r1@x>"))
     assert code == 250 and "SEC-1 opened" in text
     # the answer is what happened; the ticket belongs to the first mail's thread
     assert tickets(inbox.services) == [
-        ("SEC-1", "Se me perdió el portátil en el metro", "<m1@mail.example.com>")]
+        ("SEC-1", "Se me perdió el celular en el metro", "<m1@mail.example.com>")]
     [opened] = postbox.deliver()
     assert "incidente de seguridad SEC-1" in text_of(opened) and "(1/4)" in text_of(opened)
+    # with the advice for a lost device, not for a suspicious mail
+    assert "Mientras tanto: si fue un robo, denúncialo" in text_of(opened)
+    assert "reenvíes" not in text_of(opened)
 
 
 def test_a_reply_without_thread_headers_is_found_by_its_subject(inbox, postbox):
@@ -38,6 +41,8 @@ def test_a_reply_without_thread_headers_is_found_by_its_subject(inbox, postbox):
                     sender="Emma <emma.b@example.com>", message_id="<r1@x>"))
     assert tickets(inbox.services) == [
         ("SEC-1", "I left my phone in a taxi last night", "<m1@mail.example.com>")]
+    [opened] = postbox.deliver()
+    assert "Meanwhile: if it was stolen, report it" in text_of(opened)
 
 
 def test_the_reply_to_what_isnt_working_is_the_problem(inbox, postbox):
