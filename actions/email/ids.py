@@ -15,9 +15,9 @@ import re
 KEY_PATTERN = r"(?:INC|REQ|SEC)-\d+"
 SUBJECT_KEY = re.compile(rf"\[\s*({KEY_PATTERN})\s*\]", re.IGNORECASE)
 _DESK_ID = re.compile(rf"^<deskbot\.({KEY_PATTERN})\.", re.IGNORECASE)
-#: An answer that belongs to no ticket (``<deskbot.desk.<digest>@domain>``): a question asked
-#: before any ticket existed ("what happened?").
-_ANSWER_ID = re.compile(r"^<deskbot\.desk\.([0-9a-f]{32})@", re.IGNORECASE)
+#: One of the desk's mails (``<deskbot.desk.<digest>@domain>``, ``<deskbot.SEC-2.<digest>@...>``):
+#: the digest of its outbox key finds the answer, and so the conversation, a reply is about.
+_ANSWER_ID = re.compile(r"^<deskbot\.[^.<>@]+\.([0-9a-f]{32})@", re.IGNORECASE)
 _ID = re.compile(r"<[^<>\s]+>")
 MAX_ID = 250  # processed_events.key and tickets.channel_ref hold 255 characters
 
@@ -39,7 +39,7 @@ def key_in_desk_id(message_id: str) -> str | None:
 
 
 def answer_digest(message_id: str) -> str | None:
-    """The outbox-key digest a ticket-less answer's Message-ID carries, or None."""
+    """The outbox-key digest one of the desk's Message-IDs carries, or None."""
     match = _ANSWER_ID.match(message_id or "")
     return match.group(1).lower() if match else None
 

@@ -23,6 +23,7 @@ nothing, and a failure leaves nothing behind, so the retry does the work.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -95,11 +96,17 @@ class _Turn:
         self.staff = person.is_staff
         thread = find_thread(self.services.uow(), mail)
         continued = None
-        if thread is None:
+        if thread is None or (thread.channel == CHANNEL and not thread.channel_ref
+                              and thread.requester_id == person.id):
             continued = find_conversation(self.services.uow(), mail, person_id=person.id,
                                           subject=clean_subject(mail.subject),
                                           is_reply=is_reply(mail.subject))
-            thread = self._ticket_of(continued) if continued else None
+            if thread is not None:
+                # a ticket opened in a conversation whose thread another ticket holds (a second
+                # incident during the first one's questions): its replies continue that one
+                thread = replace(thread, channel_ref=continued) if continued else thread
+            else:
+                thread = self._ticket_of(continued) if continued else None
         if thread is not None:
             outcome = self._reply(thread)
             if outcome is not None:
@@ -198,8 +205,11 @@ class _Turn:
         else:
             messages = self._talk(text, ref)
         commented = _kinds(messages) & {"comment_added"}
-        finish(self.services, self.mail, person_id=self.person_id, ticket_key=key,
-               messages=messages)
+        opened = _opened(messages)  # another incident, reported during this one's questions
+        finish(self.services, self.mail, person_id=self.person_id, ticket_key=opened or key,
+               messages=messages, conversation=ref)
+        if opened:
+            return Outcome("opened", opened)
         return Outcome("commented" if commented else "answered", key)
 
     def _resolved(self, key: str, text: str, words: ReplyWords) -> list[dict[str, Any]]:

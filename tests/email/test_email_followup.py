@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from actions.intake import security_record
 from store.models import Ticket
 from tests.email.conftest import mail, text_of
 from tests.email.test_email_conversation import reply_to
@@ -67,3 +68,27 @@ def test_someone_elses_reply_to_the_question_is_their_own_request(inbox, postbox
                         sender="Pedro <pedro@example.com>"))
     [(key, title, thread)] = tickets(inbox.services)
     assert key.startswith("INC-") and thread == "<r1@x>"
+
+
+def test_another_incident_during_the_questions_gets_its_own_ticket_and_questions(inbox,
+                                                                                 postbox):
+    inbox.send(mail("Correo sospechoso",
+                    "Recibí un correo que me pide mi contraseña del banco, creo que es phishing"))
+    [ack] = postbox.deliver()
+    inbox.send(reply_to(ack, "Me robaron la laptop en el metro", mid="<r1@x>"))
+    [asked] = postbox.deliver()
+    assert "¿Es tu respuesta a la pregunta (1/4) de SEC-1, o es otro problema?" in text_of(asked)
+    code, text = inbox.send(reply_to(asked, "Es otro problema", mid="<r2@x>"))
+    assert "SEC-2 opened" in text
+    [opened] = postbox.deliver()
+    assert opened["Subject"].startswith("[SEC-2]")
+    assert "dejo en pausa las preguntas de SEC-1" in text_of(opened)
+    assert "incidente de seguridad SEC-2" in text_of(opened)
+    assert "si fue un robo, denúncialo" in text_of(opened) and "(1/4)" in text_of(opened)
+    inbox.send(reply_to(opened, "En el metro, en la línea 2", mid="<r3@x>"))
+    [second] = postbox.deliver()
+    assert "(2/4)" in text_of(second)
+    with inbox.services.uow() as uow:
+        assert security_record(uow, uow.tickets.get("SEC-2"))["discovered_where"] \
+            == "En el metro, en la línea 2"
+        assert security_record(uow, uow.tickets.get("SEC-1"))["discovered_where"] is None
