@@ -30,7 +30,7 @@ SLOTS: dict[str, Any] = {
     "deflected": [],  # article ids already recorded as "this solved it" for this problem
     "ticket_key": None,  # the last ticket this conversation opened or handled
     "security_key": None,
-    "security_kind": None,  # what the incident asked about is (security_kinds): phishing ...
+    "security_kind": None,  # the kind of incident being asked about (security_kinds)
     "security_step": 0,
     "survey_key": None,
     "cancel_key": None,  # the ticket the requester is asked to confirm cancelling

@@ -31,6 +31,7 @@ from store.uow import UnitOfWork
 #: how many of the person's recent answers are looked through for the one a reply names.
 SUBJECT_WINDOW = timedelta(days=7)
 RECENT_ANSWERS = 200
+MAX_IDS = 30
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ def find_conversation(uow: UnitOfWork, mail: Mail, *, person_id: int, subject: s
     Only the person's own conversations are continued: someone else's reply is a new request.
     """
     with uow:
-        ids = [*mail.in_reply_to, *reversed(mail.references)]
+        # the nearest ones: a (hostile) mail may name any number of messages
+        ids = [*mail.in_reply_to, *reversed(mail.references)][:MAX_IDS]
         found = _conversation_named(uow, ids, person_id)
         if found is None:
             found = _conversation_of_answer(uow, ids, person_id)
@@ -93,8 +95,8 @@ def _conversation_named(uow: UnitOfWork, ids: list[str], person_id: int) -> str 
 
 
 def _conversation_of_answer(uow: UnitOfWork, ids: list[str], person_id: int) -> str | None:
-    """The conversation of the desk's ticket-less answer the reply names: the answer's row
-    holds the References it was sent with, the conversation's own Message-ID first."""
+    """The conversation of the desk's answer the reply names: the answer's row holds the
+    References it was sent with, the conversation's own Message-ID first."""
     wanted = {d for d in (answer_digest(i) for i in ids) if d}
     if not wanted:
         return None
