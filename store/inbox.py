@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import Table, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from store.db import insert_ignoring
@@ -90,12 +90,11 @@ class InboxRepository:
 
     def finish(self, row_id: int, attempts: int, **values: Any) -> bool:
         """Write an outcome while the claim (status working, same attempts) still holds."""
+        table = cast(Table, InboxItem.__table__)  # a plain UPDATE: no inbox row is in memory
         result = self.session.execute(
-            update(InboxItem)
-            .where(InboxItem.id == row_id, InboxItem.status == WORKING,
-                   InboxItem.attempts == attempts)
-            .values(**values)
-            .execution_options(synchronize_session=False))  # no inbox row is held in memory
+            update(table)
+            .where(table.c.id == row_id, table.c.status == WORKING, table.c.attempts == attempts)
+            .values(**values))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def extend(self, claims: Sequence[tuple[int, int]], until: datetime) -> int:

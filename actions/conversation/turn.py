@@ -146,8 +146,8 @@ def waiting_conversation(uow: UnitOfWork, *, channel: str, prefix: str, person_i
     free-text answers continue a conversation this way; a yes or a no answers only where it
     was asked, and a new problem starts its own conversation.
     """
-    row = uow.session.scalars(
-        select(Conversation)
+    row = uow.session.execute(  # two columns, no entity: every top-level DM asks this
+        select(Conversation.ref, Conversation.state)
         .where(Conversation.channel == channel, Conversation.ref.startswith(prefix),
                Conversation.person_id == person_id,
                Conversation.updated_at >= now() - FOLLOW_UP)
