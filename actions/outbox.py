@@ -356,8 +356,10 @@ class BackgroundDelivery:
     the next turn as soon as its commit is done instead of waiting for the channel's servers
     (Slack answers a post in 50-300 ms; a turn's own work takes a few milliseconds).
 
-    Messages go to one of ``threads`` queues chosen by their conversation (the thread ref, else
-    the ticket), so one conversation's messages still go out in the order they were committed.
+    What one commit queued goes to one of ``threads`` queues, in the order it was queued (a
+    reply before the ticket notice it announces), chosen by the conversation of its first
+    message (the thread ref, else the ticket): one conversation's turns still go out in the
+    order they were committed.
     Nothing is lost by the hand-over: the rows are claimed under a lease in the commit that
     queued them, and the outbox worker sends whatever a dying process did not.
     """
@@ -373,15 +375,13 @@ class BackgroundDelivery:
                              daemon=True).start()
 
     def submit(self, items: list[OutboxItem]) -> None:
-        by_queue: dict[int, list[OutboxItem]] = {}
-        for item in items:
-            conversation = str(item.recipient.get("ref") or item.ticket_key or item.key)
-            by_queue.setdefault(zlib.crc32(conversation.encode()) % len(self._queues),
-                                []).append(item)
+        if not items:
+            return
+        first = items[0]
+        conversation = str(first.recipient.get("ref") or first.ticket_key or first.key)
         with self._idle:
-            self._waiting += len(by_queue)
-        for index, batch in by_queue.items():
-            self._queues[index].put(batch)
+            self._waiting += 1
+        self._queues[zlib.crc32(conversation.encode()) % len(self._queues)].put(list(items))
 
     def wait(self, timeout: float) -> bool:
         """Until everything handed over was tried (a stopping process); False on timeout."""

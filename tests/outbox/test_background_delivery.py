@@ -69,3 +69,18 @@ def test_a_failing_delivery_does_not_stop_the_thread() -> None:
     delivery.submit([_item(2, "D1:a")])
     assert delivery.wait(30)
     assert sent == [2]
+
+
+def test_what_one_commit_queued_goes_out_in_its_order() -> None:
+    sent: list[int] = []
+
+    def deliver(items: list[OutboxItem]) -> None:
+        sent.extend(i.id for i in items)
+
+    delivery = BackgroundDelivery(deliver, threads=8)
+    notice = OutboxItem(id=2, key="notice:2", channel="slack", recipient={"type": "thread"},
+                        template="routed", language="es", context={}, ticket_key="INC-9",
+                        attempts=1)
+    delivery.submit([_item(1, "D1:123"), notice, _item(3, "D1:123")])
+    assert delivery.wait(30)
+    assert sent == [1, 2, 3]
