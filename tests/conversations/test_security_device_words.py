@@ -1,4 +1,7 @@
-"""A lost or stolen laptop named the Spanish way gets the lost-device advice, not the generic one."""
+"""A lost or stolen laptop named the Spanish way gets the lost-device advice.
+
+Not the generic one: "portátil" and "ordenador" are how Spain names a laptop.
+"""
 
 import pytest
 
