@@ -17,7 +17,9 @@ KINDS = ("lost_device", "impersonation", "data_leak", "malware", "unauthorised_a
          "phishing")
 GENERIC = "other"
 
-_DEVICE = (r"(laptop|lap|compu|computadora|equipo|pc|celular|cel|telefono|movil|smartphone"
+_DEVICE = (r"(laptop|lap|portatil|ordenador|compu|computadora|equipo|pc|celular|cel|celu"
+           r"|telefono|movil|smartphone|iphone|android|tableta|macbook|cellphone|handy"
+           r"|llave usb|lapiz usb"
            r"|tablet|ipad|usb|memoria|disco|pendrive|gafete|credencial|tarjeta de acceso"
            r"|mochila|maleta|badge|phone|mobile|device|computer|notebook|backpack|bag|drive"
            r"|stick|token)")
