@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from actions.messages import TEMPLATES as DESK_TEMPLATES
 from actions.messages import Messages
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -44,7 +45,9 @@ class MailRenderer:
     """Renders the desk's mails in the recipient's language."""
 
     def __init__(self, directory: Path = TEMPLATES) -> None:
-        self.messages = Messages("plain", directory=directory)
+        # the desk's templates after the mail's own: a mail says what the conversation says
+        # (``{% from "es/conversation.j2" import security_advice %}``)
+        self.messages = Messages("plain", directory=directory).add_templates(DESK_TEMPLATES)
         self.messages.env.filters["unmark"] = unmark
         self.html = Environment(loader=FileSystemLoader(str(directory)), autoescape=True,
                                 undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
