@@ -25,6 +25,12 @@ def count(services, model) -> int:  # type: ignore[no-untyped-def]
         return s.scalar(select(func.count()).select_from(model))
 
 
+def iso_record(services, key: str) -> dict:  # type: ignore[no-untyped-def]
+    """The ISO 27001 incident record of ``key`` as stored now."""
+    with services.uow() as uow:
+        return security_record(uow, uow.tickets.get(key))
+
+
 def reply_to(sent: EmailMessage, body: str, *, mid: str, subject: str | None = None,
              sender: str = "Lucía Fernández <lucia@example.com>") -> EmailMessage:
     return mail(subject or f"Re: {sent['Subject']}", body, sender=sender, message_id=mid,
@@ -62,8 +68,7 @@ def test_a_phishing_report_is_a_security_incident_and_the_iso_questions_go_by_ma
     inbox.send(reply_to(ack, "En mi portátil, en el correo de la empresa", mid="<r1@x>"))
     [second] = postbox.deliver()
     assert "(2/4)" in text_of(second)
-    with inbox.services.uow() as uow:
-        record = security_record(uow, uow.tickets.get("SEC-1"))
+    record = iso_record(inbox.services, "SEC-1")
     assert record["discovered_where"] == "En mi portátil, en el correo de la empresa"
 
 
@@ -81,8 +86,7 @@ def test_another_problem_during_the_iso_questions_by_mail_is_not_stored_as_the_a
     inbox.send(reply_to(asked, "Es mi respuesta", mid="<r2@x>"))
     [second] = postbox.deliver()
     assert "(2/4)" in text_of(second)
-    with inbox.services.uow() as uow:
-        record = security_record(uow, uow.tickets.get("SEC-1"))
+    record = iso_record(inbox.services, "SEC-1")
     assert record["discovered_where"] == "Además la impresora del segundo piso no imprime"
     inbox.send(reply_to(second, "Además la impresora del segundo piso no imprime",
                         mid="<r3@x>"))
@@ -90,8 +94,7 @@ def test_another_problem_during_the_iso_questions_by_mail_is_not_stored_as_the_a
     inbox.send(reply_to(asked, "Es otro problema", mid="<r4@x>"))
     [paused] = postbox.deliver()
     assert "dejo en pausa las preguntas de SEC-1" in text_of(paused)
-    with inbox.services.uow() as uow:
-        record = security_record(uow, uow.tickets.get("SEC-1"))
+    record = iso_record(inbox.services, "SEC-1")
     assert record["discovered_at"] is None
 
 
