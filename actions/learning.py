@@ -80,23 +80,20 @@ class LearnedOverlay:
     def __init__(self, every: float = 0.0) -> None:
         self._lock = threading.Lock()
         self.every = every
-        self._looked: tuple[Any, ...] | None = None  # (matcher, bind, own changes, when)
-
-    def _recently_looked(self, matcher: Any, bind: Any) -> bool:
-        looked = self._looked
-        return bool(self.every) and looked is not None \
-            and looked[:3] == (id(matcher), id(bind), local_changes()) \
-            and time.monotonic() - looked[3] < self.every
+        #: What the last look was for (matcher, database, this process's own changes), and when.
+        self._looked: tuple[int, int, int] | None = None
+        self._looked_at = 0.0
 
     def refresh(self, matcher: Any, uow: UnitOfWork) -> None:
         with uow:
             bind = uow.session.get_bind()
-            if self._recently_looked(matcher, bind):
+            looking = (id(matcher), id(bind), local_changes())
+            now = time.monotonic()
+            if self.every and looking == self._looked and now - self._looked_at < self.every:
                 return
+            self._looked, self._looked_at = looking, now
             # the database's identity too: one matcher may serve several desks (tests do)
-            looked = (id(matcher), id(bind), local_changes(), time.monotonic())
             version = (id(bind), uow.learned.version())
-            self._looked = looked
             if version == matcher.learned_version:
                 return
             with self._lock:

@@ -99,3 +99,15 @@ def test_kb_gaps_groups_tickets_the_knowledge_base_did_not_settle(
     assert tablet.tickets == [first, second] and "tablet" in tablet.words
     assert gaps[("not_helpful", "vpn-no-conecta")].tickets == [vpn]
     assert all(settled not in g.tickets for g in gaps.values())
+
+
+def test_a_running_desk_uses_what_it_learned_itself_at_once(
+        desk: Services, console: Console, people: Cast) -> None:
+    """``deskbot run`` reads the learned counter at most once a minute here, for other
+    processes' changes; what this process learned is used from the next question on."""
+    desk.look_for_article_changes_every(60.0)
+    assert "escaner-a-correo" not in top(desk, SIMILAR)  # the counter was read just now
+    open_ticket(console, UNKNOWN)
+    console.feed("/as Ana")
+    console.feed("/ticket resolve INC-1 --article escaner-a-correo Configuré el perfil")
+    assert top(desk, SIMILAR)[0] == "escaner-a-correo"
