@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 
 from store.domain import ticket as domain
 from store.domain.events import TicketEvent
@@ -34,6 +34,11 @@ from store.models import (
     normal_address,
 )
 from store.types import utcnow
+
+#: The outbox row every turn inserts, built once (``OutboxRepository._insert``).
+_OUTBOX_INSERT = insert(OutboxMessage.__table__).values(
+    {c.key: bindparam(c.key) for c in OutboxMessage.__table__.columns if c.key != "id"}
+).returning(OutboxMessage.__table__.c.id)
 
 
 def _fold(text: str) -> str:
@@ -413,8 +418,22 @@ class OutboxRepository:
             return existing
         if self.claim is not None:
             self.claim(message)
-        self.session.add(message)
-        self.session.flush()
+        self._insert(message)
         self.queued += 1
         self.added.append(message)
         return message
+
+    def _insert(self, message: OutboxMessage) -> None:
+        """One cached Core ``INSERT ... RETURNING id``, then the message joins the session as
+        the stored row it now is. Every turn queues a reply: the ORM's flush of a new object
+        (building and sorting its unit of work) cost more than the statement itself."""
+        table = OutboxMessage.__table__
+        for column in table.columns:  # the column defaults, as the ORM would apply them
+            if column.key != "id" and getattr(message, column.key) is None \
+                    and column.default is not None:
+                arg = column.default.arg  # type: ignore[attr-defined]
+                setattr(message, column.key, arg(None) if callable(arg) else arg)
+        values = {c.key: getattr(message, c.key) for c in table.columns if c.key != "id"}
+        message.id = self.session.execute(_OUTBOX_INSERT, values).scalar_one()
+        make_transient_to_detached(message)
+        self.session.add(message)
