@@ -1,7 +1,7 @@
 """HTTP mode: ``POST /slack/events`` into the inbox; ``GET /healthz`` and ``GET /readyz``.
 
-uvicorn with a bare ASGI router. A request is checked cheaply before it is read: the signature headers
-must be there and the timestamp a number within five minutes (401 otherwise), and a declared
+uvicorn with a bare ASGI router. A request is checked cheaply before it is read: the signature
+headers must be there and the timestamp a number within five minutes (401 otherwise), and a declared
 length over the cap is refused (413). The body is then read in chunks and reading stops at the
 cap (413), so an unsigned flood is never buffered whole; only then is the signature verified.
 A request that is someone's work is stored in the inbox (``bot.slack.intake`` says which, and

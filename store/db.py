@@ -132,7 +132,7 @@ def _insert_new_statement(dialect: str, table: Any, columns: tuple[str, ...]) ->
     from sqlalchemy import bindparam
     from sqlalchemy.dialects import postgresql, sqlite
 
-    make = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    make: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if make is None:  # pragma: no cover - the desk runs on these two
         raise NotImplementedError(dialect)
     return (make(table).values({name: bindparam(name) for name in columns})

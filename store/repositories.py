@@ -10,9 +10,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 
@@ -36,9 +36,10 @@ from store.models import (
 from store.types import utcnow
 
 #: The outbox row every turn inserts, built once (``OutboxRepository._insert``).
-_OUTBOX_INSERT = insert(OutboxMessage.__table__).values(
-    {c.key: bindparam(c.key) for c in OutboxMessage.__table__.columns if c.key != "id"}
-).returning(OutboxMessage.__table__.c.id)
+_OUTBOX_TABLE = cast(Table, OutboxMessage.__table__)
+_OUTBOX_INSERT = insert(_OUTBOX_TABLE).values(
+    {c.key: bindparam(c.key) for c in _OUTBOX_TABLE.columns if c.key != "id"}
+).returning(_OUTBOX_TABLE.c.id)
 #: Who an address is, with all their addresses: one statement, built once (every turn starts
 #: here, and building an ORM select with a join and a loader option costs more than running it).
 _BY_ADDRESS = (select(Person).join(PersonChannel)
