@@ -24,7 +24,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 log = logging.getLogger("deskbot")
 
@@ -76,20 +76,17 @@ class Secondaries:
     """The secondary processes of a desk: started, watched, started again, stopped."""
 
     def __init__(self, command: Sequence[str], count: int, fd: int, *,
+                 on_death: Callable[[int], None] | None = None,
                  check_every: float = 0.2) -> None:
         self.command, self.fd = list(command), fd
+        #: Told the pid of a secondary that died (its leased rows can be freed at once).
+        self.on_death = on_death
         self.total = count + 1  # the primary is process 1
         self._slots = [_Slot(n + 2) for n in range(count)]
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._check_every = check_every
         self._watcher = threading.Thread(target=self._watch, name="secondaries", daemon=True)
-
-    @property
-    def pids(self) -> list[int]:
-        with self._lock:
-            return [s.process.pid for s in self._slots
-                    if s.process is not None and s.process.poll() is None]
 
     def start(self) -> Secondaries:
         with self._lock:
@@ -112,10 +109,18 @@ class Secondaries:
             with self._lock:
                 if self._stopping.is_set():
                     return
-                for slot in self._slots:
-                    self._check(slot)
+                died = [pid for slot in self._slots if (pid := self._check(slot)) is not None]
+            for pid in died:  # outside the lock: a signal handler may be waiting for it
+                if self.on_death is not None:
+                    try:
+                        self.on_death(pid)
+                    except Exception as exc:  # noqa: BLE001 - the rows' leases run out instead
+                        log.warning("after process %d ended: %s: %s", pid,
+                                    type(exc).__name__, exc)
 
-    def _check(self, slot: _Slot) -> None:
+    def _check(self, slot: _Slot) -> int | None:
+        """Start the slot's process again when its pause is over; the pid of a process that
+        has just been found dead."""
         process = slot.process
         now = time.monotonic()
         if slot.restart_at is not None:
@@ -126,9 +131,9 @@ class Secondaries:
                     log.warning("could not start process %d of %d again: %s", slot.number,
                                 self.total, exc)
                     slot.restart_at = now + slot.pause
-            return
+            return None
         if process is None or process.poll() is None:
-            return
+            return None
         if now - slot.started_at >= LIVED_LONG:
             slot.pause = RESTART_PAUSE  # it had been serving: not a process that cannot start
         pause, slot.pause = slot.pause, min(MAX_RESTART_PAUSE, slot.pause * 2)
@@ -136,6 +141,7 @@ class Secondaries:
                     "go to the other processes, starting it again in %.0f s", slot.number,
                     self.total, process.pid, process.returncode, pause)
         slot.restart_at = now + pause
+        return process.pid
 
     def signal(self, sig: int = signal.SIGTERM) -> None:
         """Stop starting processes and pass ``sig`` on to every running one."""

@@ -288,6 +288,7 @@ def _run_secondary(args: argparse.Namespace) -> int:
     app = create_app(services, client=client, socket_mode=False)
     desk = Desk(app, services, threads=args.inbox_threads, drain_seconds=args.drain_seconds,
                 grace_seconds=args.grace_seconds)
+    desk.workers.on_lag = None  # the log says it here; the triage channel hears the primary
     sock = socket.socket(fileno=args.listen_fd)
     print(f"deskbot: process {os.getpid()} (of primary {watch.parent}) serving the same port",
           file=sys.stderr, flush=True)
@@ -374,8 +375,6 @@ def _serve_processes(services: Services, app: Any, args: argparse.Namespace,
         raise SystemExit(1) from exc
     port = sock.getsockname()[1]
     args.port = port  # the secondaries say the port that was given, 0 or not
-    others = Secondaries(_secondary_command(args, sock.fileno()), args.processes - 1,
-                         sock.fileno())
 
     def drained() -> None:
         # their drain ran beside this one's; bounded, so the primary always exits
@@ -385,6 +384,11 @@ def _serve_processes(services: Services, app: Any, args: argparse.Namespace,
     desk = Desk(app, services, threads=args.inbox_threads,
                 drain_seconds=args.drain_seconds, grace_seconds=args.grace_seconds,
                 on_drained=drained)
+
+    # The rows a dead secondary held are due at once: this process's workers take them
+    # instead of waiting out their lease.
+    others = Secondaries(_secondary_command(args, sock.fileno()), args.processes - 1,
+                         sock.fileno(), on_death=lambda pid: desk.workers.release_orphans())
     print(f"deskbot: listening on http://{args.host}:{port}/slack/events "
           f"({args.processes} processes)", file=sys.stderr, flush=True)
     others.start()

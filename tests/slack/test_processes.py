@@ -114,13 +114,15 @@ def desks(tmp_path: Path) -> Iterator[Desks]:
             api.stop()
 
 
-def _answered_once_each(desk: Desks, events: list[dict[str, Any]]) -> None:
+def _answered(desk: Desks, events: list[dict[str, Any]], *, one_post: bool = True) -> None:
+    """Every DM answered, no message posted twice; with ``one_post``, one post per thread."""
     def all_answered() -> bool:
         return all(desk.posts(e["channel"], e["ts"]) for e in events)
 
     desk.api.wait_for(all_answered, timeout=PATIENCE, what="every acknowledged DM answered")
     _idle(desk)
-    assert [len(desk.posts(e["channel"], e["ts"])) for e in events] == [1] * len(events)
+    if one_post:
+        assert [len(desk.posts(e["channel"], e["ts"])) for e in events] == [1] * len(events)
     assert doubled(desk.api) == []
 
 
@@ -141,7 +143,7 @@ def test_two_processes_share_the_port_and_stop_together(desks: Desks) -> None:
     sent = _burst(desks, 40)
     assert len(sent) == 40  # every DM acknowledged
     _served_by(desks, {primary, secondary}, sent)
-    _answered_once_each(desks, sent)
+    _answered(desks, sent)
 
     desks.process.send_signal(signal.SIGTERM)
     assert desks.process.wait(timeout=PATIENCE) == 0
@@ -154,13 +156,13 @@ def test_a_killed_secondary_is_started_again_and_leaves_with_a_killed_primary(
         desks: Desks) -> None:
     first = desks.start_processes(2)
     assert desks.process is not None
-    os.kill(first, signal.SIGKILL)
-    second = desks.secondary(other_than=first)
-    assert "ended unexpectedly" in desks.stderr()
     sent = _burst(desks, 20)
     assert len(sent) == 20
+    os.kill(first, signal.SIGKILL)  # maybe with acknowledged DMs of its own not yet answered
+    second = desks.secondary(other_than=first)
+    assert "ended unexpectedly" in desks.stderr()
     _served_by(desks, {second}, sent)
-    _answered_once_each(desks, sent)
+    _answered(desks, sent, one_post=False)  # a turn cut short may have posted: not again
 
     desks.process.kill()  # the primary: the secondary must not serve on unsupervised
     desks.process.wait(timeout=PATIENCE)
