@@ -7,6 +7,7 @@ when it starts instead of failing half-way when it first writes.
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -116,7 +117,23 @@ def insert_ignoring(session: Session, model: Any) -> Any:
 
 def insert_new(session: Session, model: Any, values: dict[str, Any]) -> bool:
     """Insert one row unless its key is taken; whether it was new (told by ``RETURNING``: the
-    driver's row count of an ORM-enabled insert is not reliable)."""
-    key = list(model.__table__.primary_key.columns)
-    stmt = insert_ignoring(session, model).values(**values).returning(*key)
-    return session.execute(stmt).first() is not None
+    driver's row count of an ORM-enabled insert is not reliable).
+
+    The statement is a Core insert into the model's table, built once per database and set of
+    columns: every conversation turn runs one, and an ORM bulk insert built afresh costs
+    several times the round trip. The session's hooks still see it as a write (savepoints)."""
+    stmt = _insert_new_statement(session.get_bind().dialect.name, model.__table__,
+                                 tuple(sorted(values)))
+    return session.execute(stmt, values).first() is not None
+
+
+@functools.cache
+def _insert_new_statement(dialect: str, table: Any, columns: tuple[str, ...]) -> Any:
+    from sqlalchemy import bindparam
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    make = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if make is None:  # pragma: no cover - the desk runs on these two
+        raise NotImplementedError(dialect)
+    return (make(table).values({name: bindparam(name) for name in columns})
+            .on_conflict_do_nothing().returning(*table.primary_key.columns))

@@ -10,12 +10,13 @@ whose lease ran out cannot overwrite the work of the one that took the row over.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, tuple_, update
+from sqlalchemy import Table, bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from store.db import insert_ignoring
@@ -90,11 +91,8 @@ class InboxRepository:
 
     def finish(self, row_id: int, attempts: int, **values: Any) -> bool:
         """Write an outcome while the claim (status working, same attempts) still holds."""
-        table = cast(Table, InboxItem.__table__)  # a plain UPDATE: no inbox row is in memory
-        result = self.session.execute(
-            update(table)
-            .where(table.c.id == row_id, table.c.status == WORKING, table.c.attempts == attempts)
-            .values(**values))
+        result = self.session.execute(_finish_statement(tuple(sorted(values))),
+                                      {"row_id": row_id, "claimed": attempts, **values})
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def extend(self, claims: Sequence[tuple[int, int]], until: datetime) -> int:
@@ -143,3 +141,14 @@ class InboxRepository:
             delete(InboxItem).where(InboxItem.status.in_((DONE, INLINE)),
                                     InboxItem.received_at < before))
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _finish_statement(columns: tuple[str, ...]) -> Any:
+    """A plain table UPDATE (no inbox row is in memory), built once per set of columns: every
+    turn run from the inbox writes its outcome with one."""
+    table = cast(Table, InboxItem.__table__)
+    return (update(table)
+            .where(table.c.id == bindparam("row_id"), table.c.status == WORKING,
+                   table.c.attempts == bindparam("claimed"))
+            .values({name: bindparam(name) for name in columns}))

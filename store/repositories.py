@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 
 from store.domain import ticket as domain
 from store.domain.events import TicketEvent
@@ -34,6 +34,17 @@ from store.models import (
     normal_address,
 )
 from store.types import utcnow
+
+#: The outbox row every turn inserts, built once (``OutboxRepository._insert``).
+_OUTBOX_INSERT = insert(OutboxMessage.__table__).values(
+    {c.key: bindparam(c.key) for c in OutboxMessage.__table__.columns if c.key != "id"}
+).returning(OutboxMessage.__table__.c.id)
+#: Who an address is, with all their addresses: one statement, built once (every turn starts
+#: here, and building an ORM select with a join and a loader option costs more than running it).
+_BY_ADDRESS = (select(Person).join(PersonChannel)
+               .where(PersonChannel.channel == bindparam("channel"),
+                      PersonChannel.address == bindparam("address"))
+               .options(joinedload(Person.channels)))
 
 
 def _fold(text: str) -> str:
@@ -80,12 +91,9 @@ class PersonRepository:
     def by_address(self, channel: str, address: str) -> Person | None:
         """Who ``address`` is on ``channel`` (addresses are stored as ``normal_address`` makes
         them, so the lookup is exact and uses the unique index)."""
-        return self.session.scalars(
-            select(Person).join(PersonChannel).where(
-                PersonChannel.channel == channel,
-                PersonChannel.address == normal_address(address))
-            .options(joinedload(Person.channels))  # one statement: every turn starts here
-        ).unique().first()
+        return self.session.scalars(_BY_ADDRESS, {"channel": channel,
+                                                  "address": normal_address(address)}
+                                    ).unique().first()
 
     def by_any_address(self, address: str) -> Person | None:
         """Whoever has ``address`` on some channel: what an admin types (``UANA``, a mailbox)."""
@@ -413,8 +421,22 @@ class OutboxRepository:
             return existing
         if self.claim is not None:
             self.claim(message)
-        self.session.add(message)
-        self.session.flush()
+        self._insert(message)
         self.queued += 1
         self.added.append(message)
         return message
+
+    def _insert(self, message: OutboxMessage) -> None:
+        """One cached Core ``INSERT ... RETURNING id``, then the message joins the session as
+        the stored row it now is. Every turn queues a reply: the ORM's flush of a new object
+        (building and sorting its unit of work) cost more than the statement itself."""
+        table = OutboxMessage.__table__
+        for column in table.columns:  # the column defaults, as the ORM would apply them
+            if column.key != "id" and getattr(message, column.key) is None \
+                    and column.default is not None:
+                arg = column.default.arg  # type: ignore[attr-defined]
+                setattr(message, column.key, arg(None) if callable(arg) else arg)
+        values = {c.key: getattr(message, c.key) for c in table.columns if c.key != "id"}
+        message.id = self.session.execute(_OUTBOX_INSERT, values).scalar_one()
+        make_transient_to_detached(message)
+        self.session.add(message)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from actions.attachments import FileRef, attach_in_thread
 from actions.common import now
@@ -136,6 +136,15 @@ def _keep_files(services: Services, inbound: Inbound, *, thread_ref: str,
         log.info("files in %s not kept: %s", thread_ref, error)
 
 
+#: Two columns, no entity, built once: every top-level DM asks this.
+_WAITING = (select(Conversation.ref, Conversation.state)
+            .where(Conversation.channel == bindparam("channel"),
+                   Conversation.ref.startswith(bindparam("prefix")),
+                   Conversation.person_id == bindparam("person_id"),
+                   Conversation.updated_at >= bindparam("since"))
+            .order_by(Conversation.updated_at.desc()).limit(1))
+
+
 def waiting_conversation(uow: UnitOfWork, *, channel: str, prefix: str, person_id: int,
                          parsed: dict[str, Any] | None) -> str | None:
     """The person's conversation under ``prefix`` where the bot recently asked something this
@@ -146,13 +155,9 @@ def waiting_conversation(uow: UnitOfWork, *, channel: str, prefix: str, person_i
     free-text answers continue a conversation this way; a yes or a no answers only where it
     was asked, and a new problem starts its own conversation.
     """
-    row = uow.session.execute(  # two columns, no entity: every top-level DM asks this
-        select(Conversation.ref, Conversation.state)
-        .where(Conversation.channel == channel, Conversation.ref.startswith(prefix),
-               Conversation.person_id == person_id,
-               Conversation.updated_at >= now() - FOLLOW_UP)
-        .order_by(Conversation.updated_at.desc()).limit(1)
-    ).first()
+    row = uow.session.execute(_WAITING, {
+        "channel": channel, "prefix": prefix, "person_id": person_id,
+        "since": now() - FOLLOW_UP}).first()
     awaiting = ((row.state or {}).get("slots") or {}).get("awaiting") if row else None
     if row is None or not awaiting:
         return None

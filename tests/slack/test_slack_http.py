@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.request
 
 from sqlalchemy import func, select
@@ -28,6 +29,21 @@ def test_healthz(slack: Harness) -> None:
     with urllib.request.urlopen(f"{slack.url}/healthz", timeout=5) as answer:
         assert answer.status == 200
         assert json.loads(answer.read()) == {"ok": True}
+
+
+def test_unknown_paths_and_wrong_methods_get_404_and_405(slack: Harness) -> None:
+    def status(path: str, method: str = "GET") -> tuple[int, str]:
+        request = urllib.request.Request(f"{slack.url}{path}", method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                return answer.status, answer.headers.get("Allow") or ""
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("Allow") or ""
+
+    assert status("/nowhere") == (404, "")
+    assert status("/slack/events") == (405, "POST")
+    assert status("/healthz", "POST") == (405, "GET, HEAD")
+    assert status("/healthz") == (200, "")
 
 
 def test_forged_and_stale_signatures_are_refused_and_nothing_is_written(slack: Harness) -> None:
