@@ -296,10 +296,14 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
         return [c.at for c in api.calls_to("chat.postMessage") if c.body.get("thread_ts") == thread]
 
     try:
-        # Warm-up: the first turn of each kind fills the process's caches.
-        ts, body = envelope(999_999, users[0])
-        post(url, body)
-        api.wait_for(lambda: replies_in(ts), timeout=args.timeout, what="warm-up reply")
+        # Warm-up: the first turn of each kind fills the process's caches. Several processes
+        # take whichever connection they accept first: a few DMs at once reach each of them.
+        warm = [envelope(999_999 - n, users[n % len(users)])
+                for n in range(1 if args.processes == 1 else 4 * args.processes)]
+        with ThreadPoolExecutor(max_workers=len(warm)) as pool:
+            list(pool.map(lambda pair: post(url, pair[1]), warm))
+        api.wait_for(lambda: all(replies_in(ts) for ts, _ in warm), timeout=args.timeout,
+                     what="warm-up replies")
         time.sleep(1.0)  # the warm-up's own outcome recorded before counting starts
         api.reset()
         commits_before, begun_before = app.counts()
