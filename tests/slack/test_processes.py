@@ -181,3 +181,24 @@ def test_more_than_one_process_on_sqlite_is_refused(tmp_path: Path) -> None:
         api.stop()
     assert done.returncode == 2
     assert "--processes needs PostgreSQL" in done.stderr
+
+
+@pytest.mark.postgres
+def test_more_than_one_process_in_socket_mode_is_refused(tmp_path: Path) -> None:
+    api = _api()
+    try:
+        with database("postgres", tmp_path) as url:
+            env = dict(_env(api, url), SLACK_APP_TOKEN="xapp-test")
+            done = subprocess.run([str(DESKBOT), "run", "--processes", "2"], env=env,
+                                  capture_output=True, text=True, timeout=PATIENCE)
+    finally:
+        api.stop()
+    assert done.returncode == 2
+    assert "Socket Mode" in done.stderr and "one process" in done.stderr
+
+
+def test_processes_must_be_one_or_more() -> None:
+    done = subprocess.run([str(DESKBOT), "run", "--processes", "0"], capture_output=True,
+                          text=True, timeout=PATIENCE)
+    assert done.returncode == 2
+    assert "--processes: must be 1 or more" in done.stderr
