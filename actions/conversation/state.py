@@ -106,7 +106,7 @@ def save_state(uow: UnitOfWork, state: ConversationState) -> None:
     with uow:
         if not state.stored and insert_new(uow.session, Conversation, {
                 "channel": state.channel, "ref": state.ref, "person_id": state.person_id,
-                "state": copy.deepcopy(state.as_dict()), "updated_at": now()}):
+                "state": state.as_dict(), "updated_at": now()}):  # serialised at once
             uow.commit()
             state.stored = True
             return
