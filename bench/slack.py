@@ -1,21 +1,21 @@
 """Slack channel benchmark: ``python -m bench.slack [--events 400] [--rate 200] [--postgres]``.
 
 The real app as its own process (``deskbot run`` over HTTP on a loopback port, through
-``bench.slack_app``, which only adds a commit counter), its Web API client pointed at the local
-stand-in (tests/slack/stand_in.py) that runs in this process with the load generator, a fresh
-migrated desk (a SQLite file, or with ``--postgres`` a fresh database on the local server, or any
-empty ``--database-url``). Correctly signed ``message.im`` events are offered at ``--rate`` per
-second (open loop: a slow answer does not slow the offer down); a share of them is delivered
-again with the same ``event_id`` and ``X-Slack-Retry-Num: 1``, as Slack does when it thinks an
-event was lost.
+``bench.slack_app``, which only adds a commit counter; ``--processes N``: that many processes
+serving the port), its Web API client pointed at the local stand-in (tests/slack/stand_in.py)
+that runs in this process with the load generator, a fresh migrated desk (a SQLite file, or with
+``--postgres`` a fresh database on the local server, or any empty ``--database-url``). Correctly
+signed ``message.im`` events are offered at ``--rate`` per second (open loop: a slow answer does
+not slow the offer down); a share of them is delivered again with the same ``event_id`` and
+``X-Slack-Retry-Num: 1``, as Slack does when it thinks an event was lost.
 
 Prints: acknowledgement latency p50/p99 (HTTP response to each delivery), event-to-reply p50/p99
 (first delivery sent -> the stand-in receives the ``chat.postMessage`` in that thread), sustained
-events per second (distinct events answered / wall time), the app process's CPU time per DM
-turn (user + system, re-sent deliveries included: the figure a busy machine disturbs least),
-database commits per DM turn (every COMMIT the app process issued while the events were worked,
-re-sent deliveries and timers included, divided by the distinct events), duplicate replies and
-lost events.
+events per second (distinct events answered / wall time), the app's CPU time per DM turn (user +
+system of all its processes, re-sent deliveries included: the figure a busy machine disturbs
+least), database commits per DM turn (every COMMIT the app's processes issued while the events
+were worked, re-sent deliveries and timers included, divided by the distinct events), duplicate
+replies and lost events.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import hmac
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -107,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--inbox-threads", type=int, default=None,
                         help="inbox workers (deskbot run --inbox-threads; default: its own)")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="processes serving the port (deskbot run --processes; default 1)")
     parser.add_argument("--api-latency", type=float, default=0.0, metavar="SECONDS",
                         help="the stand-in answers chat.postMessage this much later (Slack's "
                              "own servers take 50-300 ms; default 0)")
@@ -164,33 +167,34 @@ def free_port() -> int:
 
 class AppProcess:
     """``deskbot run`` as its own process (``bench.slack_app``: the same entry point plus a
-    commit counter), on a free loopback port, its Web API pointed at the stand-in."""
+    commit counter), on a free loopback port, its Web API pointed at the stand-in; with
+    ``processes`` above 1, that many processes serving the port (``--processes``)."""
 
-    def __init__(self, env: dict[str, str], log: Path, threads: int | None) -> None:
-        self.env, self.log, self.threads = env, log, threads
+    def __init__(self, env: dict[str, str], log: Path, threads: int | None,
+                 processes: int = 1) -> None:
+        self.env, self.log, self.threads, self.processes = env, log, threads, processes
         self.url = ""
         self.process: subprocess.Popen[bytes] | None = None
-        self._counts_in, counts_out = os.pipe()
-        self._counts_out = counts_out
-        self._counts = os.fdopen(self._counts_in, "r")
+        self.counts_dir = Path(tempfile.mkdtemp(prefix="bench-counts-"))
 
     def start(self, timeout: float = 120.0) -> AppProcess:
         for _ in range(3):  # another port if that one was taken meanwhile
             port = free_port()
             self.url = f"http://127.0.0.1:{port}"
-            env = dict(self.env, BENCH_COUNTS_FD=str(self._counts_out))
+            env = dict(self.env, BENCH_COUNTS_DIR=str(self.counts_dir))
             with self.log.open("ab") as err:
                 self.process = subprocess.Popen(
                     [sys.executable, "-m", "bench.slack_app", "run", "--host", "127.0.0.1",
                      "--port", str(port)]
-                    + (["--inbox-threads", str(self.threads)] if self.threads else []),
-                    env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err,
-                    pass_fds=(self._counts_out,), cwd=ROOT)
+                    + (["--inbox-threads", str(self.threads)] if self.threads else [])
+                    + (["--processes", str(self.processes)] if self.processes > 1 else []),
+                    env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                    cwd=ROOT)
             deadline = time.monotonic() + timeout
             while self.process.poll() is None and time.monotonic() < deadline:
                 with contextlib.suppress(OSError), \
                         urllib.request.urlopen(f"{self.url}/readyz", timeout=5) as answer:
-                    if answer.status == 200:
+                    if answer.status == 200 and self._all_serving():
                         return self
                 time.sleep(0.05)
             text_log = self.log.read_text(encoding="utf-8", errors="replace")
@@ -200,22 +204,57 @@ class AppProcess:
             raise RuntimeError(f"deskbot run did not become ready:\n{text_log[-3000:]}")
         raise RuntimeError("deskbot run found no free port")
 
-    def counts(self) -> tuple[int, int]:
-        """(commits, transactions begun) by the app process so far."""
-        assert self.process is not None and self.process.stdin is not None
-        self.process.stdin.write(b"?\n")
-        self.process.stdin.flush()
-        commits, begun = self._counts.readline().split()
-        return int(commits), int(begun)
+    def _all_serving(self) -> bool:
+        """Every secondary process says it serves the port (the primary answered /readyz)."""
+        if self.processes <= 1:
+            return True
+        text_log = self.log.read_text(encoding="utf-8", errors="replace")
+        return text_log.count(" serving the same port") >= self.processes - 1
+
+    def pids(self) -> list[int]:
+        """The desk's processes: the one started here and every process it started."""
+        assert self.process is not None
+        found, todo = [], [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            for task in Path(f"/proc/{pid}/task").glob("*/children"):
+                with contextlib.suppress(OSError):
+                    todo += [int(child) for child in task.read_text().split()]
+        return found
+
+    def counts(self, timeout: float = 10.0) -> tuple[int, int]:
+        """(commits, transactions begun) by all the desk's processes so far: each writes its
+        counts every 100 ms, so wait for a count from each live one taken after this call."""
+        asked = time.monotonic()
+        deadline = asked + timeout
+        while True:
+            commits = begun = 0
+            stale = []
+            for path in self.counts_dir.iterdir():
+                if not path.name.isdigit():
+                    continue
+                with contextlib.suppress(OSError, ValueError):
+                    done, started, when = path.read_text().split()
+                    commits, begun = commits + int(done), begun + int(started)
+                    if float(when) < asked and Path(f"/proc/{path.name}").exists():
+                        stale.append(path.name)
+            if not stale or time.monotonic() > deadline:
+                return commits, begun
+            time.sleep(0.02)
 
     def cpu_seconds(self) -> float | None:
-        """CPU time the app process used so far (Linux's /proc; None elsewhere)."""
+        """CPU time the desk's processes used so far (Linux's /proc; None elsewhere): each
+        process's own, plus what its children that already ended used."""
         assert self.process is not None
+        total = 0.0
         try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            for pid in self.pids():
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += sum(int(f) for f in fields[11:15])
         except OSError:
             return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -225,8 +264,7 @@ class AppProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        os.close(self._counts_out)
-        self._counts.close()
+        shutil.rmtree(self.counts_dir, ignore_errors=True)
 
 
 def run(args: argparse.Namespace, database_url: str | None) -> int:
@@ -251,17 +289,21 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
                 "DESKBOT_SLACK_API_URL": api.url, "DESKBOT_DATABASE_URL": database,
                 "DESKBOT_CONFIG": str(config), "DESKBOT_SMTP_HOST": "off",
                 "PYTHONUNBUFFERED": "1"})
-    app = AppProcess(env, workdir / "run.log", args.inbox_threads)
+    app = AppProcess(env, workdir / "run.log", args.inbox_threads, args.processes)
     url = f"{app.start().url}/slack/events"
 
     def replies_in(thread: str) -> list[float]:
         return [c.at for c in api.calls_to("chat.postMessage") if c.body.get("thread_ts") == thread]
 
     try:
-        # Warm-up: the first turn of each kind fills the process's caches.
-        ts, body = envelope(999_999, users[0])
-        post(url, body)
-        api.wait_for(lambda: replies_in(ts), timeout=args.timeout, what="warm-up reply")
+        # Warm-up: the first turn of each kind fills the process's caches. Several processes
+        # take whichever connection they accept first: a few DMs at once reach each of them.
+        warm = [envelope(999_999 - n, users[n % len(users)])
+                for n in range(1 if args.processes == 1 else 4 * args.processes)]
+        with ThreadPoolExecutor(max_workers=len(warm)) as pool:
+            list(pool.map(lambda pair: post(url, pair[1]), warm))
+        api.wait_for(lambda: all(replies_in(ts) for ts, _ in warm), timeout=args.timeout,
+                     what="warm-up replies")
         time.sleep(1.0)  # the warm-up's own outcome recorded before counting starts
         api.reset()
         commits_before, begun_before = app.counts()
@@ -333,8 +375,9 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
     ]
     width = max(len(name) for name, _ in rows)
     latency = f", posts answered after {args.api_latency * 1000:.0f} ms" if args.api_latency else ""
-    print(f"Slack channel over HTTP: one deskbot run process (stand-in Web API{latency}, "
-          f"{dialect})")
+    desk = "one deskbot run process" if args.processes == 1 else \
+        f"deskbot run --processes {args.processes}"
+    print(f"Slack channel over HTTP: {desk} (stand-in Web API{latency}, {dialect})")
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
     return 0 if lost == 0 and duplicate_replies == 0 else 1

@@ -2,24 +2,29 @@
 
 ``python -m bench.slack_app run --host ... --port ...`` is ``deskbot run`` unchanged (the same
 composition root, settings from the environment), with SQLAlchemy's ``begin`` and ``commit``
-events counted on every engine of the process. The benchmark asks for the counts by writing a
-line to this process's stdin; the answer (``<commits> <transactions begun>``) goes to the file
-descriptor named by ``BENCH_COUNTS_FD``, so that nothing the desk itself prints can be mistaken
-for it. Counting inside the process that does the work is the only way to count on SQLite too.
+events counted on every engine of the process. With ``--processes N`` the secondaries are
+started as this same module, so each process of the desk counts its own. Every process writes
+its counts to ``$BENCH_COUNTS_DIR/<pid>`` (``<commits> <transactions begun> <when>``, the last
+being ``time.monotonic()`` when counted, the same clock in every process of the machine) every
+100 ms and at exit; the benchmark sums the files, waiting for a count newer than its question.
+Counting inside the processes that do the work is the only way to count on SQLite too.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
 
 _counts = {"commit": 0, "begin": 0}
 _lock = threading.Lock()
+EVERY = 0.1
 
 
 def _counter(name: str) -> Any:
@@ -30,12 +35,25 @@ def _counter(name: str) -> Any:
     return count
 
 
-def _answer(fd: int) -> None:
-    """One line of counts per line read on stdin, until stdin closes."""
-    for _line in sys.stdin:
-        with _lock:
-            line = f"{_counts['commit']} {_counts['begin']}\n"
-        os.write(fd, line.encode())
+def _write_counts(folder: Path) -> None:
+    """This process's counts, replaced whole (a reader never sees half a line)."""
+    with _lock:
+        line = f"{_counts['commit']} {_counts['begin']} {time.monotonic():.6f}\n"
+    target = folder / str(os.getpid())
+    scratch = folder / f".{os.getpid()}.tmp"
+    scratch.write_text(line)
+    os.replace(scratch, target)
+
+
+def _keep_writing(folder: Path) -> None:
+    while True:
+        _write_counts(folder)
+        time.sleep(EVERY)
+
+
+def _own(path: str) -> str:
+    """A secondary process writes its own file beside the primary's."""
+    return f"{path}.{os.getpid()}" if "--secondary" in sys.argv else path
 
 
 def _profile_threads(path: str) -> None:
@@ -105,14 +123,16 @@ def _log_statements(path: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     if os.environ.get("BENCH_SQL"):
-        _log_statements(os.environ["BENCH_SQL"])
+        _log_statements(_own(os.environ["BENCH_SQL"]))
     if os.environ.get("BENCH_PROFILE"):
-        _profile_threads(os.environ["BENCH_PROFILE"])
+        _profile_threads(_own(os.environ["BENCH_PROFILE"]))
     event.listen(Engine, "commit", _counter("commit"))
     event.listen(Engine, "begin", _counter("begin"))
-    fd = os.environ.get("BENCH_COUNTS_FD")
-    if fd:
-        threading.Thread(target=_answer, args=(int(fd),), name="bench-counts",
+    folder = os.environ.get("BENCH_COUNTS_DIR")
+    if folder:
+        _write_counts(Path(folder))
+        atexit.register(_write_counts, Path(folder))
+        threading.Thread(target=_keep_writing, args=(Path(folder),), name="bench-counts",
                          daemon=True).start()
     from bot.cli import main as deskbot
 

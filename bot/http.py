@@ -22,12 +22,15 @@ reachable, models loaded, inbox lag under its limit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
+import signal
+import socket
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 import uvicorn
@@ -207,14 +210,32 @@ def asgi_app(front: SlackFront, readiness: Readiness) -> Callable[..., Awaitable
 class DrainingServer(uvicorn.Server):
     """uvicorn that, on SIGTERM or SIGINT, first says it is stopping (health 503), waits
     ``grace`` seconds for load balancers to notice, stops accepting, then runs ``on_drain``
-    (the inbox workers finish or hand back their rows) before the process exits."""
+    (the inbox workers finish or hand back their rows) before the process exits.
+
+    ``on_signal`` hears every such signal first (the primary of several processes passes it on
+    to the others, so they drain at the same time). A process that drained after SIGTERM exits
+    with status 0: it stopped as asked, and a supervisor should not read it as killed."""
 
     def __init__(self, config: uvicorn.Config, front: SlackFront, *, grace: float,
-                 on_drain: Callable[[], None]) -> None:
+                 on_drain: Callable[[], None],
+                 on_signal: Callable[[int], None] | None = None) -> None:
         super().__init__(config)
         self.front, self.grace, self.on_drain = front, grace, on_drain
+        self.on_signal = on_signal
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        with super().capture_signals():
+            yield
+            # uvicorn raises the signal it caught again once it has shut down; after a drain a
+            # SIGTERM has done its work (SIGINT stays: Ctrl-C ends as an interrupted command).
+            captured = getattr(self, "_captured_signals", None)
+            if isinstance(captured, list):
+                captured[:] = [sig for sig in captured if sig != signal.SIGTERM]
 
     def handle_exit(self, sig: int, frame: Any) -> None:
+        if self.on_signal is not None:
+            self.on_signal(sig)
         if self.front.draining.is_set() or self.grace <= 0:
             self.front.draining.set()
             super().handle_exit(sig, frame)
@@ -272,14 +293,15 @@ class Desk:
         if self.on_drained is not None:
             self.on_drained()
 
-    def server(self, *, host: str, port: int, log_level: str = "info") -> DrainingServer:
+    def server(self, *, host: str, port: int, log_level: str = "info",
+               on_signal: Callable[[int], None] | None = None) -> DrainingServer:
         # No access log and no proxy headers: a line per Slack delivery says nothing the inbox
         # does not keep, and at peak it costs the workers interpreter time.
         config = uvicorn.Config(self.asgi, host=host, port=port, log_level=log_level,
                                 lifespan="off", timeout_graceful_shutdown=5,
                                 access_log=False, proxy_headers=False)
         return DrainingServer(config, self.front, grace=self.grace_seconds,
-                              on_drain=self.drain)
+                              on_drain=self.drain, on_signal=on_signal)
 
 
 #: How long a thread may hold the interpreter while another waits for it (Python's default is
@@ -289,11 +311,17 @@ class Desk:
 SWITCH_INTERVAL = 0.001
 
 
-def serve(desk: Desk, *, host: str = "0.0.0.0", port: int = 3000) -> None:
-    """Run until SIGTERM/SIGINT, then drain (bounded by the desk's ``drain_seconds``)."""
+def serve(desk: Desk, *, host: str = "0.0.0.0", port: int = 3000,
+          sock: socket.socket | None = None,
+          on_signal: Callable[[int], None] | None = None) -> None:
+    """Run until SIGTERM/SIGINT, then drain (bounded by the desk's ``drain_seconds``).
+
+    ``sock``: a listening socket to accept on instead of binding ``host:port`` (several
+    processes serving one port, ``bot.processes``); ``on_signal`` hears SIGTERM/SIGINT first."""
     sys.setswitchinterval(SWITCH_INTERVAL)
     desk.start_workers()
-    desk.server(host=host, port=port).run()
+    desk.server(host=host, port=port, on_signal=on_signal).run(
+        sockets=[sock] if sock is not None else None)
 
 
 class BackgroundServer:

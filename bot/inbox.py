@@ -100,12 +100,17 @@ class InboxWorkers:
         self._lag_said = 0.0
 
     # --- lifecycle ----------------------------------------------------------------------------
-    def start(self) -> InboxWorkers:
+    def release_orphans(self) -> None:
+        """Rows held by processes of this host that are gone are due now: a previous run that
+        crashed, or another process of this desk that died (``bot.processes``)."""
         try:
             inbox.release_orphans(self.services, host=socket.gethostname(), me=self.owner,
                                   alive=_alive)
         except Exception as exc:  # noqa: BLE001 - their leases run out instead
-            self._quiet.failed("releasing rows of a previous run", exc)
+            self._quiet.failed("releasing rows of a process that is gone", exc)
+
+    def start(self) -> InboxWorkers:
+        self.release_orphans()
         for thread in self._threads:
             thread.start()
         self._beat.start()

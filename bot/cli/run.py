@@ -6,6 +6,10 @@ otherwise (``POST /slack/events`` on ``--port``, ``GET /healthz``). Email runs w
 needs no Slack variables at all. With no channel it says exactly what to set and where to get
 it, and exits 2; ``--or-console`` starts the console channel instead (``make run`` does that,
 so the desk can be tried without a Slack workspace or a mail server).
+
+``--processes N`` (HTTP mode, PostgreSQL) serves the port from N processes, one core each:
+``bot.processes``. The first binds the port and starts the others; the timers, email and the
+web pages run in it alone.
 """
 
 from __future__ import annotations
@@ -56,12 +60,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     # with 4 the acknowledgements' p99 is 3-4 times longer).
     run.add_argument("--inbox-threads", type=int, default=2,
                      help="inbox workers in this process (default 2)")
+    # One process answers about one core's worth of requests (one interpreter lock); more
+    # processes on one port use the other cores (bench.slack --processes).
+    run.add_argument("--processes", type=_at_least_one, default=1, metavar="N",
+                     help="processes serving the HTTP port, for a machine with more cores "
+                          "(default 1; more needs PostgreSQL, and Slack over HTTP)")
+    run.add_argument("--listen-fd", type=int, default=None, help=argparse.SUPPRESS)
+    run.add_argument("--secondary", action="store_true", help=argparse.SUPPRESS)
     run.add_argument("--drain-seconds", type=float, default=20.0,
                      help="on SIGTERM, how long running requests may finish (default 20)")
     run.add_argument("--grace-seconds", type=float, default=0.0,
                      help="on SIGTERM, how long health checks say 503 before new requests are "
                           "refused, for a load balancer to notice (default 0)")
     run.set_defaults(func=cmd_run)
+
+
+def _at_least_one(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
 
 
 def missing_credentials(settings: Settings) -> list[str]:
@@ -151,6 +169,8 @@ def ready(services: Services) -> bool:
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.email.channel import EmailChannel
 
+    if args.secondary:
+        return _run_secondary(args)
     services = services_from(args, migrate=True)
     settings = services.settings
     missing = missing_credentials(settings)
@@ -158,6 +178,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         email = EmailChannel.from_env(services)
     except ValueError as exc:
         print(f"deskbot run: email settings: {exc}", file=sys.stderr)
+        return 2
+    refusal = processes_refusal(args.processes, services.engine.dialect.name,
+                                socket_mode=bool(settings.slack_app_token),
+                                slack=not missing)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
         return 2
     if missing and email is None:
         if args.or_console:
@@ -214,6 +240,76 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def processes_refusal(processes: int, dialect: str, *, socket_mode: bool,
+                      slack: bool) -> str | None:
+    """Why ``--processes`` above 1 cannot work with this desk (None when it can): SQLite lets
+    one process write at a time, and Socket Mode is one connection to Slack."""
+    if processes <= 1:
+        return None
+    if dialect == "sqlite":
+        return ("deskbot run: --processes needs PostgreSQL (SQLite lets one process write at a "
+                "time); set DESKBOT_DATABASE_URL to a PostgreSQL database, or run one process")
+    if socket_mode:
+        return ("deskbot run: --processes serves Slack over HTTP; Socket Mode (SLACK_APP_TOKEN "
+                "is set) is one connection to Slack, served by one process")
+    if not slack:
+        return ("deskbot run: --processes serves Slack over HTTP, and Slack is not configured "
+                "(SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)")
+    return None
+
+
+def _run_secondary(args: argparse.Namespace) -> int:
+    """One more process on the primary's socket (``--listen-fd``): its own door, inbox workers
+    and delivery threads; the timers, email and the web pages stay with the primary."""
+    import os
+    import socket
+
+    from bot.app import create_app
+    from bot.http import Desk, serve
+    from bot.processes import PrimaryWatch
+    from bot.slack.client import make_client
+
+    services = services_from(args)  # the primary migrated before starting this process
+    settings = services.settings
+    missing = missing_credentials(settings)
+    if missing or settings.slack_app_token or args.listen_fd is None:
+        print("deskbot run: a secondary process serves Slack over HTTP on its primary's socket "
+              "(--listen-fd), with Slack credentials", file=sys.stderr)
+        return 2
+    watch = PrimaryWatch().start()  # started first: a primary killed while this one loads
+    if not ready(services):
+        return 2
+    _quiet_logs()
+    client = make_client(settings.slack_bot_token, settings.slack_api_url)
+    services.deliver_inline(process_deliverers(services, client))
+    services.mark_delivered_in_batches()
+    services.deliver_in_background()
+    services.look_for_article_changes_every(1.0)
+    app = create_app(services, client=client, socket_mode=False)
+    desk = Desk(app, services, threads=args.inbox_threads, drain_seconds=args.drain_seconds,
+                grace_seconds=args.grace_seconds)
+    desk.workers.on_lag = None  # the log says it here; the triage channel hears the primary
+    sock = socket.socket(fileno=args.listen_fd)
+    print(f"deskbot: process {os.getpid()} (of primary {watch.parent}) serving the same port",
+          file=sys.stderr, flush=True)
+    serve(desk, sock=sock)
+    return 0
+
+
+def _secondary_command(args: argparse.Namespace, fd: int) -> list[str]:
+    """How a secondary is started: the same program (``bench.slack_app`` starts itself again)
+    with this process's options, on the socket ``fd``."""
+    from bot.processes import main_module
+
+    command = [sys.executable, "-m", main_module()]
+    if getattr(args, "config", None):
+        command += ["--config", str(args.config)]
+    return command + [
+        "run", "--host", args.host, "--port", str(args.port),
+        "--inbox-threads", str(args.inbox_threads), "--drain-seconds", str(args.drain_seconds),
+        "--grace-seconds", str(args.grace_seconds), "--listen-fd", str(fd), "--secondary"]
+
+
 def _quiet_logs() -> None:
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -254,12 +350,52 @@ def _run_slack(services: Services, client: WebClient, args: argparse.Namespace,
     else:
         from bot.http import Desk, serve
 
+        if args.processes > 1:
+            _serve_processes(services, app, args, scheduler)
+            return
         desk = Desk(app, services, threads=args.inbox_threads,
                     drain_seconds=args.drain_seconds, grace_seconds=args.grace_seconds,
                     on_drained=lambda: _stop_scheduler(scheduler))
         print(f"deskbot: listening on http://{args.host}:{args.port}/slack/events",
               file=sys.stderr)
         serve(desk, host=args.host, port=args.port)
+
+
+def _serve_processes(services: Services, app: Any, args: argparse.Namespace,
+                     scheduler: Any) -> None:
+    """The primary of ``--processes N``: bind the port, start the N-1 others on it, serve it
+    too; on SIGTERM/SIGINT they all drain together, and this one waits for them."""
+    from bot.http import Desk, serve
+    from bot.processes import Secondaries, listening_socket
+
+    try:
+        sock = listening_socket(args.host, args.port)
+    except OSError as exc:
+        print(f"deskbot run: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        raise SystemExit(1) from exc
+    port = sock.getsockname()[1]
+    args.port = port  # the secondaries say the port that was given, 0 or not
+
+    def drained() -> None:
+        # their drain ran beside this one's; bounded, so the primary always exits
+        others.stop(args.grace_seconds + args.drain_seconds + 10)
+        _stop_scheduler(scheduler)
+
+    desk = Desk(app, services, threads=args.inbox_threads,
+                drain_seconds=args.drain_seconds, grace_seconds=args.grace_seconds,
+                on_drained=drained)
+
+    # The rows a dead secondary held are due at once: this process's workers take them
+    # instead of waiting out their lease.
+    others = Secondaries(_secondary_command(args, sock.fileno()), args.processes - 1,
+                         sock.fileno(), on_death=lambda pid: desk.workers.release_orphans())
+    print(f"deskbot: listening on http://{args.host}:{port}/slack/events "
+          f"({args.processes} processes)", file=sys.stderr, flush=True)
+    others.start()
+    try:
+        serve(desk, sock=sock, on_signal=lambda sig: others.signal(signal.SIGTERM))
+    finally:
+        others.stop(args.grace_seconds + args.drain_seconds + 10)
 
 
 def _stop_scheduler(scheduler: Any) -> None:
