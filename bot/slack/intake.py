@@ -35,6 +35,9 @@ FORM_COMMANDS = frozenset({"reply", "iso"})
 INLINE_TYPES = frozenset({"shortcut", "message_action"})
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+#: How NUL and surrogates look inside JSON text (strict JSON has no raw control characters, and
+#: UTF-8 no surrogates): a body without these is stored as it came, without a second encoding.
+_ESCAPED_UNSTORABLE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 
 class NotSlack(ValueError):
@@ -94,8 +97,10 @@ def parse(raw: bytes, content_type: str) -> Intake:
             raise NotSlack("not JSON") from exc
         if not isinstance(payload, dict):
             raise NotSlack("not an object")
-        payload = clean(payload)
-        body = json.dumps(payload, ensure_ascii=False)
+        body = text
+        if _ESCAPED_UNSTORABLE.search(text):  # JSON can only carry them escaped
+            payload = clean(payload)
+            body = json.dumps(payload, ensure_ascii=False)
     else:
         body, payload = _form(text)
     key, kind, inline = classify(payload, body)

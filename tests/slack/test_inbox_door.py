@@ -116,6 +116,19 @@ def test_a_dm_is_stored_before_it_is_acknowledged_and_repeats_are_not(slack: Har
     slack.api.wait_for(lambda: _rows(slack)[0].status == "done", what="row done")
 
 
+def test_a_dm_with_nul_and_broken_characters_is_stored_and_answered(slack: Harness) -> None:
+    """PostgreSQL refuses NUL and lone surrogates in text: they are taken out before storing;
+    a well-formed emoji written as an escaped pair is kept."""
+    ts = "1800000000.100002"
+    event = {"type": "message", "channel": "DUEMMA", "channel_type": "im", "user": "UEMMA",
+             "text": "my laptop\u0000 does not turn on \ud800 \ud83d\ude00", "ts": ts,
+             "event_ts": ts}
+    assert slack.event(event, event_id="EvBROKEN").status == 200
+    slack.api.wait_for(lambda: _thread_posts(slack, "DUEMMA", ts), what="the answer")
+    stored = json.loads(_rows(slack)[0].body)["event"]["text"]
+    assert stored == "my laptop does not turn on  \U0001f600"
+
+
 def test_a_request_left_by_a_killed_process_is_worked_once(slack: Harness) -> None:
     """A process took the row and died (no heartbeat): once its lease is over, it is worked."""
     ts = "1800000000.200001"
