@@ -137,6 +137,7 @@ class Ticket(Base):
     __table_args__ = (
         UniqueConstraint("kind", "number", name="uq_tickets_kind_number"),
         Index("ix_tickets_status_team", "status", "team_code"),
+        Index("ix_tickets_thread", "channel", "channel_ref"),  # the ticket of a thread
         Index("ix_tickets_requester", "requester_id", "status"),
         Index("ix_tickets_assignee", "assignee_id", "status"),
         Index("ix_tickets_status_paused", "status", "paused_at"),
@@ -292,7 +293,11 @@ class Conversation(Base):
     """Where a person's conversation with the bot stands, so a restart loses nothing."""
 
     __tablename__ = "conversations"
-    __table_args__ = (UniqueConstraint("channel", "ref", name="uq_conversations_channel_ref"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "ref", name="uq_conversations_channel_ref"),
+        # the person's latest conversation: every top-level DM looks for one awaiting an answer
+        Index("ix_conversations_person_recent", "person_id", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
