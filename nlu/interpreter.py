@@ -19,9 +19,10 @@ class Interpreter:
         self.language = language
         self.fingerprint = fingerprint
 
-    def parse(self, text: str) -> dict[str, Any]:
+    def parse(self, text: str, *, reference: bool = False) -> dict[str, Any]:
+        """``reference=True``: the scikit-learn path the default (fast) one is checked against."""
         text = text if isinstance(text, str) else str(text)
-        state = self.pipeline.process(text)
+        state = self.pipeline.process(text, reference=reference)
         return {
             "text": text,
             "intent": copy.copy(state.intent),

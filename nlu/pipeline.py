@@ -38,8 +38,17 @@ class Pipeline:
             component.train(state)
         return self
 
-    def process(self, text: str) -> ParseState:
+    def process(self, text: str, *, reference: bool = False) -> ParseState:
+        """Run every component over one message.
+
+        By default each component's ``process_fast``; ``reference=True`` runs the plain
+        scikit-learn/scipy path instead, which the fast one must match (tests compare them).
+        """
         state = ParseState(text=text)
-        for component in self.components:
-            component.process(state)
+        if reference:
+            for component in self.components:
+                component.process(state)
+        else:
+            for component in self.components:
+                component.process_fast(state)
         return state

@@ -8,11 +8,101 @@ even in a message the classifier has never seen anything like.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from functools import lru_cache
+from itertools import chain, repeat
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
-from nlu.components.base import Component, ParseState, PatternComponent, TrainState
+from nlu.components.base import Component, ParseState, PatternComponent, RowBlock, TrainState
+
+_NO_COLUMNS = np.zeros(0, dtype=np.intp)
+_NO_VALUES = np.zeros(0, dtype=np.float64)
+_FIRST = np.ones(1, dtype=bool)
+
+
+#: Words longer than this are not remembered by the char n-gram cache (memory stays bounded).
+_CACHED_WORD_MAX = 64
+
+
+class _CountRow:
+    """What ``CountVectorizer.transform`` (and ``TfidfTransformer.transform``) compute for one
+    document, taken from the fitted objects once: the analyzer, the vocabulary, idf and norm.
+
+    Per message: the n-grams' vocabulary columns, sorted and counted, then, when tf-idf is on,
+    ``1 + log(tf)``, times idf, divided by the l2 norm summed in column order, as scikit-learn's
+    CSR code does. No scipy matrix is built. ``char_wb`` n-grams never cross a space, so a
+    word's columns are remembered: the same words come back in message after message.
+    """
+
+    def __init__(self, vectorizer: CountVectorizer, tfidf: TfidfTransformer | None) -> None:
+        self.analyze: Callable[[str], list[str]] = vectorizer.build_analyzer()
+        self.vocabulary: dict[str, int] = dict(vectorizer.vocabulary_)
+        self.width = len(self.vocabulary)
+        self.binary = bool(vectorizer.binary)
+        self.sublinear = bool(tfidf is not None and tfidf.sublinear_tf)
+        self.idf: np.ndarray | None = (
+            np.asarray(tfidf.idf_, dtype=np.float64)
+            if tfidf is not None and hasattr(tfidf, "idf_") else None
+        )
+        self.l2 = tfidf is not None and tfidf.norm == "l2"
+        # Per word only when the analyzer sees each word alone: no document-wide preprocessing.
+        self.by_word = (vectorizer.analyzer == "char_wb" and vectorizer.input == "content"
+                        and not vectorizer.lowercase and vectorizer.strip_accents is None
+                        and vectorizer.preprocessor is None)
+        self.word_columns = lru_cache(maxsize=16384)(self._word_columns)
+
+    @staticmethod
+    def covers(vectorizer: CountVectorizer, tfidf: TfidfTransformer | None) -> bool:
+        """Whether this class reproduces the pair; anything else keeps scikit-learn's path."""
+        dtype = np.dtype(vectorizer.dtype)
+        if dtype.kind not in "iu" and dtype != np.float64:
+            return False
+        return tfidf is None or tfidf.norm in (None, "l2")
+
+    def _word_columns(self, word: str) -> tuple[int, ...]:
+        """The known columns of one word's n-grams, repeated as often as the n-gram occurs."""
+        get = self.vocabulary.get
+        return tuple(j for j in map(get, self.analyze(word), repeat(-1)) if j >= 0)
+
+    def _columns(self, document: str) -> np.ndarray:
+        """Every known n-gram's column, once per occurrence, in no particular order."""
+        if self.by_word:
+            cached, direct = self.word_columns, self._word_columns
+            return np.fromiter(chain.from_iterable(
+                cached(w) if len(w) <= _CACHED_WORD_MAX else direct(w) for w in document.split()
+            ), dtype=np.intp)
+        grams = self.analyze(document)
+        ids = np.fromiter(map(self.vocabulary.get, grams, repeat(-1)), dtype=np.intp,
+                          count=len(grams))
+        return ids[ids >= 0]
+
+    def block(self, document: str) -> RowBlock:
+        ids = self._columns(document)
+        if not ids.size:
+            return RowBlock(_NO_COLUMNS, _NO_VALUES, self.width)
+        ids.sort()
+        starts = np.flatnonzero(np.concatenate((_FIRST, ids[1:] != ids[:-1])))
+        columns = ids[starts]
+        if self.binary:
+            values = np.ones(len(columns), dtype=np.float64)
+        else:
+            values = np.diff(np.append(starts, len(ids))).astype(np.float64)
+        if self.sublinear:
+            np.log(values, out=values)
+            values += 1.0
+        if self.idf is not None:
+            values *= self.idf[columns]
+        if self.l2:
+            # Summed one term after another, as sklearn's inplace_csr_row_normalize_l2 does.
+            total = float(np.add.accumulate(values * values)[-1])
+            if total != 0.0:
+                values /= math.sqrt(total)
+        return RowBlock(columns, values, self.width)
 
 
 class CountVectorsFeaturizer(Component):
@@ -57,6 +147,18 @@ class CountVectorsFeaturizer(Component):
             counts = self.tfidf.transform(counts)
         state.features.append(sp.csr_matrix(counts))
 
+    def process_fast(self, state: ParseState) -> None:
+        assert self.vectorizer is not None, "featurizer used before training"
+        fast: _CountRow | bool | None = self.__dict__.get("_fast")
+        if fast is None:
+            covered = _CountRow.covers(self.vectorizer, self.tfidf)
+            fast = self._fast = _CountRow(self.vectorizer, self.tfidf) if covered else False
+        if fast is False:
+            self.process(state)
+            return
+        assert isinstance(fast, _CountRow)
+        state.features.append(fast.block(state.normalised))
+
 
 class RegexFeaturizer(PatternComponent):
     name = "RegexFeaturizer"
@@ -72,3 +174,13 @@ class RegexFeaturizer(PatternComponent):
 
     def process(self, state: ParseState) -> None:
         state.features.append(self._vector(state.normalised))
+
+    def process_fast(self, state: ParseState) -> None:
+        searches: list[Callable[[str], Any]] | None = self.__dict__.get("_fast")
+        if searches is None:
+            searches = [p.search for _, p in self.patterns]
+            self._fast = searches
+        text = state.normalised
+        hits = [i for i, search in enumerate(searches) if search(text)]
+        state.features.append(RowBlock(np.array(hits, dtype=np.intp),
+                                       np.ones(len(hits), dtype=np.float64), len(searches)))
