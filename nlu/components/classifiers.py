@@ -134,7 +134,9 @@ class LogisticRegressionClassifier(_IntentClassifier):
             return super()._row_probabilities(columns, values, width)
         weights, intercept = fast  # type: ignore[misc]
         if len(columns):
-            scores = (weights[columns] * values[:, None]).sum(axis=0) + intercept
+            picked = weights.take(columns, axis=0)
+            np.multiply(picked, values[:, None], out=picked)
+            scores = np.add.reduce(picked, axis=0) + intercept  # row after row, in order
         else:
             scores = np.zeros(len(intercept)) + intercept
         return _softmax(scores)

@@ -22,7 +22,6 @@ from nlu.components.base import Component, ParseState, PatternComponent, RowBloc
 
 _NO_COLUMNS = np.zeros(0, dtype=np.intp)
 _NO_VALUES = np.zeros(0, dtype=np.float64)
-_FIRST = np.ones(1, dtype=bool)
 
 
 #: Words longer than this are not remembered by the char n-gram cache (memory stays bounded).
@@ -86,12 +85,17 @@ class _CountRow:
         if not ids.size:
             return RowBlock(_NO_COLUMNS, _NO_VALUES, self.width)
         ids.sort()
-        starts = np.flatnonzero(np.concatenate((_FIRST, ids[1:] != ids[:-1])))
-        columns = ids[starts]
+        # Where a run of equal columns starts (and the end): one column each, its count.
+        size = len(ids)
+        edges = np.empty(size + 1, dtype=bool)
+        edges[0] = edges[size] = True
+        np.not_equal(ids[1:], ids[:-1], out=edges[1:size])
+        bounds = edges.nonzero()[0]
+        columns = ids[bounds[:-1]]
         if self.binary:
             values = np.ones(len(columns), dtype=np.float64)
         else:
-            values = np.diff(np.append(starts, len(ids))).astype(np.float64)
+            values = (bounds[1:] - bounds[:-1]).astype(np.float64)
         if self.sublinear:
             np.log(values, out=values)
             values += 1.0
