@@ -22,10 +22,11 @@ from nlu.components.base import Component, ParseState, PatternComponent, RowBloc
 
 _NO_COLUMNS = np.zeros(0, dtype=np.intp)
 _NO_VALUES = np.zeros(0, dtype=np.float64)
+_NO_COLUMNS.flags.writeable = _NO_VALUES.flags.writeable = False  # shared by every empty row
 
 
 #: Words longer than this are not remembered by the char n-gram cache (memory stays bounded).
-_CACHED_WORD_MAX = 64
+_CACHED_WORD_MAX = 32
 
 
 class _CountRow:
@@ -53,7 +54,7 @@ class _CountRow:
         self.by_word = (vectorizer.analyzer == "char_wb" and vectorizer.input == "content"
                         and not vectorizer.lowercase and vectorizer.strip_accents is None
                         and vectorizer.preprocessor is None)
-        self.word_columns = lru_cache(maxsize=16384)(self._word_columns)
+        self.word_columns = lru_cache(maxsize=8192)(self._word_columns)
 
     @staticmethod
     def covers(vectorizer: CountVectorizer, tfidf: TfidfTransformer | None) -> bool:
