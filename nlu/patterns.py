@@ -19,6 +19,35 @@ def lookup_pattern(elements: list[str], word_boundaries: bool = True) -> str:
     return rf"(?<!\w)(?:{body})(?!\w)" if word_boundaries else f"(?:{body})"
 
 
+# A lookup table's pattern as ``lookup_pattern`` writes it from ASCII elements: lowercase
+# letters, digits and punctuation that is literal unescaped, escaped punctuation, ``|``.
+_LITERALS = r"""(?:[a-z0-9!"%',/:;<=>@_`]|\\[^A-Za-z0-9]|\|)*"""
+_LOOKUP_SHAPE = re.compile(
+    rf"\(\?<!\\w\)\(\?:{_LITERALS}\)\(\?!\\w\)|\(\?:{_LITERALS}\)"
+)
+
+
+def lowercase_twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """The same pattern without IGNORECASE, for text that is lowercase ASCII; ``None`` when
+    dropping the flag could change a match.
+
+    A case-insensitive alternation tries every alternative at every position, a case-sensitive
+    one skips those whose first character differs: 3x faster on a large lookup table. It is the
+    same match only when every character of the pattern is a lowercase or caseless ASCII literal
+    (a lookup table of folded ASCII elements) and so is every character of the text: then each
+    comparison gives the same answer with or without the flag.
+    """
+    if not pattern.flags & re.IGNORECASE or not pattern.pattern.isascii():
+        return None
+    if not _LOOKUP_SHAPE.fullmatch(pattern.pattern):
+        return None
+    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+
+
+def is_lowercase_ascii(text: str) -> bool:
+    return text.isascii() and text.lower() == text
+
+
 def compile_patterns(
     data: TrainingData,
     *,

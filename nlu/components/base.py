@@ -14,7 +14,7 @@ from typing import Any, ClassVar, NamedTuple, TypeAlias
 import numpy as np
 import scipy.sparse as sp
 
-from nlu.patterns import compile_patterns
+from nlu.patterns import compile_patterns, is_lowercase_ascii, lowercase_twin
 from nlu.training_data import TrainingData
 
 
@@ -146,3 +146,12 @@ class PatternComponent(Component):
             use_word_boundaries=cfg["use_word_boundaries"],
             only_entities=only_entities,
         )
+
+    def patterns_for(self, text: str) -> list[tuple[str, re.Pattern[str]]]:
+        """``patterns`` to run over ``text``: where the text is lowercase ASCII, a lookup
+        table's case-sensitive twin, which finds the same matches faster."""
+        twins: list[tuple[str, re.Pattern[str]]] | None = self.__dict__.get("_fast_twins")
+        if twins is None:
+            twins = [(name, lowercase_twin(p) or p) for name, p in self.patterns]
+            self._fast_twins = twins
+        return twins if is_lowercase_ascii(text) else self.patterns

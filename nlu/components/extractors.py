@@ -9,6 +9,8 @@ ticket named by number only (``el ticket 12``) becomes ``ticket_number`` ``12``.
 
 from __future__ import annotations
 
+import re
+
 from nlu.components.base import Component, ParseState, PatternComponent, TrainState
 from nlu.text import fold
 from nlu.ticket_keys import normalise_ticket_key, normalise_ticket_number
@@ -24,9 +26,16 @@ class RegexEntityExtractor(PatternComponent):
         self.compile(state, only_entities=True)
 
     def process(self, state: ParseState) -> None:
+        self._extract(state, fold(state.text), self.patterns)
+
+    def process_fast(self, state: ParseState) -> None:
         folded = fold(state.text)
+        self._extract(state, folded, self.patterns_for(folded))
+
+    def _extract(self, state: ParseState, folded: str,
+                 patterns: list[tuple[str, re.Pattern[str]]]) -> None:
         found: list[dict] = []
-        for name, pattern in self.patterns:
+        for name, pattern in patterns:
             for match in pattern.finditer(folded):
                 start, end = match.span()
                 if start == end:

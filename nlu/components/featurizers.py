@@ -12,7 +12,6 @@ import math
 from collections.abc import Callable
 from functools import lru_cache
 from itertools import chain, repeat
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -181,11 +180,8 @@ class RegexFeaturizer(PatternComponent):
         state.features.append(self._vector(state.normalised))
 
     def process_fast(self, state: ParseState) -> None:
-        searches: list[Callable[[str], Any]] | None = self.__dict__.get("_fast")
-        if searches is None:
-            searches = [p.search for _, p in self.patterns]
-            self._fast = searches
         text = state.normalised
-        hits = [i for i, search in enumerate(searches) if search(text)]
+        patterns = self.patterns_for(text)
+        hits = [i for i, (_, pattern) in enumerate(patterns) if pattern.search(text)]
         state.features.append(RowBlock(np.array(hits, dtype=np.intp),
-                                       np.ones(len(hits), dtype=np.float64), len(searches)))
+                                       np.ones(len(hits), dtype=np.float64), len(patterns)))

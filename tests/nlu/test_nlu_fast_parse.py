@@ -18,9 +18,12 @@ import pytest
 from nlu import load_interpreter
 from nlu.components.base import stacked
 from nlu.components.classifiers import LogisticRegressionClassifier
+from nlu.components.extractors import RegexEntityExtractor
 from nlu.config import load_nlu_config
 from nlu.interpreter import Interpreter
+from nlu.patterns import is_lowercase_ascii, lowercase_twin
 from nlu.pipeline import Pipeline
+from nlu.text import fold
 from nlu.training_data import load_data
 from tests.nlu.conftest import DATA_DIR, HELDOUT
 
@@ -211,3 +214,30 @@ def test_fast_tables_stay_out_of_the_cached_model(tmp_path: Path) -> None:
     after = copy.process("la vpn no conecta")
     assert after.intent_ranking == before.intent_ranking
     assert np.isclose(after.intent["confidence"], before.intent["confidence"], atol=1e-12)
+
+
+def test_lookup_tables_match_the_same_spans_without_ignorecase_on_lowercase_ascii(
+    interpreter: Interpreter,
+) -> None:
+    """The fast path runs a lookup table case-sensitively over lowercase ASCII text; the spans
+    must be the ones the case-insensitive pattern finds, elements glued to words or not."""
+    data = load_data(DATA_DIR)
+    elements = [fold(e) for table in data.lookup_tables for e in table["elements"]]
+    (extractor,) = [c for c in interpreter.pipeline.components
+                    if isinstance(c, RegexEntityExtractor)]
+    twins = [(p, lowercase_twin(p)) for _, p in extractor.patterns]
+    assert any(twin is not None for _, twin in twins)
+    rng = random.Random(5)
+    glue = [" ", "", "-", ".", ",", "_", "x", "9", "  ", "'", "/", "s", "es"]
+    checked = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(glue) + rng.choice(elements + ["la", "no", "my"])
+                       for _ in range(rng.randint(1, 6))) + rng.choice(glue)
+        if not is_lowercase_ascii(text):
+            continue
+        checked += 1
+        for pattern, twin in twins:
+            if twin is not None:
+                assert ([m.span() for m in twin.finditer(text)]
+                        == [m.span() for m in pattern.finditer(text)]), text
+    assert checked > 1000
