@@ -129,6 +129,10 @@ class SlackFront:
                    if name in request.headers}
         if intake.key is None:  # a handshake: Bolt answers it
             return await run_in_threadpool(self._inline, intake.body, headers, None)
+        if self.writer.stored(intake.key):
+            log.info("repeated delivery of %s (retry %s) skipped", intake.key,
+                     headers.get("x-slack-retry-num", "0"))
+            return Response(status_code=200)
         try:
             stored = await asyncio.wrap_future(self.writer.submit(inbox.Delivery(
                 key=intake.key, channel="slack", kind=intake.kind, body=intake.body,

@@ -250,14 +250,31 @@ class InboxWriter:
     statement, one commit), and alone a delivery costs one short transaction, as before.
     """
 
+    #: How many stored keys are remembered: Slack re-sends an event within minutes.
+    REMEMBERED = 10_000
+
     def __init__(self, services: Any, *, owner: str | None = None,
                  policy: RetryPolicy = DEFAULT_POLICY, max_batch: int = 100) -> None:
         self.services, self.owner, self.policy = services, owner, policy
         self.max_batch = max_batch
+        self._stored: dict[str, None] = {}  # keys committed by this writer, oldest first
         self._queue: queue.SimpleQueue[tuple[inbox.Delivery, Future[inbox.InboxRow | None]]]
         self._queue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+
+    def stored(self, key: str) -> bool:
+        """Whether this writer already committed a delivery with ``key``: a re-sent delivery
+        is then acknowledged without a transaction. Slack re-sends when an answer was slow,
+        that is when the desk is busiest, and the database would only say "seen before"."""
+        return key in self._stored
+
+    def _remember(self, keys: list[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._stored[key] = None
+            while len(self._stored) > self.REMEMBERED:
+                del self._stored[next(iter(self._stored))]
 
     def submit(self, delivery: inbox.Delivery) -> Future[inbox.InboxRow | None]:
         """The stored row once its batch committed (None: the key was seen before); the
@@ -288,6 +305,7 @@ class InboxWriter:
                     with contextlib.suppress(InvalidStateError):  # its request went away
                         future.set_exception(exc)
                 continue
+            self._remember([delivery.key for delivery, _ in batch])  # new or seen, stored
             for (_, future), row in zip(batch, rows, strict=True):
                 with contextlib.suppress(InvalidStateError):  # its request went away
                     future.set_result(row)

@@ -101,20 +101,6 @@ def ping(engine: Engine) -> None:
         connection.execute(text("SELECT 1"))
 
 
-def insert_ignoring(session: Session, model: Any) -> Any:
-    """``INSERT ... ON CONFLICT DO NOTHING`` for this session's database: one statement where
-    a savepoint around a plain insert costs three round trips. On PostgreSQL a concurrent
-    insert of the same key waits for the other transaction, as a plain insert does."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(model).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite.insert(model).on_conflict_do_nothing()
-    raise NotImplementedError(dialect)  # pragma: no cover - the desk runs on these two
-
-
 def insert_new(session: Session, model: Any, values: dict[str, Any]) -> bool:
     """Insert one row unless its key is taken; whether it was new (told by ``RETURNING``: the
     driver's row count of an ORM-enabled insert is not reliable).
@@ -130,10 +116,19 @@ def insert_new(session: Session, model: Any, values: dict[str, Any]) -> bool:
 @functools.cache
 def _insert_new_statement(dialect: str, table: Any, columns: tuple[str, ...]) -> Any:
     from sqlalchemy import bindparam
+
+    return (insert_ignoring(dialect, table).values({name: bindparam(name) for name in columns})
+            .returning(*table.primary_key.columns))
+
+
+def insert_ignoring(dialect: str, table: Any) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` into ``table`` for this database: one statement
+    where a savepoint around a plain insert costs three round trips. On PostgreSQL a
+    concurrent insert of the same key waits for the other transaction, as a plain insert does.
+    Callers cache what they build on it: it runs on every delivery and every turn."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     make: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if make is None:  # pragma: no cover - the desk runs on these two
         raise NotImplementedError(dialect)
-    return (make(table).values({name: bindparam(name) for name in columns})
-            .on_conflict_do_nothing().returning(*table.primary_key.columns))
+    return make(table).on_conflict_do_nothing()

@@ -57,13 +57,13 @@ class InboxRepository:
     def add_new(self, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
         """Insert the rows whose keys are not taken (one statement); key -> id of those
         inserted. Keys go in sorted, so two processes storing overlapping batches at once
-        take the key locks in the same order. The rows are parameters of one cached
-        statement (SQLAlchemy sends them as one multi-row INSERT): built with ``.values(rows)``
-        it would be compiled anew for every delivery."""
+        take the key locks in the same order. The rows are parameters of one statement built
+        once per database (SQLAlchemy sends them as one multi-row INSERT): built with
+        ``.values(rows)`` it would be compiled anew for every delivery."""
         if not rows:
             return {}
         ordered = sorted(rows, key=lambda row: row["key"])
-        stmt = insert_ignoring(self.session, InboxItem).returning(InboxItem.key, InboxItem.id)
+        stmt = _add_new_statement(self.session.get_bind().dialect.name)
         result = self.session.connection().execute(stmt, ordered)
         return {key: row_id for key, row_id in result.all()}
 
@@ -152,3 +152,10 @@ def _finish_statement(columns: tuple[str, ...]) -> Any:
             .where(table.c.id == bindparam("row_id"), table.c.status == WORKING,
                    table.c.attempts == bindparam("claimed"))
             .values({name: bindparam(name) for name in columns}))
+
+
+@functools.cache
+def _add_new_statement(dialect: str) -> Any:
+    """The door's insert (every Slack delivery passes through it), built once per database."""
+    table = cast(Table, InboxItem.__table__)
+    return insert_ignoring(dialect, table).returning(table.c.key, table.c.id)

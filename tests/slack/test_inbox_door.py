@@ -15,6 +15,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 
 from actions import inbox
@@ -114,6 +115,32 @@ def test_a_dm_is_stored_before_it_is_acknowledged_and_repeats_are_not(slack: Har
     rows = _rows(slack)
     assert [(r.key, r.kind) for r in rows] == [("slack:EvSTORED", "event")]
     slack.api.wait_for(lambda: _rows(slack)[0].status == "done", what="row done")
+
+
+def test_a_repeat_of_a_stored_delivery_is_acknowledged_without_the_database(
+        slack: Harness) -> None:
+    """Slack re-sends when an answer was slow, that is when the desk is busiest: a delivery
+    this process stored already is acknowledged without another transaction."""
+    ts = "1800000000.100003"
+    event = {"type": "message", "channel": "DUEMMA", "channel_type": "im", "user": "UEMMA",
+             "text": "my laptop does not turn on", "ts": ts, "event_ts": ts}
+    assert slack.event(event, event_id="EvAGAIN").status == 200
+    slack.api.wait_for(lambda: _thread_posts(slack, "DUEMMA", ts), what="the answer")
+    stored: list[str] = []
+
+    def begun(_connection: Any) -> None:
+        if threading.current_thread().name == "inbox-writer":
+            stored.append("begin")
+
+    sa_event.listen(slack.services.engine, "begin", begun)
+    try:
+        for retry in (1, 2):
+            assert slack.event(event, event_id="EvAGAIN", retry=retry).status == 200
+    finally:
+        sa_event.remove(slack.services.engine, "begin", begun)
+    assert stored == []
+    assert [r.key for r in _rows(slack)] == ["slack:EvAGAIN"]
+    assert len(_thread_posts(slack, "DUEMMA", ts)) == 1
 
 
 def test_a_dm_with_nul_and_broken_characters_is_stored_and_answered(slack: Harness) -> None:
