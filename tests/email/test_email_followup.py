@@ -46,6 +46,14 @@ def test_a_reply_without_thread_headers_is_found_by_its_subject(inbox, postbox):
     assert "Meanwhile: if it was stolen, report it" in text_of(opened)
 
 
+def test_an_answer_to_a_reply_is_not_re_re(inbox, postbox):
+    inbox.send(mail("Re: Hello", "help", sender="Emma <emma.b@example.com>"))
+    inbox.send(mail("RV: Hola", "ayuda", sender="Ana <ana.b@example.com>", message_id="<m2@x>"))
+    inbox.send(mail("Hola", "ayuda", sender="Luis <luis.b@example.com>", message_id="<m3@x>"))
+    subjects = sorted(str(m["Subject"]) for m in postbox.deliver())
+    assert subjects == ["RV: Hola", "Re: Hello", "Re: Hola"]
+
+
 def test_the_reply_to_what_isnt_working_is_the_problem(inbox, postbox):
     inbox.send(mail("Ayuda", "No funciona"))
     [asked] = postbox.deliver()
