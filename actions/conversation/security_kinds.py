@@ -22,13 +22,13 @@ _DEVICE = (r"(laptop|lap|portatil|ordenador|compu|computadora|equipo|pc|celular|
            r"|llave usb|lapiz usb"
            r"|tablet|ipad|usb|memoria|disco|pendrive|gafete|credencial|tarjeta de acceso"
            r"|mochila|maleta|badge|phone|mobile|device|computer|notebook|backpack|bag|drive"
-           r"|stick|token)")
+           r"|stick|token)(?:e?s)?\b")  # whole words, plurals too: not "celebracion", "driver"
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("lost_device", re.compile(
-        r"\b(rob(o|aron|ado|ada)|hurt(o|aron)|asalt(o|aron)|perd(i|io|ida|ido|imos)"
+        r"\b(rob(o|aron|ado|ada)|hurt(o|aron)|asalt(o|aron)|perd(i|io|ida|ido|imos|ieron)"
         r"|extravi(e|o|ado|ada)|se me (olvido|quedo|cayo)|olvide|stolen|stole|lost|left|missing"
         r"|theft|robbed|mugged)\b.{0,60}\b" + _DEVICE + r"|\b" + _DEVICE
-        + r"\b.{0,40}\b(rob(ado|ada|aron)|perdid[oa]|extraviad[oa]|stolen|lost|missing)\b")),
+        + r".{0,40}\b(rob(ado|ada|aron)|perdid[oa]|extraviad[oa]|stolen|lost|missing)\b")),
     ("impersonation", re.compile(
         r"(haciendo pasar|hizo pasar|hace pasar|hacerse pasar|suplant|dic(e|iendo|ia) ser"
         r"|pretend|impersonat|posing as|claim(ed|ing)? to be|ceo fraud|fraude del ceo"

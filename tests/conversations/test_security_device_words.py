@@ -1,6 +1,7 @@
 """A lost or stolen laptop named the Spanish way gets the lost-device advice.
 
-Not the generic one: "portátil" and "ordenador" are how Spain names a laptop.
+Not the generic one: "portátil" and "ordenador" are how Spain names a laptop. Device names are
+whole words: a lost driver or a rained-out celebration is not a lost "drive" or "cel".
 """
 
 import pytest
@@ -15,3 +16,21 @@ from actions.conversation.security_kinds import security_kind
 ])
 def test_spanish_device_names_are_lost_devices(text: str) -> None:
     assert security_kind(text) == "lost_device"
+
+
+@pytest.mark.parametrize("text", [
+    "me robaron los celulares de la oficina",
+    "lost two laptops at the airport",
+    "se perdieron las tabletas del almacén",
+])
+def test_plural_device_names_are_lost_devices(text: str) -> None:
+    assert security_kind(text) == "lost_device"
+
+
+@pytest.mark.parametrize("text", [
+    "se perdió el driver de la impresora después de la actualización",
+    "perdimos la celebración de fin de año por la lluvia",
+    "I lost the sticker with the wifi password",
+])
+def test_words_that_only_begin_like_a_device_are_not_lost_devices(text: str) -> None:
+    assert security_kind(text) != "lost_device"
