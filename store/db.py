@@ -102,8 +102,8 @@ def ping(engine: Engine) -> None:
 
 
 def insert_new(session: Session, model: Any, values: dict[str, Any]) -> bool:
-    """Insert one row unless its key is taken; whether it was new (told by ``RETURNING``: the
-    driver's row count of an ORM-enabled insert is not reliable).
+    """Insert one row unless its key is taken; whether it was new (told by ``RETURNING``, which
+    names the row only when it went in).
 
     The statement is a Core insert into the model's table, built once per database and set of
     columns: every conversation turn runs one, and an ORM bulk insert built afresh costs

@@ -37,9 +37,9 @@ from store.types import utcnow
 
 #: The outbox row every turn inserts, built once (``OutboxRepository._insert``).
 _OUTBOX_TABLE = cast(Table, OutboxMessage.__table__)
+_OUTBOX_COLUMNS = tuple(c for c in _OUTBOX_TABLE.columns if c.key != "id")
 _OUTBOX_INSERT = insert(_OUTBOX_TABLE).values(
-    {c.key: bindparam(c.key) for c in _OUTBOX_TABLE.columns if c.key != "id"}
-).returning(_OUTBOX_TABLE.c.id)
+    {c.key: bindparam(c.key) for c in _OUTBOX_COLUMNS}).returning(_OUTBOX_TABLE.c.id)
 #: Who an address is, with all their addresses: one statement, built once (every turn starts
 #: here, and building an ORM select with a join and a loader option costs more than running it).
 _BY_ADDRESS = (select(Person).join(PersonChannel)
@@ -431,13 +431,11 @@ class OutboxRepository:
         """One cached Core ``INSERT ... RETURNING id``, then the message joins the session as
         the stored row it now is. Every turn queues a reply: the ORM's flush of a new object
         (building and sorting its unit of work) cost more than the statement itself."""
-        table = OutboxMessage.__table__
-        for column in table.columns:  # the column defaults, as the ORM would apply them
-            if column.key != "id" and getattr(message, column.key) is None \
-                    and column.default is not None:
+        for column in _OUTBOX_COLUMNS:  # the column defaults, as the ORM would apply them
+            if getattr(message, column.key) is None and column.default is not None:
                 arg = column.default.arg  # type: ignore[attr-defined]
                 setattr(message, column.key, arg(None) if callable(arg) else arg)
-        values = {c.key: getattr(message, c.key) for c in table.columns if c.key != "id"}
+        values = {c.key: getattr(message, c.key) for c in _OUTBOX_COLUMNS}
         message.id = self.session.execute(_OUTBOX_INSERT, values).scalar_one()
         make_transient_to_detached(message)
         self.session.add(message)

@@ -210,11 +210,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.scheduler import start_scheduler
 
     client = None if missing else _slack_client(settings)
-    deliverers = process_deliverers(services, client)
-    services.deliver_inline(deliverers)
-    services.mark_delivered_in_batches()  # a running desk sends many replies a second
-    services.deliver_in_background()  # inbox workers never wait on Slack's servers
-    services.look_for_article_changes_every(1.0)
+    deliverers = _deliver_as_running_desk(services, client)
     scheduler = start_scheduler(services, deliverers)
     web = _start_web(services, args) if args.web else None
     try:
@@ -238,6 +234,19 @@ def cmd_run(args: argparse.Namespace) -> int:
             web.should_exit = True
         _stop_scheduler(scheduler)
     return 0
+
+
+def _deliver_as_running_desk(services: Services, client: WebClient | None
+                             ) -> dict[str, Deliverer]:
+    """How every process of a running desk sends and looks: its channels' deliverers right
+    after each commit, from delivery threads, with "delivered" marked in batches (many replies
+    a second), and the article folder looked at once a second. Returns the deliverers."""
+    deliverers = process_deliverers(services, client)
+    services.deliver_inline(deliverers)
+    services.mark_delivered_in_batches()
+    services.deliver_in_background()  # inbox workers never wait on Slack's servers
+    services.look_for_article_changes_every(1.0)
+    return deliverers
 
 
 def processes_refusal(processes: int, dialect: str, *, socket_mode: bool,
@@ -281,10 +290,7 @@ def _run_secondary(args: argparse.Namespace) -> int:
         return 2
     _quiet_logs()
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
-    services.deliver_inline(process_deliverers(services, client))
-    services.mark_delivered_in_batches()
-    services.deliver_in_background()
-    services.look_for_article_changes_every(1.0)
+    _deliver_as_running_desk(services, client)
     app = create_app(services, client=client, socket_mode=False)
     desk = Desk(app, services, threads=args.inbox_threads, drain_seconds=args.drain_seconds,
                 grace_seconds=args.grace_seconds)

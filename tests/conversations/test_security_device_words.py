@@ -10,20 +10,14 @@ from actions.conversation.security_kinds import security_kind
 
 
 @pytest.mark.parametrize("text", [
-    "se me perdió el portátil en el tren",
+    "se me perdió el portátil en el tren",  # Spain's names for a laptop
     "me robaron el ordenador del trabajo",
     "perdí mi tableta con el correo abierto",
-])
-def test_spanish_device_names_are_lost_devices(text: str) -> None:
-    assert security_kind(text) == "lost_device"
-
-
-@pytest.mark.parametrize("text", [
-    "me robaron los celulares de la oficina",
+    "me robaron los celulares de la oficina",  # plurals
     "lost two laptops at the airport",
     "se perdieron las tabletas del almacén",
 ])
-def test_plural_device_names_are_lost_devices(text: str) -> None:
+def test_device_names_are_lost_devices(text: str) -> None:
     assert security_kind(text) == "lost_device"
 
 
