@@ -147,7 +147,7 @@ def test_two_processes_share_the_port_and_stop_together(desks: Desks) -> None:
 
     desks.process.send_signal(signal.SIGTERM)
     assert desks.process.wait(timeout=PATIENCE) == 0
-    _wait(lambda: _gone(secondary), "the secondary gone with its primary", timeout=10)
+    _wait(lambda: _gone(secondary), "the secondary gone with its primary")
     assert "Traceback" not in desks.stderr(), desks.stderr()
 
 

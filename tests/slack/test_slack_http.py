@@ -35,7 +35,7 @@ def test_unknown_paths_and_wrong_methods_get_404_and_405(slack: Harness) -> None
     def status(path: str, method: str = "GET") -> tuple[int, str]:
         request = urllib.request.Request(f"{slack.url}{path}", method=method)
         try:
-            with urllib.request.urlopen(request, timeout=5) as answer:
+            with urllib.request.urlopen(request, timeout=30) as answer:
                 return answer.status, answer.headers.get("Allow") or ""
         except urllib.error.HTTPError as error:
             return error.code, error.headers.get("Allow") or ""
