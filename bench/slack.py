@@ -267,6 +267,34 @@ class AppProcess:
         shutil.rmtree(self.counts_dir, ignore_errors=True)
 
 
+class Replies:
+    """The stand-in's ``chat.postMessage`` calls by thread, read once each.
+
+    The watcher runs on every call the stand-in records; re-reading every call each time would
+    cost the load generator's process more CPU than the answers it waits for, on the machine
+    whose cores the desk under test needs."""
+
+    def __init__(self, api: SlackStandIn) -> None:
+        self.api = api
+        self.seen = 0
+        self.by_thread: dict[str, list[float]] = {}
+
+    def _read(self) -> None:
+        new = self.api.calls_since(self.seen)
+        self.seen += len(new)
+        for call in new:
+            if call.method == "chat.postMessage" and call.body.get("thread_ts"):
+                self.by_thread.setdefault(str(call.body["thread_ts"]), []).append(call.at)
+
+    def answered_all(self, threads: Any) -> bool:
+        self._read()
+        return all(thread in self.by_thread for thread in threads)
+
+    def times(self, thread: str) -> list[float]:
+        self._read()
+        return self.by_thread.get(thread, [])
+
+
 def run(args: argparse.Namespace, database_url: str | None) -> int:
     rng = random.Random(7)
 
@@ -292,8 +320,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
     app = AppProcess(env, workdir / "run.log", args.inbox_threads, args.processes)
     url = f"{app.start().url}/slack/events"
 
-    def replies_in(thread: str) -> list[float]:
-        return [c.at for c in api.calls_to("chat.postMessage") if c.body.get("thread_ts") == thread]
+    replies = Replies(api)
 
     try:
         # Warm-up: the first turn of each kind fills the process's caches. Several processes
@@ -302,10 +329,11 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
                 for n in range(1 if args.processes == 1 else 4 * args.processes)]
         with ThreadPoolExecutor(max_workers=len(warm)) as pool:
             list(pool.map(lambda pair: post(url, pair[1]), warm))
-        api.wait_for(lambda: all(replies_in(ts) for ts, _ in warm), timeout=args.timeout,
+        api.wait_for(lambda: replies.answered_all(ts for ts, _ in warm), timeout=args.timeout,
                      what="warm-up replies")
         time.sleep(1.0)  # the warm-up's own outcome recorded before counting starts
         api.reset()
+        replies = Replies(api)
         commits_before, begun_before = app.counts()
         cpu_before = app.cpu_seconds()
 
@@ -337,7 +365,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
                 pool.submit(send, n)
         offered = time.monotonic() - start
         with contextlib.suppress(AssertionError):  # a lost event is counted, not raised
-            api.wait_for(lambda: all(replies_in(t) for t in sent), timeout=args.timeout,
+            api.wait_for(lambda: replies.answered_all(sent), timeout=args.timeout,
                          what="every reply")
         time.sleep(0.5)  # let the last deliveries record their outcome before counting
         commits_after, begun_after = app.counts()
@@ -346,7 +374,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
             else None
         turn_commits = commits_after - commits_before
         turn_transactions = begun_after - begun_before
-        answered = {t: replies_in(t) for t in sent}
+        answered = {t: replies.times(t) for t in sent}
         done = [min(v) for v in answered.values() if v]
         elapsed = (max(done) - start) if done else float("nan")
         to_reply = [min(v) - sent[t] for t, v in answered.items() if v]

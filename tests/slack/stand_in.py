@@ -151,6 +151,11 @@ class SlackStandIn:
         with self._lock:
             return [c for c in self.calls if c.method == method]
 
+    def calls_since(self, seen: int) -> list[Call]:
+        """Calls recorded after the first ``seen`` (a watcher reads each call once)."""
+        with self._lock:
+            return self.calls[seen:]
+
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
