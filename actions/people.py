@@ -197,8 +197,8 @@ def address_of(services: UnitsOfWork, person_id: Any, *, channel: str) -> str | 
 def person_at(uow: UnitOfWork, *, channel: str, address: str) -> PersonView | None:
     """Who ``address`` is on ``channel`` (None: nobody the desk knows)."""
     with uow:
-        person = uow.people.by_address(channel, address)
-        return PersonView.of(person) if person else None
+        row = uow.people.known(channel, address)
+        return PersonView.of_row(row) if row else None
 
 
 def team_address(uow: UnitOfWork, *, team: str, channel: str) -> str | None:

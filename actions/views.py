@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from store.models import Event, Person, SurveyAnswer, Ticket
+from store.repositories import PersonRow
 
 #: Followers from which a ticket is a major incident (actions.similar says the same).
 MAJOR_INCIDENT = 3
@@ -38,6 +39,13 @@ class PersonView:
             language=person.language, timezone=person.timezone, vip=person.vip,
             addresses={c.channel: c.address for c in person.channels},
         )
+
+    @classmethod
+    def of_row(cls, row: PersonRow) -> PersonView:
+        """The view of a plain row (``PersonRepository.known``/``row``): no entity needed."""
+        return cls(id=row.id, name=row.name, role=row.role, team=row.team_code,
+                   language=row.language, timezone=row.timezone, vip=row.vip,
+                   addresses=dict(row.addresses))
 
     def address(self, channel: str) -> str | None:
         """Where ``channel`` reaches this person, or None when the desk does not know it."""

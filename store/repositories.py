@@ -7,14 +7,18 @@ race have exactly one winner and gives each ticket a gap-free event sequence.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Select, Table, bindparam, func, insert, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from store.domain import ticket as domain
 from store.domain.events import TicketEvent
@@ -46,6 +50,63 @@ _BY_ADDRESS = (select(Person).join(PersonChannel)
                .where(PersonChannel.channel == bindparam("channel"),
                       PersonChannel.address == bindparam("address"))
                .options(joinedload(Person.channels)))
+_PEOPLE = cast(Table, Person.__table__)
+_CHANNELS = cast(Table, PersonChannel.__table__)
+#: The address looked for (the person's other addresses come from ``_CHANNELS`` itself).
+_SENDER = _CHANNELS.alias("sender")
+
+
+@functools.cache
+def person_row_query(*also: Any) -> Select[Any]:
+    """A person's columns and all their addresses (one row per address) by one of them, as a
+    plain Core select: what ``PersonRepository.known`` runs, built once. ``also``: columns a
+    caller reads in the same statement (``actions.conversation.turn`` adds the sender's
+    waiting conversation, one round trip less per DM); they may refer to ``people``."""
+    return (select(*_PEOPLE.c, _CHANNELS.c.channel.label("address_channel"),
+                   _CHANNELS.c.address.label("address_value"), *also)
+            .select_from(_SENDER.join(_PEOPLE, _PEOPLE.c.id == _SENDER.c.person_id)
+                         .join(_CHANNELS, _CHANNELS.c.person_id == _PEOPLE.c.id))
+            .where(_SENDER.c.channel == bindparam("channel"),
+                   _SENDER.c.address == bindparam("address")))
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """A person as one plain select read them (``PersonRepository.known``): what a
+    conversation turn needs of its sender, without the ORM building and tracking an entity
+    (that cost more than the statement). ``PersonRepository.get`` turns it into the entity,
+    without a statement, for the use cases that change the person or need the row."""
+
+    id: int
+    name: str
+    role: str
+    team_code: str | None
+    language: str
+    timezone: str
+    vip: bool
+    active: bool
+    created_at: datetime
+    #: channel -> address
+    addresses: dict[str, str]
+
+    @classmethod
+    def of(cls, person: Person) -> PersonRow:
+        return cls(id=person.id, name=person.name, role=person.role,
+                   team_code=person.team_code, language=person.language,
+                   timezone=person.timezone, vip=person.vip, active=person.active,
+                   created_at=person.created_at,
+                   addresses={c.channel: c.address for c in person.channels})
+
+    @classmethod
+    def read(cls, rows: Sequence[Row[Any]]) -> PersonRow | None:
+        """The person in rows of ``person_row_query`` (None when there are none)."""
+        if not rows:
+            return None
+        first = rows[0]
+        return cls(id=first.id, name=first.name, role=first.role, team_code=first.team_code,
+                   language=first.language, timezone=first.timezone, vip=first.vip,
+                   active=first.active, created_at=first.created_at,
+                   addresses={r.address_channel: r.address_value for r in rows})
 
 
 def _fold(text: str) -> str:
@@ -70,6 +131,10 @@ class PersonRepository:
         self.session = session
         #: Rows behind the actors handed out: the session only holds unchanged rows weakly.
         self._held: dict[int, Person] = {}
+        #: People read with ``known`` whose entity no one asked for yet, by id.
+        self._rows: dict[int, PersonRow] = {}
+        #: (channel, address) -> what a combined statement read for the next ``known``.
+        self._prefetched: dict[tuple[str, str], PersonRow | None] = {}
 
     def add(self, person: Person) -> Person:
         self.session.add(person)
@@ -77,9 +142,70 @@ class PersonRepository:
         return person
 
     def get(self, person_id: int) -> Person:
-        person = self.session.get(Person, person_id)
+        """The entity (held for the unit of work's life). A person ``known`` read earlier in
+        this unit of work becomes the entity without a statement."""
+        row = self._rows.pop(person_id, None)
+        person = self._attach(row) if row is not None else self.session.get(Person, person_id)
         if person is None:
             raise NotFound("person_not_found", ref=str(person_id))
+        self._held[person.id] = person
+        return person
+
+    def known(self, channel: str, address: str) -> PersonRow | None:
+        """Who ``address`` is on ``channel``, as a plain row (every conversation turn starts
+        here; ``by_address`` gives the entity for use cases that change the person)."""
+        key = (channel, normal_address(address))
+        if key in self._prefetched:
+            return self._prefetched.pop(key)
+        if self.session.autoflush:
+            self.session.flush()  # as the ORM's select would: nothing to do when clean
+        rows = self.session.connection().execute(
+            person_row_query(), {"channel": key[0], "address": key[1]}).all()
+        return self.keep(rows)
+
+    def prefetch(self, channel: str, address: str, rows: Sequence[Row[Any]]) -> PersonRow | None:
+        """Remember what a statement built on ``person_row_query()`` read, for the next
+        ``known(channel, address)`` in this unit of work."""
+        row = self._prefetched[(channel, normal_address(address))] = self.keep(rows)
+        return row
+
+    def keep(self, rows: Sequence[Row[Any]]) -> PersonRow | None:
+        """The person in rows of ``person_row_query``, remembered for ``row`` and ``get``."""
+        row = PersonRow.read(rows)
+        if row is not None and self._entity(row.id) is None:
+            self._rows[row.id] = row
+        return row
+
+    def row(self, person_id: int) -> PersonRow:
+        """The person as a plain row: the entity's current state when it is in the session
+        (a change made in this unit of work shows), else what ``known`` read, else loaded."""
+        person = self._entity(person_id)
+        if person is None:
+            cached = self._rows.get(person_id)
+            if cached is not None:
+                return cached
+            person = self.get(person_id)
+        return PersonRow.of(person)
+
+    def _entity(self, person_id: int) -> Person | None:
+        return cast(Person | None, self.session.identity_map.get(identity_key(Person, person_id)))
+
+    def _attach(self, row: PersonRow) -> Person:
+        """The entity of a row ``known`` read, joined to the session as loaded (the session's
+        own copy wins when someone loaded it meanwhile)."""
+        person = self._entity(row.id)
+        if person is not None:
+            return person
+        channels = [PersonChannel(person_id=row.id, channel=channel, address=address)
+                    for channel, address in row.addresses.items()]
+        for channel_row in channels:
+            make_transient_to_detached(channel_row)
+        person = Person(id=row.id, name=row.name, role=row.role, team_code=row.team_code,
+                        language=row.language, timezone=row.timezone, vip=row.vip,
+                        active=row.active, created_at=row.created_at)
+        person.channels = channels
+        make_transient_to_detached(person)
+        self.session.add(person)
         return person
 
     def actor(self, person_id: int) -> domain.Actor:

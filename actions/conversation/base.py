@@ -111,7 +111,7 @@ class DeskAction(Action, metaclass=ABCMeta):
         with self.services.uow() as uow:
             person_id = metadata.get("person_id") or tracker.get_slot("person_id")
             if person_id is not None:
-                return PersonView.of(uow.people.get(int(person_id)))
+                return PersonView.of_row(uow.people.row(int(person_id)))
             person = uow.people.by_address(SENDER_CHANNEL, str(tracker.sender_id))
             if person is None:
                 raise NotFound("person_not_found", ref=str(tracker.sender_id))

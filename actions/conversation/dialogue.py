@@ -119,7 +119,7 @@ def handle_message(services: Services, *, channel: str, ref: str, person_id: int
 def _turn(services: Services, uow: UnitOfWork, *, channel: str, ref: str, person_id: int,
           text: str, messages: Messages, thread_ref: str | None,
           parsed: dict[str, Any] | None, fresh: bool = False) -> list[dict[str, Any]]:
-    person = PersonView.of(uow.people.get(person_id))
+    person = PersonView.of_row(uow.people.row(person_id))  # no entity: none is changed
     state = ConversationState(channel=channel, ref=ref, person_id=person_id) if fresh \
         else load_state(services.uow(), channel=channel, ref=ref, person_id=person_id)
     stored_language = state.slots.get("language") or person.language

@@ -116,7 +116,7 @@ def queue_replies(uow: UnitOfWork, *, channel: str, ref: str, person_id: int,
     nothing is looked up."""
     if not replies:
         return
-    language = uow.people.get(person_id).language
+    language = uow.people.row(person_id).language  # as a use case of the turn left it
     uow.outbox.add(OutboxMessage(
         key=f"reply:{key or uuid.uuid4().hex}", channel=channel,
         recipient={"type": "reply", "ref": ref, "person_id": person_id, "broadcast": broadcast},
