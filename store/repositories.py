@@ -50,7 +50,7 @@ _BY_ADDRESS = (select(Person).join(PersonChannel)
                .where(PersonChannel.channel == bindparam("channel"),
                       PersonChannel.address == bindparam("address"))
                .options(joinedload(Person.channels)))
-_PEOPLE = cast(Table, Person.__table__)
+_PEOPLE = person_table = cast(Table, Person.__table__)
 _CHANNELS = cast(Table, PersonChannel.__table__)
 #: The address looked for (the person's other addresses come from ``_CHANNELS`` itself).
 _SENDER = _CHANNELS.alias("sender")
@@ -163,11 +163,18 @@ class PersonRepository:
             person_row_query(), {"channel": key[0], "address": key[1]}).all()
         return self.keep(rows)
 
-    def prefetch(self, channel: str, address: str, rows: Sequence[Row[Any]]) -> PersonRow | None:
-        """Remember what a statement built on ``person_row_query()`` read, for the next
-        ``known(channel, address)`` in this unit of work."""
-        row = self._prefetched[(channel, normal_address(address))] = self.keep(rows)
-        return row
+    def read_known(self, channel: str, address: str, statement: Any,
+                   params: Mapping[str, Any]) -> Sequence[Row[Any]]:
+        """Run ``statement`` (``person_row_query()`` with columns of the caller's added) for
+        ``address`` on ``channel``: its rows, the person in them remembered for the next
+        ``known(channel, address)`` of this unit of work, which then costs no statement."""
+        key = (channel, normal_address(address))
+        if self.session.autoflush:
+            self.session.flush()
+        rows = self.session.connection().execute(
+            statement, {**params, "channel": key[0], "address": key[1]}).all()
+        self._prefetched[key] = self.keep(rows)
+        return rows
 
     def keep(self, rows: Sequence[Row[Any]]) -> PersonRow | None:
         """The person in rows of ``person_row_query``, remembered for ``row`` and ``get``."""

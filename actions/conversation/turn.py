@@ -15,9 +15,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 
 from actions.attachments import FileRef, attach_in_thread
 from actions.common import now
@@ -28,6 +28,7 @@ from actions.services import Services
 from actions.views import PersonView
 from store.errors import DeskError
 from store.models import Conversation, OutboxMessage, Ticket
+from store.repositories import person_row_query, person_table
 from store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,10 @@ class Inbound:
     #: it). Nothing can be stored under ``ref`` yet, so the turn looks up neither a state nor
     #: a ticket of that thread: two reads less on the most common turn.
     starts_thread: bool = False
+    #: Who wrote, as (channel, address), when the channel knows it before ``who`` runs (a
+    #: Slack user id): with ``follow_up``, the person and their waiting conversation are read
+    #: in one statement, and ``who`` finds the person read already.
+    sender: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,12 +88,16 @@ def converse(services: Services, inbound: Inbound, who: Callable[[], PersonView]
     with services.turn() as uow:
         if inbound.dedupe_key and not first_delivery(uow, inbound.dedupe_key):
             return None
+        read = _sender_and_waiting(uow, inbound)
         person = who()
         ref, followed = inbound.ref, False
         if inbound.follow_up:
-            waiting = waiting_conversation(uow, channel=inbound.channel,
-                                           prefix=inbound.follow_up, person_id=person.id,
-                                           parsed=parsed)
+            if read is not None and read[0] == person.id:  # read with the person: no statement
+                waiting = _answered(read[1], read[2])
+            else:
+                waiting = waiting_conversation(uow, channel=inbound.channel,
+                                               prefix=inbound.follow_up, person_id=person.id,
+                                               parsed=parsed)
             if waiting is not None and waiting != ref:
                 ref, followed = waiting, True
         thread = ref if followed else (inbound.thread_ref or ref)
@@ -158,12 +167,52 @@ def waiting_conversation(uow: UnitOfWork, *, channel: str, prefix: str, person_i
     row = uow.session.execute(_WAITING, {
         "channel": channel, "prefix": prefix, "person_id": person_id,
         "since": now() - FOLLOW_UP}).first()
-    awaiting = ((row.state or {}).get("slots") or {}).get("awaiting") if row else None
-    if row is None or not awaiting:
+    return _answered(row.ref, row.state) if row is not None else None
+
+
+def _answered(ref: str | None, state: dict[str, Any] | None) -> str | None:
+    """``ref`` when its conversation's state awaits a free-text answer."""
+    awaiting = ((state or {}).get("slots") or {}).get("awaiting")
+    if ref is None or not awaiting or awaiting not in FREE_TEXT_ANSWERS:
         return None
-    if awaiting not in FREE_TEXT_ANSWERS:
+    return ref
+
+
+_LATEST = cast(Table, Conversation.__table__).alias("latest")
+
+
+def _latest(column: Any) -> Any:
+    """``column`` of the person's latest conversation under the prefix changed since then
+    (``_WAITING``, correlated with the person's row; ties go to the newer conversation, so the
+    ref and the state read side by side are of the same one)."""
+    return (select(column).where(_LATEST.c.channel == bindparam("follow_channel"),
+                                 _LATEST.c.ref.startswith(bindparam("prefix")),
+                                 _LATEST.c.person_id == person_table.c.id,
+                                 _LATEST.c.updated_at >= bindparam("since"))
+            .order_by(_LATEST.c.updated_at.desc(), _LATEST.c.id.desc()).limit(1)
+            .scalar_subquery())
+
+
+#: The sender with their waiting conversation's ref and state: one round trip where two were.
+_SENDER_WAITING = person_row_query().add_columns(
+    _latest(_LATEST.c.ref).label("waiting_ref"), _latest(_LATEST.c.state).label("waiting_state"))
+
+
+def _sender_and_waiting(uow: UnitOfWork, inbound: Inbound,
+                        ) -> tuple[int, str | None, dict[str, Any] | None] | None:
+    """For a message that may answer a question asked elsewhere from a sender the channel
+    named: the person (remembered for ``who``, whose lookup then costs no statement) and
+    their latest waiting conversation, in one statement. (person id, ref, state), or None
+    when the sender is unknown or nothing is to be looked up."""
+    if not inbound.follow_up or inbound.sender is None:
         return None
-    return row.ref
+    channel, address = inbound.sender
+    rows = uow.people.read_known(channel, address, _SENDER_WAITING, {
+        "follow_channel": inbound.channel, "prefix": inbound.follow_up,
+        "since": now() - FOLLOW_UP})
+    if not rows:
+        return None
+    return rows[0].id, rows[0].waiting_ref, rows[0].waiting_state
 
 
 def known_conversation(services: Services, *, channel: str, ref: str) -> bool:

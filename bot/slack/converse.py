@@ -38,7 +38,7 @@ def event_key(body: dict[str, Any]) -> str | None:
 def converse(services: Services, who: Callable[[], PersonView], *, channel: str,
              thread_ts: str, text: str, dedupe_key: str | None = None,
              direct: bool = False, files: list[dict[str, Any]] | None = None,
-             ) -> TurnResult | None:
+             user: str | None = None) -> TurnResult | None:
     """Run one turn in the thread; None when Slack re-sent an event already answered.
 
     ``who`` resolves the Slack user to a person inside the turn (``bot.listeners.person_of``).
@@ -49,12 +49,15 @@ def converse(services: Services, who: Callable[[], PersonView], *, channel: str,
 
     ``files`` (the event's shared files) are recorded on the thread's ticket in the turn's
     commit: Slack's retry of a turn that died records them then, and never twice.
+
+    ``user``: the Slack user id ``who`` resolves, so a DM reads the person and the thread it
+    may answer in one statement.
     """
     refs = tuple(FileRef.from_slack(f) for f in files or [] if isinstance(f, dict))
     inbound = Inbound(channel="slack", ref=f"{channel}:{thread_ts}", text=text,
                       messages=services.messages, dedupe_key=dedupe_key,
                       follow_up=f"{channel}:" if direct else None, files=refs,
-                      starts_thread=direct)
+                      starts_thread=direct, sender=("slack", user) if user else None)
     return run_turn(services, inbound, who)
 
 

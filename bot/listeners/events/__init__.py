@@ -67,7 +67,7 @@ def on_message(event: dict[str, Any], body: dict[str, Any], request: BoltRequest
     result = converse(services, lambda: person_of(context, client, event["user"]),
                       channel=channel, thread_ts=thread_ts, text=text,
                       dedupe_key=event_key(body), direct=direct and not event.get("thread_ts"),
-                      files=event.get("files"))
+                      files=event.get("files"), user=event["user"])
     if result is None:
         _skipped(body, request)
 
