@@ -90,13 +90,14 @@ class UnitOfWork:
             return self._join(self.outer)
         self._session = self._factory()
         self._joined = []
-        event.listen(self._session, "before_flush", self._before_flush)
-        event.listen(self._session, "do_orm_execute", self._before_statement)
         # The session's identity map holds objects weakly: a person read at the start of a
         # turn and dropped would be read again by the next ``get``. Held for the unit's life,
         # every use case of the turn finds what an earlier one loaded without a round trip.
         self._loaded: list[Any] = []
-        event.listen(self._session, "loaded_as_persistent", self._keep)
+        # The session's events reach this unit through the listeners registered once on the
+        # Session class (``_on_flush`` and co.): three listeners of its own per session cost
+        # a database statement's worth of CPU on every turn.
+        self._session.info[_UNIT] = self
         self.people = PersonRepository(self.session)
         self.teams = TeamRepository(self.session)
         self.tickets = TicketRepository(self.session)
@@ -128,6 +129,7 @@ class UnitOfWork:
         try:
             session.rollback()
         finally:
+            session.info.pop(_UNIT, None)
             session.close()
             self._loaded = []
 
@@ -204,6 +206,31 @@ class UnitOfWork:
                 self._forget()
             return
         self.session.rollback()
+
+
+#: The key under which a session's ``info`` names the root unit of work that opened it.
+_UNIT = "deskbot.unit_of_work"
+
+
+@event.listens_for(Session, "before_flush")
+def _on_flush(session: Session, context: Any, instances: Any) -> None:
+    unit = session.info.get(_UNIT)
+    if unit is not None:
+        unit._before_flush(session, context, instances)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_statement(state: ORMExecuteState) -> None:
+    unit = state.session.info.get(_UNIT)
+    if unit is not None:
+        unit._before_statement(state)
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+def _on_loaded(session: Session, instance: Any) -> None:
+    unit = session.info.get(_UNIT)
+    if unit is not None:
+        unit._keep(session, instance)
 
 
 def _rollback_savepoint(savepoint: SessionTransaction) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.dialects import postgresql
 
 from actions.common import now
-from actions.conversation.turn import _WAITING
+from actions.conversation.turn import _SENDER_WAITING, _WAITING
 from actions.services import Services
 from store.models import Conversation, Ticket
 from tests.conftest import Cast
@@ -56,6 +56,48 @@ def test_the_waiting_conversation_is_found_by_index_among_thousands(
     assert "Seq Scan" not in plan
     with services.session_factory() as session:
         assert session.execute(_WAITING, params).first().ref == "DCARLOS:1.0001"
+
+
+def _scans(plan: Any) -> list[tuple[str, str]]:
+    """(node type, alias) of every node of a JSON plan that reads a relation."""
+    found: list[tuple[str, str]] = []
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            if "Relation Name" in node:
+                found.append((node["Node Type"], node.get("Alias", "")))
+            stack.extend(node.values())
+    return found
+
+
+def test_the_sender_and_their_waiting_conversation_are_read_by_index_in_one_statement(
+        pg_services: Services, cast: Cast) -> None:
+    services = pg_services
+    stamp = now()
+    rows = [{"channel": "slack", "ref": f"D{n % 50:03d}:{n}.0001", "person_id": cast.emma.id,
+             "state": {"slots": {}}, "updated_at": stamp - timedelta(minutes=n % 90)}
+            for n in range(3000)]
+    rows += [{"channel": "slack", "ref": "DCARLOS:1.0001", "person_id": cast.carlos.id,
+              "state": {"slots": {"awaiting": "description"}}, "updated_at": stamp},
+             {"channel": "slack", "ref": "DCARLOS:0.0001", "person_id": cast.carlos.id,
+              "state": {"slots": {}}, "updated_at": stamp - timedelta(minutes=5)}]
+    with services.engine.begin() as connection:
+        connection.execute(insert(Conversation), rows)
+        connection.execute(text("ANALYZE conversations"))
+    params = {"channel": "slack", "address": "UCARLOS", "follow_channel": "slack",
+              "prefix": "DCARLOS:", "since": stamp - timedelta(minutes=30)}
+    scans = _scans(json.loads(_plan(services, _SENDER_WAITING, params)))
+    latest = [node for node, alias in scans if alias == "latest"]
+    assert latest and all(node != "Seq Scan" for node in latest)
+    assert "ix_conversations_person_recent" in _plan(services, _SENDER_WAITING, params)
+    with services.session_factory() as session:
+        found = session.execute(_SENDER_WAITING, params).all()
+    assert {row.address_channel for row in found} == {"slack", "email"}
+    assert {(row.id, row.waiting_ref) for row in found} == {(cast.carlos.id, "DCARLOS:1.0001")}
+    assert found[0].waiting_state == {"slots": {"awaiting": "description"}}
 
 
 def test_the_ticket_of_a_thread_is_found_by_index(pg_services: Services) -> None:
