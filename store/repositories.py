@@ -18,6 +18,7 @@ from sqlalchemy import Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from store.domain import ticket as domain
@@ -44,6 +45,11 @@ _OUTBOX_TABLE = cast(Table, OutboxMessage.__table__)
 _OUTBOX_COLUMNS = tuple(c for c in _OUTBOX_TABLE.columns if c.key != "id")
 _OUTBOX_INSERT = insert(_OUTBOX_TABLE).values(
     {c.key: bindparam(c.key) for c in _OUTBOX_COLUMNS}).returning(_OUTBOX_TABLE.c.id)
+_OUTBOX_KEYS = tuple(c.key for c in _OUTBOX_COLUMNS)
+#: (column, default, whether the default is called): the defaults the ORM would apply.
+_OUTBOX_DEFAULTS = tuple(
+    (c.key, c.default.arg, callable(c.default.arg))  # type: ignore[attr-defined]
+    for c in _OUTBOX_COLUMNS if c.default is not None)
 #: Who an address is, with all their addresses: one statement, built once (every turn starts
 #: here, and building an ORM select with a join and a loader option costs more than running it).
 _BY_ADDRESS = (select(Person).join(PersonChannel)
@@ -564,11 +570,12 @@ class OutboxRepository:
         """One cached Core ``INSERT ... RETURNING id``, then the message joins the session as
         the stored row it now is. Every turn queues a reply: the ORM's flush of a new object
         (building and sorting its unit of work) cost more than the statement itself."""
-        for column in _OUTBOX_COLUMNS:  # the column defaults, as the ORM would apply them
-            if getattr(message, column.key) is None and column.default is not None:
-                arg = column.default.arg  # type: ignore[attr-defined]
-                setattr(message, column.key, arg(None) if callable(arg) else arg)
-        values = {c.key: getattr(message, c.key) for c in _OUTBOX_COLUMNS}
+        given = instance_dict(message)  # what was set: reading the others through the
+        values = {key: given.get(key) for key in _OUTBOX_KEYS}  # attributes cost 3x as much
+        for key, arg, call in _OUTBOX_DEFAULTS:  # the column defaults, as the ORM applies them
+            if values[key] is None:
+                values[key] = value = arg(None) if call else arg
+                set_committed_value(message, key, value)
         message.id = self.session.execute(_OUTBOX_INSERT, values).scalar_one()
         make_transient_to_detached(message)
         self.session.add(message)

@@ -134,7 +134,8 @@ def _turn(services: Services, uow: UnitOfWork, *, channel: str, ref: str, person
     language = stored_language if is_payload else choose_language(stripped, stored_language)
     if language != person.language:
         set_language(services.uow(), person_id=person_id, language=language)
-    before = copy.deepcopy(state.as_dict())
+    # A state not stored yet is saved whatever the turn does: no copy to compare with.
+    before = copy.deepcopy(state.as_dict()) if state.stored else None
     state.enter_thread(thread_ref)
     state.slots["language"] = language
     intent = str((parsed.get("intent") or {}).get("name") or "nlu_fallback")
@@ -155,7 +156,7 @@ def _turn(services: Services, uow: UnitOfWork, *, channel: str, ref: str, person
                 "person_id": person_id, "language": language, "flavour": messages.flavour}
     out = _run(services, messages, decision.action, state, parsed, metadata,
                target_key=decision.target_key)
-    if state.as_dict() != before or not state.stored:
+    if not state.stored or state.as_dict() != before:
         save_state(services.uow(savepoint=False), state)  # a failure here fails the turn
     return out
 
