@@ -7,7 +7,6 @@ race have exactly one winner and gives each ticket a gap-free event sequence.
 
 from __future__ import annotations
 
-import functools
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -62,18 +61,16 @@ _CHANNELS = cast(Table, PersonChannel.__table__)
 _SENDER = _CHANNELS.alias("sender")
 
 
-@functools.cache
-def person_row_query(*also: Any) -> Select[Any]:
-    """A person's columns and all their addresses (one row per address) by one of them, as a
-    plain Core select: what ``PersonRepository.known`` runs, built once. ``also``: columns a
-    caller reads in the same statement (``actions.conversation.turn`` adds the sender's
-    waiting conversation, one round trip less per DM); they may refer to ``people``."""
-    return (select(*_PEOPLE.c, _CHANNELS.c.channel.label("address_channel"),
-                   _CHANNELS.c.address.label("address_value"), *also)
-            .select_from(_SENDER.join(_PEOPLE, _PEOPLE.c.id == _SENDER.c.person_id)
-                         .join(_CHANNELS, _CHANNELS.c.person_id == _PEOPLE.c.id))
-            .where(_SENDER.c.channel == bindparam("channel"),
-                   _SENDER.c.address == bindparam("address")))
+#: A person's columns and all their addresses (one row per address) by one of them, as a plain
+#: Core select built once: what ``PersonRepository.known`` runs. A caller may add columns that
+#: refer to ``people`` (``actions.conversation.turn`` adds the sender's waiting conversation:
+#: one round trip less per DM) and run it with ``PersonRepository.read_known``.
+person_row_query: Select[Any] = (
+    select(*_PEOPLE.c, _CHANNELS.c.channel.label("address_channel"),
+           _CHANNELS.c.address.label("address_value"))
+    .select_from(_SENDER.join(_PEOPLE, _PEOPLE.c.id == _SENDER.c.person_id)
+                 .join(_CHANNELS, _CHANNELS.c.person_id == _PEOPLE.c.id))
+    .where(_SENDER.c.channel == bindparam("channel"), _SENDER.c.address == bindparam("address")))
 
 
 @dataclass(frozen=True)
@@ -166,12 +163,12 @@ class PersonRepository:
         if self.session.autoflush:
             self.session.flush()  # as the ORM's select would: nothing to do when clean
         rows = self.session.connection().execute(
-            person_row_query(), {"channel": key[0], "address": key[1]}).all()
+            person_row_query, {"channel": key[0], "address": key[1]}).all()
         return self.keep(rows)
 
     def read_known(self, channel: str, address: str, statement: Any,
                    params: Mapping[str, Any]) -> Sequence[Row[Any]]:
-        """Run ``statement`` (``person_row_query()`` with columns of the caller's added) for
+        """Run ``statement`` (``person_row_query`` with columns of the caller's added) for
         ``address`` on ``channel``: its rows, the person in them remembered for the next
         ``known(channel, address)`` of this unit of work, which then costs no statement."""
         key = (channel, normal_address(address))

@@ -194,7 +194,7 @@ def _latest(column: Any) -> Any:
 
 
 #: The sender with their waiting conversation's ref and state: one round trip where two were.
-_SENDER_WAITING = person_row_query().add_columns(
+_SENDER_WAITING = person_row_query.add_columns(
     _latest(_LATEST.c.ref).label("waiting_ref"), _latest(_LATEST.c.state).label("waiting_state"))
 
 
