@@ -45,9 +45,10 @@ def test_a_person_read_by_the_turn_and_left_alone_writes_nothing(
     with services.turn() as turn:
         person = person_at(services.uow(), channel="email", address="Emma@Example.com")
         assert person is not None and person.id == cast.emma.id
+        seen = _statements(services)
         entity = turn.people.get(person.id)  # the entity with its addresses, as loaded
         assert sorted(c.channel for c in entity.channels) == ["email", "slack"]
-        seen = _statements(services)
+        assert not seen  # nothing read again
         turn.commit()
     assert not [s for s in seen if s.startswith(("INSERT", "UPDATE", "DELETE"))]
 
