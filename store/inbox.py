@@ -19,7 +19,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from store.db import insert_ignoring
+from store.db import execute_write, insert_ignoring
 from store.models import InboxItem
 
 PENDING, WORKING, DONE, FAILED, INLINE = "pending", "working", "done", "failed", "inline"
@@ -91,8 +91,8 @@ class InboxRepository:
 
     def finish(self, row_id: int, attempts: int, **values: Any) -> bool:
         """Write an outcome while the claim (status working, same attempts) still holds."""
-        result = self.session.execute(_finish_statement(tuple(sorted(values))),
-                                      {"row_id": row_id, "claimed": attempts, **values})
+        result = execute_write(self.session, _finish_statement(tuple(sorted(values))),
+                               {"row_id": row_id, "claimed": attempts, **values})
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def extend(self, claims: Sequence[tuple[int, int]], until: datetime) -> int:

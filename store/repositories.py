@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from store.db import execute_write
 from store.domain import ticket as domain
 from store.domain.events import TicketEvent
 from store.errors import NotFound
@@ -573,6 +574,6 @@ class OutboxRepository:
             if values[key] is None:
                 values[key] = value = arg(None) if call else arg
                 set_committed_value(message, key, value)
-        message.id = self.session.execute(_OUTBOX_INSERT, values).scalar_one()
+        message.id = execute_write(self.session, _OUTBOX_INSERT, values).scalar_one()
         make_transient_to_detached(message)
         self.session.add(message)

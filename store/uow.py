@@ -26,6 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
+from store.db import UNIT_KEY
 from store.learned import LearnedRepository
 from store.repositories import (
     EventRepository,
@@ -97,7 +98,7 @@ class UnitOfWork:
         # The session's events reach this unit through the listeners registered once on the
         # Session class (``_on_flush`` and co.): three listeners of its own per session cost
         # a database statement's worth of CPU on every turn.
-        self._session.info[_UNIT] = self
+        self._session.info[UNIT_KEY] = self
         self.people = PersonRepository(self.session)
         self.teams = TeamRepository(self.session)
         self.tickets = TicketRepository(self.session)
@@ -129,7 +130,7 @@ class UnitOfWork:
         try:
             session.rollback()
         finally:
-            session.info.pop(_UNIT, None)
+            session.info.pop(UNIT_KEY, None)
             session.close()
             self._loaded = []
 
@@ -161,6 +162,11 @@ class UnitOfWork:
             return  # inside a repository's own savepoint: it undoes its part itself
         for unit in wanting:
             unit._savepoint = self.session.begin_nested()
+
+    def before_write(self) -> None:
+        """A statement is about to write (``store.db.execute_write``): the open joined units
+        take their savepoints, as for any write through the session."""
+        self._take_savepoints()
 
     def _keep(self, session: Session, instance: Any) -> None:
         self._loaded.append(instance)
@@ -208,27 +214,23 @@ class UnitOfWork:
         self.session.rollback()
 
 
-#: The key under which a session's ``info`` names the root unit of work that opened it.
-_UNIT = "deskbot.unit_of_work"
-
-
 @event.listens_for(Session, "before_flush")
 def _on_flush(session: Session, context: Any, instances: Any) -> None:
-    unit = session.info.get(_UNIT)
+    unit = session.info.get(UNIT_KEY)
     if unit is not None:
         unit._before_flush(session, context, instances)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _on_statement(state: ORMExecuteState) -> None:
-    unit = state.session.info.get(_UNIT)
+    unit = state.session.info.get(UNIT_KEY)
     if unit is not None:
         unit._before_statement(state)
 
 
 @event.listens_for(Session, "loaded_as_persistent")
 def _on_loaded(session: Session, instance: Any) -> None:
-    unit = session.info.get(_UNIT)
+    unit = session.info.get(UNIT_KEY)
     if unit is not None:
         unit._keep(session, instance)
 

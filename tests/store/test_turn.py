@@ -15,7 +15,7 @@ from actions.intake import NewTicket, open_ticket
 from actions.services import Services
 from actions.work import comment
 from store.errors import NotFound
-from store.models import OutboxMessage, Ticket
+from store.models import Conversation, OutboxMessage, Ticket
 from tests.conftest import Cast
 
 
@@ -61,3 +61,27 @@ def test_a_delivery_is_worked_once_unless_its_turn_died(services: Services) -> N
         turn.commit()
     with services.turn() as turn:
         assert not first_delivery(turn, "slack:EvONCE")  # a later retry does nothing
+
+
+def test_a_use_case_that_fails_after_queueing_a_message_takes_the_message_back(
+        services: Services, cast: Cast) -> None:
+    """The rows a turn writes with plain statements (outbox, conversation state) still belong
+    to the use case that wrote them: its failure undoes them, the rest of the turn stays."""
+    from actions.conversation.state import ConversationState, save_state
+
+    with services.turn() as turn:
+        save_state(services.uow(), ConversationState(channel="slack", ref="D1:1.0001",
+                                                     person_id=cast.carlos.id))
+        with pytest.raises(NotFound), services.uow() as uow:
+            uow.outbox.add(OutboxMessage(key="notice:1", channel="email",
+                                         recipient={"type": "person",
+                                                    "person_id": cast.carlos.id},
+                                         template="reply", context={}), new_key=True)
+            save_state(services.uow(), ConversationState(channel="slack", ref="D1:2.0001",
+                                                         person_id=cast.carlos.id))
+            raise NotFound("ticket_not_found", key="INC-999")
+        turn.commit()
+    assert _count(services, OutboxMessage) == 0
+    with services.session_factory() as session:
+        refs = session.scalars(select(Conversation.ref)).all()
+    assert refs == ["D1:1.0001"]
