@@ -114,6 +114,7 @@ class KeepAliveClient(WebClient):
         # Parsed once each (a handful of distinct values): URLs, Content-Type headers, and the
         # JSON request headers slack_sdk would build for the current token and headers.
         self._urls: dict[str, SplitResult] = {}
+        self._api_urls: dict[tuple[str, str], str] = {}
         self._content_types: dict[str, tuple[str, str | None]] = {}
         self._json_headers: tuple[tuple[Any, ...], dict[str, str]] | None = None
 
@@ -131,7 +132,11 @@ class KeepAliveClient(WebClient):
             return self.api_call(api_method, json=body)
         for name, value in self.default_params.items():
             body.setdefault(name, value)
-        url = urljoin(self.base_url, api_method.lstrip("/"))
+        url = self._api_urls.get((self.base_url, api_method))
+        if url is None:
+            url = urljoin(self.base_url, api_method.lstrip("/"))  # as api_call joins them
+            if len(self._api_urls) < 256:
+                self._api_urls[(self.base_url, api_method)] = url
         request_args: dict[str, Any] = {"headers": self._json_request_headers(), "data": {},
                                         "params": None, "files": None, "json": body}
         response = self._perform_urllib_http_request(url=url, args=request_args)
