@@ -4,6 +4,8 @@ slack_sdk's ``chat_postMessage``."""
 
 from __future__ import annotations
 
+import http.client
+import io
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -14,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import SectionBlock
 
 from bot.blocks.conversation import turn_payloads
-from bot.slack.client import KeepAliveClient, make_client
+from bot.slack.client import KeepAliveClient, _header_dict, _parse_headers, make_client
 from tests.slack.stand_in import SlackStandIn
 
 REPLIES = [{"text": "Encontré una respuesta: *VPN* &gt; `443` ñandú 🙂",
@@ -100,3 +102,33 @@ def test_retries_and_errors_are_slack_sdks(api: SlackStandIn,
     expected = outcome(api, stock, script)
     assert outcome(api, lean, script) == expected
     assert expected[0] == "SlackApiError" or expected[-1] == 2  # retried once inside the call
+
+
+SLACK_HEADERS = (
+    b"date: Tue, 01 Dec 2026 05:00:00 GMT\r\nserver: Apache\r\nvary: Accept-Encoding\r\n"
+    b"x-slack-req-id: 3f1e0c0b2a9d8c7e\r\nx-oauth-scopes: chat:write,im:history\r\n"
+    b"access-control-expose-headers: x-slack-req-id, retry-after\r\n"
+    b"strict-transport-security: max-age=31536000; includeSubDomains; preload\r\n"
+    b"content-type: application/json; charset=utf-8\r\ncontent-length: 2\r\n"
+    b"via: envoy-www-iad-xyz, envoy-edge-iad-abc\r\nx-edge-backend: envoy-www\r\n\r\n")
+
+
+@pytest.mark.parametrize("block", [
+    SLACK_HEADERS,
+    b"A: 1\r\na: 2\r\nA: 3\r\nContent-Type: x\r\ncontent-type: y\r\n\r\n",
+    b"X:\r\nY:   \t spaced \t \r\nRetry-After: 20\r\n\r\n",
+    b"X: caf\xe9 \x85 ok\r\nY: 1\nZ: 2\n\n",
+    b"X: folded\r\n  more\r\nY: 1\r\n\r\n",  # the email parser's work from here on
+    b"Bad Name: 1\r\nY: 2\r\n\r\n",
+    b"X: a\rb\r\n\r\n",
+    b"From nobody\r\nX: 1\r\n\r\n",
+    b": empty\r\nX: 1\r\n\r\n",
+    b"X: 1\r\nY: 2\r\n",  # the server closed before the blank line
+])
+def test_response_headers_read_as_http_client_reads_them(block: bytes) -> None:
+    expected = http.client.parse_headers(io.BytesIO(block))
+    got = _parse_headers(io.BytesIO(block))
+    assert type(got) is type(expected)
+    assert {**vars(got), "defects": [type(d) for d in got.defects]} == \
+        {**vars(expected), "defects": [type(d) for d in expected.defects]}
+    assert list(_header_dict(got).items()) == list(dict(expected).items())
