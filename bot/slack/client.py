@@ -64,10 +64,6 @@ POST_MESSAGE_ARGS = (
     "link_names", "username", "parse", "metadata", "markdown_text",
 )
 _POST_MESSAGE_ARG_SET = frozenset(POST_MESSAGE_ARGS)
-#: The retry handlers whose decision on an answer below 400 is always "no retry": with only
-#: these, a successful answer needs no look at them.
-_BUILT_IN_HANDLERS = (ConnectionErrorRetryHandler, RateLimitErrorRetryHandler,
-                      ServerErrorRetryHandler)
 
 
 def _send_in_one_write(connection: http.client.HTTPConnection, message_body: Any = None,
@@ -164,6 +160,11 @@ class KeepAliveClient(WebClient):
     answers (and HTTP errors, raised as ``HTTPError`` as urllib does) reach slack_sdk's retry
     handlers exactly as before. A connection the server closed while idle is reopened and the
     request sent once more; with a proxy the stock transport is used.
+
+    A ``chat.postMessage`` with plain data (every conversation reply) skips slack_sdk's generic
+    argument processing (``lean_post_message``): it costs more CPU than the exchange itself, a
+    debug line formatted with the whole body on every call included. The request, the retry
+    loop and the ``SlackResponse`` (or ``SlackApiError``) are slack_sdk's own.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -178,7 +179,8 @@ class KeepAliveClient(WebClient):
 
     def post_json(self, api_method: str, body: dict[str, Any]) -> SlackResponse:
         """``api_call(api_method, json=body)`` without its generic argument processing, for a
-        body that is plain JSON data already (no files, no model objects, no token in it).
+        body that is plain JSON data already (no files, no model objects, no token in it); the
+        body is the request's JSON as it is (with the client's default params added).
 
         The request goes through slack_sdk's own retry loop (``_perform_urllib_http_request``:
         the same retry handlers, the same ``HTTPError`` handling) and comes back as the same
@@ -240,8 +242,6 @@ class KeepAliveClient(WebClient):
             return None
         metadata = kwargs.get("metadata")
         if metadata is not None and type(metadata) is not dict:
-            return None
-        if not all(type(handler) in _BUILT_IN_HANDLERS for handler in self.retry_handlers):
             return None
         body = {name: kwargs[name] for name in POST_MESSAGE_ARGS
                 if kwargs.get(name) is not None}
