@@ -96,11 +96,11 @@ def _parse_headers(fp: Any, _class: Any = http.client.HTTPMessage) -> Any:
     same empty payload); any other line (folded, defective) and the whole block is parsed by
     ``email.parser`` as before. The size limits are http.client's own (``_read_headers``)."""
     lines = http.client._read_headers(fp)  # type: ignore[attr-defined]  # ends with the blank one
-    text = b"".join(lines).decode("iso-8859-1")
     pairs = []
     for raw in lines[:-1]:
         line = raw.decode("iso-8859-1")
         if not _PLAIN_HEADER.match(line):
+            text = b"".join(lines).decode("iso-8859-1")
             return email.parser.Parser(_class=_class).parsestr(text)
         name, value = line.split(":", 1)
         pairs.append((name, value.lstrip(" \t").rstrip("\r\n")))
