@@ -91,8 +91,9 @@ class InboxWorkers:
         self._beat = threading.Thread(target=self._heartbeat, name="inbox-heartbeat",
                                       daemon=True)
         self._stopping = threading.Event()
-        #: Rows the door stored already leased to this process, waiting for a free worker.
-        self._handed: queue.Queue[inbox.InboxRow] = queue.Queue()
+        #: Rows the door stored already leased to this process, waiting for a free worker
+        #: (handed over in the door's event loop: a ``SimpleQueue``'s put is one C call).
+        self._handed: queue.SimpleQueue[inbox.InboxRow] = queue.SimpleQueue()
         self._queued: dict[int, tuple[int, int]] = {}  # row id -> (row id, attempts)
         self._running: dict[int, tuple[int, int]] = {}  # thread id -> (row id, attempts)
         self._lock = threading.Lock()
