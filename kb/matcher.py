@@ -102,30 +102,37 @@ class _Field:
 class _Phrasings:
     """One article's phrasings as ``_rank`` reads them, prepared once instead of per message.
 
-    ``rows`` follow the article's fields in the order ``_fields`` (then its learned messages)
-    lists them, which decides which of two equally good phrasings is reported. ``texts`` are
-    their distinct analysed texts (a title and a question often analyse alike), so rapidfuzz
-    compares each once; a row's ``slot`` is its text's place there. ``tokens`` is every token
-    of every phrasing: a message sharing none has no recall on any of them.
+    Column by column, in the order ``_fields`` (then its learned messages) lists them, which
+    decides which of two equally good phrasings is reported. ``texts`` are their distinct
+    analysed texts (a title and a question often analyse alike), so rapidfuzz compares each
+    once; ``slots`` give each phrasing's place there. ``tokens`` is every token of every
+    phrasing: a message sharing none has no recall on any of them.
     """
 
-    rows: tuple[tuple[frozenset[str], float, bool, int, _Field], ...]
+    fields: tuple[_Field, ...]
+    weighed: tuple[tuple[frozenset[str], float], ...]  # each phrasing's tokens and weight
+    slots: tuple[int, ...]
+    passages: tuple[bool, ...] | None  # which are body passages; None when none is
     texts: tuple[str, ...]
     tokens: frozenset[str]
 
     @classmethod
     def of(cls, fields: Iterable[_Field]) -> _Phrasings:
-        slots: dict[str, int] = {}
-        rows = tuple((f.tokens, f.weight, f.kind == "passage",
-                      slots.setdefault(f.analysed, len(slots)), f) for f in fields)
-        return cls(rows, tuple(slots), frozenset(t for row in rows for t in row[0]))
+        fields = tuple(fields)
+        texts: dict[str, int] = {}
+        slots = tuple(texts.setdefault(f.analysed, len(texts)) for f in fields)
+        passages = tuple(f.kind == "passage" for f in fields)
+        return cls(fields, tuple((f.tokens, f.weight) for f in fields), slots,
+                   passages if any(passages) else None, tuple(texts),
+                   frozenset(t for f in fields for t in f.tokens))
 
 
 def _ceiling(value: float, coverage: float, factor: float) -> float:
-    """The highest score an article could get with phrasing value at most ``value``, whatever
-    its BM25F focus: the final formula of ``_rank`` with the focus at its ceiling. Rounding is
-    monotonic, so a score computed with smaller terms never exceeds it."""
-    return round(100.0 * min(value + W_COVERAGE * coverage + W_BM25 * _FOCUS_MAX, 1.0) * factor, 1)
+    """Above the score an article could get with phrasing value at most ``value``, whatever its
+    BM25F focus: the final formula of ``_rank`` with the focus at its ceiling, before rounding
+    to a tenth, plus the most that rounding adds. Each rounded operation is monotonic, so a
+    score computed from smaller terms never exceeds it."""
+    return 100.0 * min(value + W_COVERAGE * coverage + W_BM25 * _FOCUS_MAX, 1.0) * factor + 0.1
 
 
 def _named(group: frozenset[str]) -> list[str]:
@@ -317,8 +324,7 @@ class Matcher:
                 continue
             phrasings = self._learned_phrasings.get(article) or self._phrasings[article]
             if article == hide:  # its title is not there to match
-                phrasings = _Phrasings.of(row[4] for row in phrasings.rows
-                                          if row[4].kind != "title")
+                phrasings = _Phrasings.of(f for f in phrasings.fields if f.kind != "title")
             if reach.isdisjoint(phrasings.tokens):
                 recalls = None  # no phrasing shares a token: every recall is 0.0
                 top = 0.0
@@ -327,7 +333,7 @@ class Matcher:
                 # formula sums over, in its order
                 recalls = [W_RECALL * (sum(map(reach_weight, shared)) / weight)
                            if (shared := reach & field_tokens) and weight else 0.0
-                           for field_tokens, weight, _, _, _ in phrasings.rows]
+                           for field_tokens, weight in phrasings.weighed]
                 top = max(recalls, default=0.0)
             if _ceiling(top + _FUZZY_MAX, coverage, factor) < threshold:
                 continue
@@ -347,13 +353,18 @@ class Matcher:
                                        for g in groups])
         results: list[Match] = []
         for article, coverage, factor, phrasings, recalls, offset in kept:
+            # each phrasing's W_RECALL * recall + W_FUZZY * fuzzy (0.0 + x is x), a passage's
+            # times PASSAGE_FACTOR; the first of equally good phrasings is the one reported
+            fz = fuzzy[offset:offset + len(phrasings.texts)]
+            values = ([fz[slot] for slot in phrasings.slots] if recalls is None
+                      else [r + fz[slot] for r, slot in zip(recalls, phrasings.slots, strict=True)])
+            if phrasings.passages:
+                values = [v * PASSAGE_FACTOR if passage else v
+                          for v, passage in zip(values, phrasings.passages, strict=True)]
             value, matched = 0.0, None
-            for number, (_, _, passage, slot, field) in enumerate(phrasings.rows):
-                here = (recalls[number] if recalls else 0.0) + fuzzy[offset + slot]
-                if passage:
-                    here *= PASSAGE_FACTOR
-                if matched is None or here > value:  # the first of equally good ones
-                    value, matched = here, field
+            if values:
+                value = max(values)
+                matched = phrasings.fields[values.index(value)]
             if _ceiling(value, coverage, factor) < threshold:
                 continue
             focus = self._bm25.score(article, bm25_query)
