@@ -284,8 +284,8 @@ class Matcher:
         coverage, then each phrasing's recall, and the costly ones (rapidfuzz over the
         phrasings, BM25F) only for the articles whose score could still reach ``threshold``
         whatever those turn out to be (``_ceiling``). Every value is computed by the same
-        expressions in the same order as the plain formulas of the module docstring, so the
-        scores, and the phrasing reported, are exactly theirs.
+        expressions, with sums in the same order, as scoring every phrasing of every candidate
+        in full, so the scores, and the phrasing reported, are exactly those.
         """
         groups = unique_groups(
             (self._spellings.nearest(g[0]),) if len(g) == 1 and not self._knows(frozenset(g))
