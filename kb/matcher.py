@@ -329,8 +329,8 @@ class Matcher:
                 recalls = None  # no phrasing shares a token: every recall is 0.0
                 top = 0.0
             else:
-                # W_RECALL * recall of each phrasing, summed over the very set the plain
-                # formula sums over, in its order
+                # W_RECALL * recall of each phrasing; summed over ``reach & tokens`` itself, as
+                # the same weights summed in another order could differ in the last bit
                 recalls = [W_RECALL * (sum(map(reach_weight, shared)) / weight)
                            if (shared := reach & field_tokens) and weight else 0.0
                            for field_tokens, weight in phrasings.weighed]
