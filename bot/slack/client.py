@@ -20,9 +20,7 @@ import http.client
 import io
 import json
 import logging
-import re
 import threading
-import types
 from typing import Any
 from urllib.error import HTTPError
 from urllib.parse import SplitResult, urljoin, urlsplit
@@ -82,44 +80,6 @@ def _send_in_one_write(connection: http.client.HTTPConnection, message_body: Any
     connection.send(data)
 
 
-#: A header line the email parser reads as one plain ``name: value`` pair (no folding, no
-#: stray line break, a name of printable characters): anything else goes to the parser itself.
-_PLAIN_HEADER = re.compile(r"[\041-\071\073-\176]+:[^\r\n]*\r?\n\Z")
-
-
-def _parse_headers(fp: Any, _class: Any = http.client.HTTPMessage) -> Any:
-    """``http.client.parse_headers`` without the email parser for plain header lines.
-
-    Slack answers with some twenty headers; the generic parser (feedparser) costs about as
-    much CPU as the rest of the exchange. Plain lines are split as the parser's compat32
-    policy splits them (``header_source_parse``), into the same message object (same pairs,
-    same empty payload); any other line (folded, defective) and the whole block is parsed by
-    ``email.parser`` as before. The size limits are http.client's own (``_read_headers``)."""
-    lines = http.client._read_headers(fp)  # type: ignore[attr-defined]  # ends with the blank one
-    pairs = []
-    for raw in lines[:-1]:
-        line = raw.decode("iso-8859-1")
-        if not _PLAIN_HEADER.match(line):
-            text = b"".join(lines).decode("iso-8859-1")
-            return email.parser.Parser(_class=_class).parsestr(text)
-        name, value = line.split(":", 1)
-        pairs.append((name, value.lstrip(" \t").rstrip("\r\n")))
-    message = _class()
-    message._headers = pairs
-    message.set_payload("")
-    return message
-
-
-class _Response(http.client.HTTPResponse):
-    """``HTTPResponse`` whose ``begin`` is http.client's own code reading the headers with
-    ``_parse_headers`` (the same function object, looked up in a namespace where that one name
-    is ours): status line, 100-continue, chunked, keep-alive and lengths as http.client does."""
-
-    begin = types.FunctionType(
-        http.client.HTTPResponse.begin.__code__,
-        {**vars(http.client), "parse_headers": _parse_headers}, "begin")
-
-
 def _header_dict(message: http.client.HTTPMessage) -> dict[str, Any]:
     """``dict(message)`` (each name with its first value, as ``message[name]`` gives it)
     without the quadratic walk: what slack_sdk puts in ``SlackResponse.headers``. The values
@@ -136,12 +96,10 @@ def _header_dict(message: http.client.HTTPMessage) -> dict[str, Any]:
 
 class _Connection(http.client.HTTPConnection):
     _send_output = _send_in_one_write
-    response_class = _Response
 
 
 class _TLSConnection(http.client.HTTPSConnection):
     _send_output = _send_in_one_write
-    response_class = _Response
 
 
 def _content_type(value: str) -> tuple[str, str | None]:

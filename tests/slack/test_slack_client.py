@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import SectionBlock
 
 from bot.blocks.conversation import turn_payloads
-from bot.slack.client import KeepAliveClient, _header_dict, _parse_headers, make_client
+from bot.slack.client import KeepAliveClient, _header_dict, make_client
 from tests.slack.stand_in import SlackStandIn
 
 REPLIES = [{"text": "Encontré una respuesta: *VPN* &gt; `443` ñandú 🙂",
@@ -125,10 +125,6 @@ SLACK_HEADERS = (
     b": empty\r\nX: 1\r\n\r\n",
     b"X: 1\r\nY: 2\r\n",  # the server closed before the blank line
 ])
-def test_response_headers_read_as_http_client_reads_them(block: bytes) -> None:
-    expected = http.client.parse_headers(io.BytesIO(block))
-    got = _parse_headers(io.BytesIO(block))
-    assert type(got) is type(expected)
-    assert {**vars(got), "defects": [type(d) for d in got.defects]} == \
-        {**vars(expected), "defects": [type(d) for d in expected.defects]}
-    assert list(_header_dict(got).items()) == list(dict(expected).items())
+def test_response_headers_are_the_dict_slack_sdk_makes_of_them(block: bytes) -> None:
+    message = http.client.parse_headers(io.BytesIO(block))
+    assert list(_header_dict(message).items()) == list(dict(message).items())
