@@ -14,7 +14,6 @@ already carrying that mark is not posted again (the outbox deliverer does the sa
 from __future__ import annotations
 
 import email.message
-import email.parser
 import email.policy
 import http.client
 import io
