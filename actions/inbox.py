@@ -24,8 +24,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from actions.common import now as desk_now
-from actions.ports import Sessions
-from store.inbox import DONE, FAILED, INLINE, PENDING, WORKING, InboxRepository, InboxRow
+from actions.ports import Connections, Sessions
+from store.inbox import (
+    DONE,
+    FAILED,
+    INLINE,
+    PENDING,
+    WORKING,
+    InboxRepository,
+    InboxRow,
+    add_new,
+)
 from store.models import InboxItem
 
 log = logging.getLogger(__name__)
@@ -134,7 +143,7 @@ class Delivery:
     inline: bool = False
 
 
-def receive(services: Sessions, *, key: str, channel: str, kind: str, body: str,
+def receive(services: Connections, *, key: str, channel: str, kind: str, body: str,
             headers: dict[str, Any] | None = None, inline: bool = False,
             owner: str | None = None, policy: RetryPolicy = DEFAULT_POLICY,
             ) -> InboxRow | None:
@@ -144,7 +153,7 @@ def receive(services: Sessions, *, key: str, channel: str, kind: str, body: str,
     return receive_many(services, [delivery], owner=owner, policy=policy)[0]
 
 
-def receive_many(services: Any, deliveries: list[Delivery], *, owner: str | None = None,
+def receive_many(services: Connections, deliveries: list[Delivery], *, owner: str | None = None,
                  policy: RetryPolicy = DEFAULT_POLICY) -> list[InboxRow | None]:
     """Store deliveries in one transaction (one statement, one commit); for each, its row, or
     None when its key was seen before (a re-sent delivery, also twice in one batch).
@@ -155,29 +164,23 @@ def receive_many(services: Any, deliveries: list[Delivery], *, owner: str | None
     and commits nothing.
     """
     at = desk_now()
+    queued = (WORKING, 1, at + timedelta(seconds=policy.lease_seconds)) if owner is not None \
+        else (PENDING, 0, at)
     values: list[dict[str, Any]] = []
     for delivery in deliveries:
-        status, attempts, due = PENDING, 0, at
-        if delivery.inline:
-            status = INLINE
-        elif owner is not None:
-            status, attempts = WORKING, 1
-            due = at + timedelta(seconds=policy.lease_seconds)
+        status, attempts, due = (INLINE, 0, at) if delivery.inline else queued
         values.append({"key": delivery.key[:255], "channel": delivery.channel,
                        "kind": delivery.kind, "body": delivery.body,
                        "headers": dict(delivery.headers), "status": status,
                        "attempts": attempts, "next_attempt_at": due, "received_at": at,
                        "owner": owner})
     unique = {v["key"]: v for v in reversed(values)}  # the first of each key goes in
-    session = services.session_factory()
-    try:
-        ids = InboxRepository(session).add_new(list(unique.values()))
+    with services.engine.connect() as connection:  # closing it rolls back what failed
+        ids = add_new(connection, list(unique.values()))
         if ids:
-            session.commit()
+            connection.commit()
         else:
-            session.rollback()
-    finally:
-        session.close()
+            connection.rollback()
     rows: list[InboxRow | None] = []
     for value in values:
         row_id = ids.pop(value["key"], None)  # popped: a second of the same key gets None

@@ -220,7 +220,10 @@ class DeliveredMarks:
                                                 daemon=True)
                 self._thread.start()
                 atexit.register(self.flush)
-        self._wake.set()
+        # Already set while the writer lingers (it clears the flag before it takes the marks,
+        # so a mark added after that finds it clear): setting it again would only cost.
+        if not self._wake.is_set():
+            self._wake.set()
 
     def flush(self) -> int:
         """Write the marks waiting now; how many rows were still this process's to mark
@@ -368,8 +371,13 @@ class BackgroundDelivery:
         self._deliver = deliver
         self._queues: list[queue.SimpleQueue[list[OutboxItem]]] = [
             queue.SimpleQueue() for _ in range(max(1, threads))]
+        #: Batches handed over and not tried yet, under a plain lock. ``_idle`` is notified
+        #: only while somebody ``wait``s (a stopping process): every batch of a running desk
+        #: would otherwise pay for a notification nobody listens to.
         self._waiting = 0
-        self._idle = threading.Condition()
+        self._watchers = 0
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
         for n, q in enumerate(self._queues):
             threading.Thread(target=self._run, args=(q,), name=f"outbox-send-{n}",
                              daemon=True).start()
@@ -379,23 +387,29 @@ class BackgroundDelivery:
             return
         first = items[0]
         conversation = str(first.recipient.get("ref") or first.ticket_key or first.key)
-        with self._idle:
+        with self._lock:
             self._waiting += 1
         self._queues[zlib.crc32(conversation.encode()) % len(self._queues)].put(list(items))
 
     def wait(self, timeout: float) -> bool:
         """Until everything handed over was tried (a stopping process); False on timeout."""
         with self._idle:
-            return self._idle.wait_for(lambda: self._waiting == 0, timeout)
+            self._watchers += 1
+            try:
+                return self._idle.wait_for(lambda: self._waiting == 0, timeout)
+            finally:
+                self._watchers -= 1
 
     def _run(self, source: queue.SimpleQueue[list[OutboxItem]]) -> None:
+        get, deliver, lock = source.get, self._deliver, self._lock
         while True:
-            batch = source.get()
+            batch = get()
             try:
-                self._deliver(batch)
+                deliver(batch)
             except Exception:  # noqa: BLE001 - the rows' leases run out; the worker retries
                 log.exception("outbox: background delivery failed")
             finally:
-                with self._idle:
+                with lock:
                     self._waiting -= 1
-                    self._idle.notify_all()
+                    if self._watchers and not self._waiting:
+                        self._idle.notify_all()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.settings import Settings
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # the matcher's modules load rapidfuzz: only when a matcher i
     from kb.article import Article
     from kb.matcher import Match
 
-__all__ = ["Sessions", "UnitsOfWork", "Desk", "Matcher", "NluInterpreter"]
+__all__ = ["Sessions", "Connections", "UnitsOfWork", "Desk", "Matcher", "NluInterpreter"]
 
 
 class Sessions(Protocol):
@@ -30,6 +31,14 @@ class Sessions(Protocol):
 
     @property
     def session_factory(self) -> sessionmaker[Session]: ...
+
+
+class Connections(Protocol):
+    """The engine itself, for one statement that needs no ORM session around it (the inbox's
+    receipts, as many a second as Slack sends deliveries)."""
+
+    @property
+    def engine(self) -> Engine: ...
 
 
 class UnitsOfWork(Protocol):

@@ -21,8 +21,8 @@ reachable, models loaded, inbox lag under its limit.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import hashlib
 import hmac
 import logging
 import signal
@@ -37,14 +37,15 @@ import uvicorn
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.types import Message, Receive, Scope, Send
 
 from actions import inbox
 from actions.services import Services
 from bot.health import Readiness
 from bot.inbox import InboxWriter
-from bot.slack.intake import NotSlack, parse
+from bot.slack.intake import NotSlack, parse_text
 
 EVENTS_PATH = "/slack/events"
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; refuse floods before verifying them
@@ -56,40 +57,81 @@ log = logging.getLogger("bot.http")
 
 
 class TooLarge(Exception):
-    pass
+    """The body passed the cap while it was read."""
 
 
-async def read_capped(request: Request, cap: int) -> bytes:
-    """The body, read in chunks; ``TooLarge`` as soon as it passes ``cap``."""
+class Disconnected(Exception):
+    """The client went away before the whole body came."""
+
+
+def _answer(status: int, headers: tuple[tuple[bytes, bytes], ...] = ()) -> tuple[Message, Message]:
+    """The two messages of an answer with an empty body, built once: the door's answers are a
+    status and nothing else, the headers Starlette's ``Response(status_code=...)`` sends."""
+    return ({"type": "http.response.start", "status": status,
+             "headers": [*headers, (b"content-length", b"0")]},
+            {"type": "http.response.body", "body": b""})
+
+
+#: uvicorn reads these and copies the header list into its own; nothing changes them.
+OK, BAD_REQUEST, UNSIGNED = _answer(200), _answer(400), _answer(401)
+TOO_LARGE, NOT_STORED = _answer(413), _answer(503)
+STOPPING = _answer(503, ((b"retry-after", b"1"),))
+#: The stored headers' names, and as they appear in an ASGI scope (lower-case bytes).
+_KEPT = tuple((name, name.encode("latin-1")) for name in KEPT_HEADERS)
+
+
+async def read_capped(first: Message, receive: Receive, cap: int) -> bytes:
+    """The body from ``http.request`` messages, ``first`` already received: ``TooLarge`` as
+    soon as it passes ``cap``, ``Disconnected`` when the client goes away first."""
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            raise TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
+    message = first
+    while True:
+        kind = message["type"]
+        if kind == "http.request":
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > cap:
+                raise TooLarge
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+        elif kind == "http.disconnect":
+            raise Disconnected
+        message = await receive()
 
 
-def headers_look_signed(headers: Any, now: float) -> bool:
-    """Cheap checks before reading the body: a ``v0=`` signature and a fresh numeric stamp."""
-    stamp = headers.get("x-slack-request-timestamp") or ""
-    signature = headers.get("x-slack-signature") or ""
-    if not stamp.isdigit() or not signature.startswith("v0="):
+def headers_look_signed(stamp: bytes, signature: bytes, now: float) -> bool:
+    """Cheap checks before reading the body: a ``v0=`` signature and a fresh numeric stamp
+    (ASCII digits; anything else, thousands of digits too, is no Slack timestamp)."""
+    if not stamp.isdigit() or not signature.startswith(b"v0="):
         return False
-    return abs(now - int(stamp)) <= MAX_AGE
+    try:
+        return abs(now - int(stamp)) <= MAX_AGE
+    except (ValueError, OverflowError):
+        return False
 
 
 class SlackFront:
-    """The door: verification, the inbox write, inline answers, and the stopping flag."""
+    """The door: verification, the inbox write, inline answers, and the stopping flag.
+
+    ``events`` is a bare ASGI handler: every Slack delivery passes it, hundreds a second at
+    peak, under the interpreter lock the inbox workers need. It reads the few headers it uses
+    from the scope's byte pairs, the body from ``receive``, verifies the signature over the
+    bytes as received, and answers with messages built once; Starlette's request, header and
+    response objects cost more interpreter time than all of that together.
+    """
 
     def __init__(self, bolt: App, services: Services, signing_secret: str, *,
                  hand: Callable[[inbox.InboxRow], None] | None = None, owner: str | None = None,
                  policy: inbox.RetryPolicy = inbox.DEFAULT_POLICY,
                  max_body: int = MAX_BODY) -> None:
         self.bolt, self.services = bolt, services
-        self.verifier = SignatureVerifier(signing_secret)
+        self.verifier = SignatureVerifier(signing_secret)  # refuses an empty secret
         self.secret = signing_secret
+        #: Keyed once; each request's HMAC is a copy (``hmac.digest`` would key it anew and
+        #: let go of the interpreter lock for every request, however small).
+        self._keyed = hmac.new(signing_secret.encode("utf-8"), digestmod=hashlib.sha256)
         #: Stored rows go straight to this process's workers (``hand``), leased to ``owner``.
         self.hand, self.owner, self.policy = hand, owner, policy
         self.max_body = max_body
@@ -99,63 +141,97 @@ class SlackFront:
         self.draining = threading.Event()
         self._refused = 0  # requests refused since storing started failing
 
-    def verified(self, headers: Any, body: bytes) -> bool:
-        stamp = headers.get("x-slack-request-timestamp") or ""
-        expected = self.verifier.generate_signature(timestamp=stamp,
-                                                    body=body.decode("utf-8", "replace"))
-        return hmac.compare_digest(expected or "", headers.get("x-slack-signature") or "")
+    def verified(self, stamp: bytes, signature: bytes, body: bytes) -> bool:
+        """Slack's ``v0`` signature: HMAC-SHA256 of ``v0:<stamp>:<body>``, compared in
+        constant time."""
+        mac = self._keyed.copy()
+        mac.update(b"".join((b"v0:", stamp, b":", body)))
+        return hmac.compare_digest(b"v0=" + mac.hexdigest().encode("ascii"), signature)
 
-    async def events(self, request: Request) -> Response:
+    async def events(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``POST /slack/events``."""
+        answer = await self._events(scope, receive, send)
+        if answer is not None:
+            await send(answer[0])
+            await send(answer[1])
+
+    async def _events(self, scope: Scope, receive: Receive, send: Send,
+                      ) -> tuple[Message, Message] | None:
+        """The answer (None: already sent)."""
         if self.draining.is_set():
-            return Response(status_code=503, headers={"Retry-After": "1"})
-        if not headers_look_signed(request.headers, time.time()):
-            return Response(status_code=401)
-        declared = request.headers.get("content-length") or ""
+            return STOPPING
+        # Names come lower-case (ASGI); the first of a repeated header counts, as in Starlette.
+        fields: dict[bytes, bytes] = dict(reversed(scope["headers"]))
+        stamp = fields.get(b"x-slack-request-timestamp", b"")
+        signature = fields.get(b"x-slack-signature", b"")
+        if not headers_look_signed(stamp, signature, time.time()):
+            return UNSIGNED
+        declared = fields.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_body:
-            return Response(status_code=413)
+            return TOO_LARGE
+        message = await receive()
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            raw = message.get("body", b"")  # the whole body at once: what Slack's size sends
+            if len(raw) > self.max_body:
+                return TOO_LARGE
+        else:
+            try:
+                raw = await read_capped(message, receive, self.max_body)
+            except TooLarge:
+                return TOO_LARGE
+            except Disconnected:
+                return BAD_REQUEST
         try:
-            raw = await read_capped(request, self.max_body)
-        except TooLarge:
-            return Response(status_code=413)
-        except ClientDisconnect:
-            return Response(status_code=400)
-        if not self.verified(request.headers, raw):
-            return Response(status_code=401)
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            # Signed over the text with replacement characters, as slack_sdk verifies it;
+            # verified or not, it is nothing Slack sends.
+            replaced = raw.decode("utf-8", "replace").encode("utf-8")
+            return BAD_REQUEST if self.verified(stamp, signature, replaced) else UNSIGNED
+        if not self.verified(stamp, signature, raw):
+            return UNSIGNED
         try:
-            intake = parse(raw, request.headers.get("content-type") or "")
+            intake = parse_text(text, fields.get(b"content-type", b"").decode("latin-1"))
         except NotSlack:
-            return Response(status_code=400)
-        headers = {name: request.headers[name] for name in KEPT_HEADERS
-                   if name in request.headers}
+            return BAD_REQUEST
+        headers = {name: value.decode("latin-1") for name, key in _KEPT
+                   if (value := fields.get(key)) is not None}
         if intake.key is None:  # a handshake: Bolt answers it
-            return await run_in_threadpool(self._inline, intake.body, headers, None)
+            await self._respond_inline(scope, receive, send, intake.body, headers, None)
+            return None
         if self.writer.stored(intake.key):
             log.info("repeated delivery of %s (retry %s) skipped", intake.key,
                      headers.get("x-slack-retry-num", "0"))
-            return Response(status_code=200)
+            return OK
         try:
-            stored = await asyncio.wrap_future(self.writer.submit(inbox.Delivery(
+            stored = await self.writer.submit(inbox.Delivery(
                 key=intake.key, channel="slack", kind=intake.kind, body=intake.body,
-                headers=headers, inline=intake.inline)))
+                headers=headers, inline=intake.inline))
         except Exception as exc:  # noqa: BLE001 - not stored, so not acknowledged
             self._refused += 1
             if self._refused == 1:  # one line for the whole outage, not one per request
                 log.warning("could not store Slack requests (%s: %s): answering 503, Slack will "
                             "send them again", type(exc).__name__,
                             str(exc).splitlines()[0][:200])
-            return Response(status_code=503)
+            return NOT_STORED
         if self._refused:
             log.info("storing Slack requests again (%d refused meanwhile)", self._refused)
             self._refused = 0
         if not stored:
             log.info("repeated delivery of %s (retry %s) skipped", intake.key,
                      headers.get("x-slack-retry-num", "0"))
-            return Response(status_code=200)
+            return OK
         if not intake.inline:
             if self.hand is not None:
                 self.hand(stored)
-            return Response(status_code=200)
-        return await run_in_threadpool(self._inline, intake.body, headers, intake.key)
+            return OK
+        await self._respond_inline(scope, receive, send, intake.body, headers, intake.key)
+        return None
+
+    async def _respond_inline(self, scope: Scope, receive: Receive, send: Send, body: str,
+                              headers: dict[str, Any], key: str | None) -> None:
+        response = await run_in_threadpool(self._inline, body, headers, key)
+        await response(scope, receive, send)
 
     def _inline(self, body: str, headers: dict[str, Any], key: str | None) -> Response:
         answer = self.bolt.dispatch(BoltRequest(body=body, headers=dict(headers), mode="http"))
@@ -167,7 +243,7 @@ class SlackFront:
                         headers=answer.first_headers_without_set_cookie())
 
 
-#: What the door answers, by path: ``(methods, handler)``.
+#: The routes besides the events: ``(methods, handler)`` by path.
 Routes = dict[str, tuple[frozenset[str], Callable[[Request], Awaitable[Response]]]]
 
 
@@ -189,23 +265,29 @@ def asgi_app(front: SlackFront, readiness: Readiness) -> Callable[..., Awaitable
         report = await run_in_threadpool(readiness.report, front.draining.is_set())
         return JSONResponse(report, status_code=200 if report["ready"] else 503)
 
+    events = front.events
     routes: Routes = {
-        EVENTS_PATH: (frozenset({"POST"}), front.events),
         "/healthz": (frozenset({"GET", "HEAD"}), healthz),
         "/readyz": (frozenset({"GET", "HEAD"}), readyz),
     }
+    allowed = {EVENTS_PATH: frozenset({"POST"}), **{path: methods for path, (methods, _)
+                                                    in routes.items()}}
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        route = routes.get(scope["path"])
-        if route is None:
+        path, method = scope["path"], scope["method"]
+        if path == EVENTS_PATH and method == "POST":
+            await events(scope, receive, send)
+            return
+        methods = allowed.get(path)
+        if methods is None:
             response: Response = PlainTextResponse("Not Found", status_code=404)
-        elif scope["method"] not in route[0]:
+        elif method not in methods:
             response = PlainTextResponse("Method Not Allowed", status_code=405,
-                                         headers={"Allow": ", ".join(sorted(route[0]))})
+                                         headers={"Allow": ", ".join(sorted(methods))})
         else:
-            response = await route[1](Request(scope, receive))
+            response = await routes[path][1](Request(scope, receive))
         await response(scope, receive, send)
 
     return app

@@ -15,6 +15,7 @@ deadline, and whatever is still running then is handed back to the queue.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -24,7 +25,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, InvalidStateError
 from typing import Any
 
 from slack_bolt import App, BoltRequest
@@ -91,8 +91,9 @@ class InboxWorkers:
         self._beat = threading.Thread(target=self._heartbeat, name="inbox-heartbeat",
                                       daemon=True)
         self._stopping = threading.Event()
-        #: Rows the door stored already leased to this process, waiting for a free worker.
-        self._handed: queue.Queue[inbox.InboxRow] = queue.Queue()
+        #: Rows the door stored already leased to this process, waiting for a free worker
+        #: (handed over in the door's event loop: a ``SimpleQueue``'s put is one C call).
+        self._handed: queue.SimpleQueue[inbox.InboxRow] = queue.SimpleQueue()
         self._queued: dict[int, tuple[int, int]] = {}  # row id -> (row id, attempts)
         self._running: dict[int, tuple[int, int]] = {}  # thread id -> (row id, attempts)
         self._lock = threading.Lock()
@@ -248,6 +249,8 @@ class InboxWriter:
     queueing behind the workers for a thread or a pooled connection, and whatever arrives while
     one batch commits goes into the next: under load a commit stores many deliveries (one
     statement, one commit), and alone a delivery costs one short transaction, as before.
+    A batch's requests learn their outcome together: one wake-up of the door's event loop per
+    batch, not one per request.
     """
 
     #: How many stored keys are remembered: Slack re-sends an event within minutes.
@@ -258,8 +261,7 @@ class InboxWriter:
         self.services, self.owner, self.policy = services, owner, policy
         self.max_batch = max_batch
         self._stored: dict[str, None] = {}  # keys committed by this writer, oldest first
-        self._queue: queue.SimpleQueue[tuple[inbox.Delivery, Future[inbox.InboxRow | None]]]
-        self._queue = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[inbox.Delivery, Waiter]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -276,10 +278,11 @@ class InboxWriter:
             while len(self._stored) > self.REMEMBERED:
                 del self._stored[next(iter(self._stored))]
 
-    def submit(self, delivery: inbox.Delivery) -> Future[inbox.InboxRow | None]:
+    def submit(self, delivery: inbox.Delivery) -> Waiter:
         """The stored row once its batch committed (None: the key was seen before); the
-        database's error when the batch could not be stored."""
-        future: Future[inbox.InboxRow | None] = Future()
+        database's error when the batch could not be stored. Called in an event loop (the
+        door's), whose future it is."""
+        future: Waiter = asyncio.get_running_loop().create_future()
         self._queue.put((delivery, future))
         if self._thread is None:
             with self._lock:
@@ -301,11 +304,34 @@ class InboxWriter:
                 rows = inbox.receive_many(self.services, [d for d, _ in batch],
                                           owner=self.owner, policy=self.policy)
             except Exception as exc:  # noqa: BLE001 - each request answers it (not stored)
-                for _, future in batch:
-                    with contextlib.suppress(InvalidStateError):  # its request went away
-                        future.set_exception(exc)
+                _settle([(future, None) for _, future in batch], exc)
                 continue
             self._remember([delivery.key for delivery, _ in batch])  # new or seen, stored
-            for (_, future), row in zip(batch, rows, strict=True):
-                with contextlib.suppress(InvalidStateError):  # its request went away
-                    future.set_result(row)
+            _settle([(future, row) for (_, future), row in zip(batch, rows, strict=True)], None)
+
+
+#: A request's wait for its delivery's row, in the door's event loop.
+Waiter = asyncio.Future[inbox.InboxRow | None]
+
+
+def _settle(outcomes: list[tuple[Waiter, inbox.InboxRow | None]],
+            error: BaseException | None) -> None:
+    """Tell each waiting request its row (or the error), in the thread of its own event loop:
+    one ``call_soon_threadsafe`` (one wake-up) per loop for the whole batch."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Waiter, inbox.InboxRow | None]]] = {}
+    for outcome in outcomes:
+        by_loop.setdefault(outcome[0].get_loop(), []).append(outcome)
+    for loop, theirs in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # the loop closed: its requests are gone
+            loop.call_soon_threadsafe(_settle_in_loop, theirs, error)
+
+
+def _settle_in_loop(outcomes: list[tuple[Waiter, inbox.InboxRow | None]],
+                    error: BaseException | None) -> None:
+    for future, row in outcomes:
+        if future.done():  # its request went away (cancelled)
+            continue
+        if error is None:
+            future.set_result(row)
+        else:
+            future.set_exception(error)

@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 
 K1, B = 1.2, 0.75
+_K1_1 = K1 + 1  # the same double ``K1 + 1`` gives, computed once
 
 
 class FieldBM25:
@@ -56,7 +57,16 @@ class FieldBM25:
             return 0.0
         tf, norm = self._tf[article], self._norm[article]
         got = 0.0
+        # Runs for every shortlisted article of every message: plain loops instead of max() over
+        # a generator. Each term is positive (idf > 0, tf > 0), so starting a group's best at 0.0
+        # gives max(..., default=0.0) exactly, and the sum runs in the same order.
         for group in prepared:
-            got += max((idf * tf[t] * (K1 + 1) / (tf[t] + norm)
-                        for t, idf in group if t in tf), default=0.0)
+            top = 0.0
+            for t, idf in group:
+                f = tf.get(t)
+                if f is not None:
+                    term = idf * f * _K1_1 / (f + norm)
+                    if term > top:
+                        top = term
+            got += top
         return got / best

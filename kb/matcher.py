@@ -70,6 +70,15 @@ PASSAGE_FACTOR = 0.8  # a body sentence matched as a phrasing counts this much o
 PASSAGE_TOKENS = 3  # least tokens of a body sentence used as a phrasing ("Red X." says too little)
 SAME_LANGUAGE_MARGIN = 10.0  # points a twin in the asker's language may trail and still lead
 
+# Ceilings of the signals, to skip the costly ones for an article that cannot reach the threshold
+# whatever they turn out to be (see ``_ceiling``). rapidfuzz scores at most 100, so the fuzzy term
+# is at most this very expression; recall is a share of the phrasing's own weight (the slack covers
+# summing the same weights in another order); BM25F's focus is below 1 (each word's term is its
+# idf * (K1 + 1) times tf / (tf + norm) < 1, the best an article could get).
+_FUZZY_MAX = W_FUZZY * 100.0 / 100.0
+_VALUE_MAX = W_RECALL * (1.0 + 1e-9) + _FUZZY_MAX
+_FOCUS_MAX = 1.0
+
 
 @dataclass(frozen=True)
 class Match:
@@ -87,6 +96,43 @@ class _Field:
     tokens: frozenset[str]
     weight: float
     analysed: str
+
+
+@dataclass(frozen=True)
+class _Phrasings:
+    """One article's phrasings as ``_rank`` reads them, prepared once instead of per message.
+
+    Column by column, in the order ``_fields`` (then its learned messages) lists them, which
+    decides which of two equally good phrasings is reported. ``texts`` are their distinct
+    analysed texts (a title and a question often analyse alike), so rapidfuzz compares each
+    once; ``slots`` give each phrasing's place there. ``tokens`` is every token of every
+    phrasing: a message sharing none has no recall on any of them.
+    """
+
+    fields: tuple[_Field, ...]
+    weighed: tuple[tuple[frozenset[str], float], ...]  # each phrasing's tokens and weight
+    slots: tuple[int, ...]
+    passages: tuple[bool, ...] | None  # which are body passages; None when none is
+    texts: tuple[str, ...]
+    tokens: frozenset[str]
+
+    @classmethod
+    def of(cls, fields: Iterable[_Field]) -> _Phrasings:
+        fields = tuple(fields)
+        texts: dict[str, int] = {}
+        slots = tuple(texts.setdefault(f.analysed, len(texts)) for f in fields)
+        passages = tuple(f.kind == "passage" for f in fields)
+        return cls(fields, tuple((f.tokens, f.weight) for f in fields), slots,
+                   passages if any(passages) else None, tuple(texts),
+                   frozenset(t for f in fields for t in f.tokens))
+
+
+def _ceiling(value: float, coverage: float, factor: float) -> float:
+    """Above the score an article could get with phrasing value at most ``value``, whatever its
+    BM25F focus: the final formula of ``_rank`` with the focus at its ceiling, before rounding
+    to a tenth, plus the most that rounding adds. Each rounded operation is monotonic, so a
+    score computed from smaller terms never exceeds it."""
+    return 100.0 * min(value + W_COVERAGE * coverage + W_BM25 * _FOCUS_MAX, 1.0) * factor + 0.1
 
 
 def _named(group: frozenset[str]) -> list[str]:
@@ -168,6 +214,8 @@ class Matcher:
         for number, field in enumerate(self._fields):
             by_article[field.article].append(number)
         self._article_fields = by_article
+        self._phrasings = [_Phrasings.of(self._fields[f] for f in numbers)
+                           for numbers in by_article]
         postings: dict[str, list[int]] = {}
         for index, article_bag in enumerate(bags):
             for token in article_bag:
@@ -193,6 +241,8 @@ class Matcher:
             for fs in by_article
         ]
         self._learned_bags: dict[int, frozenset[str]] = {}
+        self._learned_phrasings: dict[int, _Phrasings] = {}
+        self._phrase_bags: dict[int, frozenset[str]] = {}
         items: dict[str, set[str]] = {}
         for token in (*self._idf, *self._body_idf):
             if is_item_token(token):
@@ -229,6 +279,13 @@ class Matcher:
 
         ``hide`` scores as if that article had no title (calibration asks how an article is
         found from its title when the title itself is not there to match).
+
+        This runs for every message a desk answers, so the signals are taken cheapest first:
+        coverage, then each phrasing's recall, and the costly ones (rapidfuzz over the
+        phrasings, BM25F) only for the articles whose score could still reach ``threshold``
+        whatever those turn out to be (``_ceiling``). Every value is computed by the same
+        expressions, with sums in the same order, as scoring every phrasing of every candidate
+        in full, so the scores, and the phrasing reported, are exactly those.
         """
         groups = unique_groups(
             (self._spellings.nearest(g[0]),) if len(g) == 1 and not self._knows(frozenset(g))
@@ -240,76 +297,121 @@ class Matcher:
                    for t in tokens):
             return []
         candidates = self._shortlist(tokens)
-        weights = [max(self._token_weight(t) for t in g) for g in groups]
+        token_weight = self._token_weight
+        weights = [max(token_weight(t) for t in g) for g in groups]
         q_weight = sum(weights)
         unknown = sum(
             w for g, w in zip(groups, weights, strict=True)
             if not self._knows(g) and not is_code(g)
         )
-        fields = [self._fields[f] for a in candidates for f in self._article_fields[a]
-                  if not (a == hide and self._fields[f].kind == "title")]
-        fields += [f for a in candidates for f in self._learned.get(a, ())]
         q_text = " ".join(sorted(tokens))
         # A word naming a grouping concept itself ("cel", "vpn") is met by a phrasing that names
         # one of its things ("android", "globalprotect"); a word naming one thing is not met by
         # a phrasing naming another ("citrix" against "escritorio virtual").
         reach = tokens.union(*(self._items.get(t, ()) for g in groups for t in _named(g)))
-        fuzzy = process.cdist([q_text], [f.analysed for f in fields],
-                              scorer=fuzz.token_set_ratio, workers=1)[0] if fields else []
-        best: dict[int, tuple[float, _Field | None]] = {}
-        for position, field in enumerate(fields):
-            shared = reach & field.tokens
-            recall = (sum(self._token_weight(t) for t in shared) / field.weight
-                      if field.weight else 0.0)
-            value = W_RECALL * recall + W_FUZZY * float(fuzzy[position]) / 100.0
-            if field.kind == "passage":
-                value *= PASSAGE_FACTOR
-            if field.article not in best or value > best[field.article][0]:
-                best[field.article] = (value, field)
+        reach_weight = {t: token_weight(t) for t in reach}.__getitem__
+        # each message word's tokens, with the weight they carry in a phrasing and in a body
+        weighted = [tuple((t, w, BODY_FACTOR * w) for t in g for w in (token_weight(t),))
+                    for g in groups]
+
+        # Coverage and phrasing recall of every candidate; the phrasings' texts of those that
+        # can still reach the threshold go to rapidfuzz together.
+        kept: list[tuple[int, float, float, _Phrasings, list[float] | None, int]] = []
+        texts: list[str] = []
+        for article in candidates:
+            coverage, factor = self._coverage(article, weighted, q_weight, unknown, hide)
+            if _ceiling(_VALUE_MAX, coverage, factor) < threshold:
+                continue
+            phrasings = self._learned_phrasings.get(article) or self._phrasings[article]
+            if article == hide:  # its title is not there to match
+                phrasings = _Phrasings.of(f for f in phrasings.fields if f.kind != "title")
+            if reach.isdisjoint(phrasings.tokens):
+                recalls = None  # no phrasing shares a token: every recall is 0.0
+                top = 0.0
+            else:
+                # W_RECALL * recall of each phrasing; summed over ``reach & tokens`` itself, as
+                # the same weights summed in another order could differ in the last bit
+                recalls = [W_RECALL * (sum(map(reach_weight, shared)) / weight)
+                           if (shared := reach & field_tokens) and weight else 0.0
+                           for field_tokens, weight in phrasings.weighed]
+                top = max(recalls, default=0.0)
+            if _ceiling(top + _FUZZY_MAX, coverage, factor) < threshold:
+                continue
+            kept.append((article, coverage, factor, phrasings, recalls, len(texts)))
+            texts.extend(phrasings.texts)
+        if not kept:
+            return []
+        fuzzy: list[float] = []
+        if texts:
+            scores = process.cdist([q_text], texts, scorer=fuzz.token_set_ratio, workers=1)[0]
+            # W_FUZZY * score / 100.0 in doubles, as Python floats (round() must not see numpy's)
+            fuzzy = (W_FUZZY * scores.astype(np.float64) / 100.0).tolist()
+
         # BM25F reads each word by its concepts only: an item's rarity would otherwise make one
         # incidental product name ("... when I open chrome") outweigh the message's topic.
         bm25_query = self._bm25.query([frozenset(t for t in g if not is_item_token(t)) or g
                                        for g in groups])
-        weighted = [{t: self._token_weight(t) for t in g} for g in groups]
         results: list[Match] = []
-        for article_index in candidates:
-            value, matched = best.get(article_index, (0.0, None))
-            hidden = self._title_tokens[article_index] if article_index == hide else None
-            explained = [self._explained(article_index, g, hidden) for g in weighted]
-            coverage = sum(explained) / q_weight
-            focus = self._bm25.score(article_index, bm25_query)
+        for article, coverage, factor, phrasings, recalls, offset in kept:
+            # each phrasing's W_RECALL * recall + W_FUZZY * fuzzy (0.0 + x is x), a passage's
+            # times PASSAGE_FACTOR; the first of equally good phrasings is the one reported
+            fz = fuzzy[offset:offset + len(phrasings.texts)]
+            values = ([fz[slot] for slot in phrasings.slots] if recalls is None
+                      else [r + fz[slot] for r, slot in zip(recalls, phrasings.slots, strict=True)])
+            if phrasings.passages:
+                values = [v * PASSAGE_FACTOR if passage else v
+                          for v, passage in zip(values, phrasings.passages, strict=True)]
+            value, matched = 0.0, None
+            if values:
+                value = max(values)
+                matched = phrasings.fields[values.index(value)]
+            if _ceiling(value, coverage, factor) < threshold:
+                continue
+            focus = self._bm25.score(article, bm25_query)
             base = min(value + W_COVERAGE * coverage + W_BM25 * focus, 1.0)
-            factor = evidence(sum(explained), unknown, sum(e > 0 for e in explained))
             score = round(100.0 * base * factor, 1)
             if score >= threshold:
                 kind, text = (matched.kind, matched.text) if matched else ("body", "")
-                results.append(Match(self.articles[article_index], score, kind, text))
+                results.append(Match(self.articles[article], score, kind, text))
         return results
+
+    def _coverage(self, article: int, weighted: Sequence[tuple[tuple[str, float, float], ...]],
+                  q_weight: float, unknown: float, hide: int | None) -> tuple[float, float]:
+        """How much of the message ``article`` accounts for (0-1), and the share of the score
+        it keeps (``kb.signals.evidence``).
+
+        Each message word counts its best concept, once. A word found in a phrasing (title,
+        question, tag, learned message) counts fully, one found only in the body counts
+        ``BODY_FACTOR``: the body explains the answer, not the question, but an article without
+        questions has little else to be found by. ``weighted`` holds each word's tokens with
+        both weights; ``hide`` moves that article's title words to its body.
+        """
+        bag = self._phrase_bags.get(article) or self._bags[article]
+        body = self._bodies[article]
+        if article == hide and (hidden := self._title_tokens[article]):
+            bag = (self._bags[article] - hidden) | self._learned_bags.get(article, frozenset())
+            body = body | hidden
+        explained = 0.0  # the words' sum, in their order (as sum() over them adds)
+        matched = 0
+        for group in weighted:
+            best = 0.0  # every weight is positive: max(..., default=0.0)
+            for token, weight, in_body in group:
+                if token in bag:
+                    here = weight
+                elif token in body:
+                    here = in_body
+                else:
+                    continue
+                if here > best:
+                    best = here
+            explained += best
+            matched += best > 0
+        return explained / q_weight, evidence(explained, unknown, matched)
 
     def _knows(self, group: frozenset[str]) -> bool:
         """Whether any article (phrasing, body or learned message) uses this word at all."""
         return any(t in self._idf or t in self._body_idf or t in self._learned_postings
                    for t in group)
-
-    def _explained(self, article: int, group: dict[str, float],
-                   hidden: frozenset[str] | None = None) -> float:
-        """How much of one message word (its tokens and their weights) ``article`` accounts
-        for: its best concept, once.
-
-        A word found in a phrasing (title, question, tag, learned message) counts fully, one
-        found only in the body counts ``BODY_FACTOR``: the body explains the answer, not the
-        question, but an article without questions has little else to be found by.
-        """
-        bag, body = self._bags[article], self._bodies[article]
-        learned = self._learned_bags.get(article, frozenset())
-        if hidden:
-            bag = bag - hidden
-            body = body | hidden
-        return max(
-            (w if t in bag or t in learned else BODY_FACTOR * w
-             for t, w in group.items() if t in bag or t in body or t in learned),
-            default=0.0,
-        )
 
     def _prefer_language(self, results: list[Match], language: str) -> list[Match]:
         """Lift an article in ``language`` to tie with its close twin; then it wins the tie."""
@@ -357,6 +459,13 @@ class Matcher:
         self._learned = learned
         self._learned_bags = {i: frozenset(t for f in fs for t in f.tokens)
                               for i, fs in learned.items()}
+        # what ``_rank`` reads for an article with learned messages: its phrasings followed by
+        # them, and its phrasing tokens with theirs (both count fully)
+        self._learned_phrasings = {
+            i: _Phrasings.of((*(self._fields[f] for f in self._article_fields[i]), *fs))
+            for i, fs in learned.items()
+        }
+        self._phrase_bags = {i: self._bags[i] | bag for i, bag in self._learned_bags.items()}
         self._learned_postings = postings
         self.learned_version = version
 

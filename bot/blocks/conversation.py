@@ -9,11 +9,20 @@ ids because the Slack channel answers them itself (requester check, message upda
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from slack_sdk.models.blocks import ActionsBlock, Block
 
-from bot.blocks import MESSAGE_BLOCKS, button, sections
+from bot.blocks import (
+    MESSAGE_BLOCKS,
+    actions_dict,
+    button,
+    button_dict,
+    section_dicts,
+    sections,
+    within,
+)
 from bot.ids import ActionId, indexed
 
 #: Rasa intent of a button payload -> the Slack action that handles it.
@@ -68,6 +77,26 @@ def reply_blocks(reply: dict[str, Any], first: int = 0) -> list[Block]:
     return blocks
 
 
+def reply_dicts(reply: dict[str, Any], first: int = 0) -> list[dict[str, Any]]:
+    """``reply_blocks`` already serialised (what ``to_dicts`` makes of it), built as plain
+    dicts: the reply a delivery thread posts for every turn, without slack_sdk's objects."""
+    blocks: list[dict[str, Any]] = []
+    text = str(reply.get("text") or "")
+    if text.strip():
+        blocks.extend(section_dicts(text))
+    buttons = [b for b in reply.get("buttons") or [] if b.get("payload")]
+    elements = []
+    for index, item in enumerate(buttons):
+        payload = str(item["payload"])
+        style = "primary" if index == 0 and len(buttons) > 1 else None
+        action_id = indexed(action_for(payload), first + index)
+        elements.append(button_dict(str(item.get("title") or payload), action_id, payload,
+                                    style=style))
+    for start in range(0, len(elements), ACTIONS_PER_BLOCK):
+        blocks.append(actions_dict(elements[start:start + ACTIONS_PER_BLOCK]))
+    return blocks
+
+
 def has_content(reply: dict[str, Any]) -> bool:
     return bool(str(reply.get("text") or "").strip() or reply.get("buttons"))
 
@@ -83,14 +112,32 @@ def turn_messages(replies: list[dict[str, Any]], limit: int = MESSAGE_BLOCKS,
     One message per turn keeps within Slack's one-message-per-second pace; a turn too long for
     one message's 50 blocks continues in the next.
     """
-    out: list[tuple[str, list[Block]]] = []
+    return _grouped(replies, limit, reply_blocks)
+
+
+def turn_payloads(replies: list[dict[str, Any]], limit: int = MESSAGE_BLOCKS,
+                  ) -> list[tuple[str, list[dict[str, Any]]]]:
+    """``turn_messages`` with each message's blocks serialised as ``to_dicts`` does (within
+    ``limit``), built directly as dicts: what ``chat.postMessage`` sends for a turn."""
+    return [(text, within(blocks, limit))
+            for text, blocks in _grouped(replies, limit, reply_dicts)]
+
+
+_B = TypeVar("_B")
+
+
+def _grouped(replies: list[dict[str, Any]], limit: int,
+             build: Callable[[dict[str, Any], int], Sequence[_B]],
+             ) -> list[tuple[str, list[_B]]]:
+    """The replies' blocks (``build(reply, first button number)``) grouped into messages."""
+    out: list[tuple[str, list[_B]]] = []
     texts: list[str] = []
-    blocks: list[Block] = []
+    blocks: list[_B] = []
     numbered = 0
     for reply in replies:
         if not has_content(reply):
             continue
-        more = reply_blocks(reply, numbered)
+        more = build(reply, numbered)
         if blocks and len(blocks) + len(more) > limit:
             out.append(("\n".join(texts), blocks))
             texts, blocks = [], []

@@ -21,8 +21,8 @@ from actions.conversation.turn import FOLLOW_UP, Inbound, TurnResult
 from actions.conversation.turn import converse as run_turn
 from actions.services import Services
 from actions.views import PersonView
-from bot.blocks import fallback_text, to_dicts
-from bot.blocks.conversation import turn_messages
+from bot.blocks import fallback_text
+from bot.blocks.conversation import turn_payloads
 
 #: How long a question the bot asked in a DM thread stays open to an answer written outside it.
 DM_FOLLOW_UP = FOLLOW_UP
@@ -65,8 +65,8 @@ def post_replies(client: WebClient, *, channel: str, thread_ts: str,
                  replies: list[dict[str, Any]], broadcast: bool = False,
                  metadata: list[dict[str, Any] | None] | None = None) -> None:
     """Post a turn's replies in the thread (``metadata[i]`` marks the i-th post)."""
-    for n, (text, blocks) in enumerate(turn_messages(replies)):
+    for n, (text, blocks) in enumerate(turn_payloads(replies)):
         marker = metadata[n] if metadata and n < len(metadata) else None
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=fallback_text(text),
-                                blocks=to_dicts(blocks), unfurl_links=False, unfurl_media=False,
+                                blocks=blocks, unfurl_links=False, unfurl_media=False,
                                 reply_broadcast=broadcast, metadata=marker)

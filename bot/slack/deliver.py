@@ -30,7 +30,7 @@ from actions.outbox import DeliveryError, OutboxItem, Skipped
 from actions.people import address_of
 from actions.services import Services
 from bot.blocks import fallback_text, sections, to_dicts
-from bot.blocks.conversation import turn_messages
+from bot.blocks.conversation import turn_payloads
 from bot.digest_chart import render_png
 from bot.slack import outgoing
 from bot.slack.cards import CardBusy, refresh_card, show_card
@@ -138,12 +138,12 @@ class SlackDeliverer:
         if where is None:
             raise DeliveryError("bad_reply_ref", retryable=False)
         channel, ts = where
-        for n, (text, blocks) in enumerate(turn_messages(item.context.get("replies") or [])):
+        for n, (text, blocks) in enumerate(turn_payloads(item.context.get("replies") or [])):
             key = f"{item.key}:{n}"
             if item.attempts > 1 and self._already_posted(key, channel, ts):
                 continue
             self.client.chat_postMessage(
-                channel=channel, thread_ts=ts, text=fallback_text(text), blocks=to_dicts(blocks),
+                channel=channel, thread_ts=ts, text=fallback_text(text), blocks=blocks,
                 unfurl_links=False, unfurl_media=False,
                 reply_broadcast=bool(item.recipient.get("broadcast")),
                 metadata={"event_type": METADATA_TYPE, "event_payload": {"key": key}})

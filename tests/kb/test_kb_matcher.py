@@ -125,6 +125,21 @@ def test_threshold_is_respected_and_can_be_overridden(matcher):
     assert len(matcher.search(query, top=1, min_score=0)) == 1
 
 
+@pytest.mark.parametrize("query", [
+    "la pc no prende", "outlook no sincroniza el correo", "how do I reset my MFA",
+    "can i bring my dog to the office", "the printer on floor 2 is jammed",
+    "hola buenos dias, desde ayer no me puedo conectar a la vpn con el forticlient y me urge",
+])
+@pytest.mark.parametrize("threshold", [20.0, 45.0, None, 80.0])
+def test_a_threshold_drops_only_the_articles_scoring_below_it(matcher, query, threshold):
+    """The matcher skips scoring in full what cannot reach the threshold: what it shows must be
+    exactly what scoring everything and then cutting at the threshold shows."""
+    cut = matcher.min_score if threshold is None else threshold
+    everything = matcher.search(query, top=100, min_score=0)
+    assert matcher.search(query, top=100, min_score=threshold) == [
+        m for m in everything if m.score >= cut]
+
+
 def test_match_carries_a_score_between_0_and_100_and_the_phrasing_that_matched(matcher):
     [match] = matcher.search("forgot my password", top=1)
     assert 0 <= match.score <= 100

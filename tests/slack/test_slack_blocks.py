@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from bot.blocks import BUTTON_TEXT, MESSAGE_BLOCKS, SECTION_TEXT, sections, to_dicts, truncate
-from bot.blocks.conversation import parse_payload, turn_messages
+from bot.blocks.conversation import parse_payload, turn_messages, turn_payloads
 from bot.ids import ActionId
 from bot.slack.users import language_of, profile_of
 
@@ -42,6 +43,36 @@ def test_a_turn_with_many_replies_stays_within_50_blocks_per_message_and_unique_
                 assert len(element["text"]["text"]) <= BUTTON_TEXT
                 ids.append(element["action_id"])
     assert len(ids) == len(set(ids)) == 80
+
+
+def test_replies_built_as_dicts_are_what_the_block_objects_serialise_to() -> None:
+    # A turn's reply is posted from plain dicts; Slack must get the very JSON (same keys, same
+    # order, same truncation and limits) the slack_sdk objects gave.
+    faq = [{"text": "Encontré una respuesta que puede ayudarte:", "buttons": []},
+           {"text": "*1. VPN*\n1. Reinicia &gt; *Salir*\n\n2. `vpn.empresa.com`",
+            "buttons": [{"title": "Esto lo resolvió",
+                         "payload": '/faq_solved{"article_id": "vpn"}'}]},
+           {"text": "¿Te sirvió?", "buttons": [{"title": "Abrir ticket",
+                                                "payload": "/open_ticket"}]}]
+    turns = [
+        faq,
+        [{"text": f"answer {n}", "buttons": [
+            {"title": "Esto lo resolvió " + "z" * 100, "payload": f"/faq_solved{{\"n\": {n}}}"},
+            {"title": "Abrir ticket", "payload": "/open_ticket"}]} for n in range(40)],
+        [{"text": "x" * 7000 + "\n" + "\n".join("l" * 50 for _ in range(200)),
+          "buttons": [{"title": str(n), "payload": f'/rate{{"rating": {n}}}'}
+                      for n in range(60)]}],
+        [{"text": "   ", "buttons": []},
+         {"text": "", "buttons": [{"title": "", "payload": "p"}, {"payload": "q"},
+                                  {"title": "t", "payload": ""}]}],
+        [{"text": "a" * 2999 + "&amp;", "buttons": [{"title": "&amp;" * 30, "payload": 5}]}],
+        [{"text": "\n\n\n"}, {"text": "one\n\n"}, {"text": "   \n  x"}, {"text": "y" * 3001}],
+    ]
+    for replies in turns:
+        for limit in (MESSAGE_BLOCKS, 3, 1):
+            expected = [(text, to_dicts(blocks, limit))
+                        for text, blocks in turn_messages(replies, limit)]
+            assert json.dumps(turn_payloads(replies, limit)) == json.dumps(expected)
 
 
 def test_closure_payloads_get_their_own_actions() -> None:
