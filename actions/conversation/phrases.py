@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 
+@lru_cache(maxsize=64)
 def fold(text: str) -> str:
+    """``text`` in lower case without accents. Remembered for the last few texts: one turn asks
+    a dozen rules about the same message, each of which folds it."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
 
