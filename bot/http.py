@@ -363,8 +363,10 @@ class Desk:
         self._drained = threading.Event()
         self.on_drained = on_drained
 
-    def start_workers(self) -> Desk:
-        self.readiness.warm_up()
+    def start_workers(self, *, settle: bool = False) -> Desk:
+        """Warm up (``settle``: and freeze the loaded heap, ``bot.health.settle_heap``) and
+        start the inbox workers."""
+        self.readiness.warm_up(settle=settle)
         self.workers.start()
         return self
 
@@ -405,7 +407,7 @@ def serve(desk: Desk, *, host: str = "0.0.0.0", port: int = 3000,
     ``sock``: a listening socket to accept on instead of binding ``host:port`` (several
     processes serving one port, ``bot.processes``); ``on_signal`` hears SIGTERM/SIGINT first."""
     sys.setswitchinterval(SWITCH_INTERVAL)
-    desk.start_workers()
+    desk.start_workers(settle=True)
     desk.server(host=host, port=port, on_signal=on_signal).run(
         sockets=[sock] if sock is not None else None)
 

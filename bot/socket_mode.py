@@ -73,7 +73,7 @@ def serve(app: App, app_token: str, services: Services, *, threads: int = 8,
     from bot.slack.lag import LagNotice
 
     workers = InboxWorkers(services, app, threads=threads, on_lag=LagNotice(services, app.client))
-    Readiness(services, workers).warm_up()
+    Readiness(services, workers).warm_up(settle=True)
     workers.start()
     handler = InboxSocketModeHandler(app, app_token, services, hand=workers.accept,
                                      owner=workers.owner)
