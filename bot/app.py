@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from actions.services import Services
@@ -33,27 +33,40 @@ class MissingCredentials(RuntimeError):
     """The environment lacks what Slack needs (the message says which variable)."""
 
 
-def services_middleware(services: Services) -> Callable[..., Any]:
-    def middleware(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
-        context["services"] = services
+class ServicesMiddleware(Middleware):
+    """Puts the desk's ``Services`` in every request's context (``services_of`` reads it).
+
+    A ``Middleware`` subclass rather than a function: Bolt calls it with the request directly,
+    without building the keyword arguments a function middleware would be given (a cost paid on
+    every delivery).
+    """
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse,
+                next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002
+        req.context["services"] = self.services
         return next()
 
-    return middleware
 
-
-def rate_limited_middleware(body: dict[str, Any], next: Callable[[], BoltResponse],  # noqa: A002
-                            ) -> BoltResponse:
+class RateLimitedMiddleware(Middleware):
     """``app_rate_limited``: Slack is dropping this workspace's events (over 30,000 an hour).
 
     No listener can do anything about it, but an operator must hear of it: a warning in the log,
-    and a 200 so Slack does not count it as a failed delivery.
+    and a 200 so Slack does not count it as a failed delivery. A ``Middleware`` subclass, so Bolt
+    builds no keyword arguments for it on every delivery.
     """
-    if body.get("type") == "app_rate_limited":
-        log.warning("Slack is rate limiting events to this app (team %s, since minute %s): "
-                    "events are being dropped", body.get("team_id"),
-                    body.get("minute_rate_limited"))
-        return BoltResponse(status=200, body="")
-    return next()
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse,
+                next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002
+        body = req.body
+        if body.get("type") == "app_rate_limited":
+            log.warning("Slack is rate limiting events to this app (team %s, since minute %s): "
+                        "events are being dropped", body.get("team_id"),
+                        body.get("minute_rate_limited"))
+            return BoltResponse(status=200, body="")
+        return next()
 
 
 def create_app(services: Services, *, client: WebClient | None = None,
@@ -80,11 +93,14 @@ def create_app(services: Services, *, client: WebClient | None = None,
         listener_executor=ThreadPoolExecutor(max_workers=workers,
                                              thread_name_prefix="slack-listener"),
         logger=logging.getLogger("bot.slack.bolt"),
+        # No listener takes the assistant kwargs (say_stream, set_status, set_suggested_prompts,
+        # set_title, thread contexts) this middleware would build for every event.
+        attaching_conversation_kwargs_enabled=False,
     )
     # A turn's replies and notices leave right after its commit (the outbox worker retries).
     services.deliver_inline({"slack": SlackDeliverer(services, client)})
-    app.use(rate_limited_middleware)
-    app.use(services_middleware(services))
+    app.use(RateLimitedMiddleware())
+    app.use(ServicesMiddleware(services))
     register_all(app)
     app.error(make_error_handler(services))
     return app

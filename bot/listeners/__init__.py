@@ -61,9 +61,16 @@ def one_turn(listener: Callable[..., None]) -> Callable[..., None]:
 
 
 def register_all(app: App) -> None:
+    """Bolt tries listeners in registration order and runs the first that matches, so the order
+    matters only between listeners that can match the same request: the triage-thread ``message``
+    listener comes before the general one. Events listeners (the bulk of the traffic: direct
+    messages) come before the interactivity ones, which never match an event, so a message is not
+    tried against every button and form first."""
     from bot.listeners import actions, commands, events, kb_article, shortcuts, tech, views
 
-    for module in (tech, kb_article, events, commands, actions, views, shortcuts):  # tech first
+    tech.register_events(app)  # before the general message listener
+    events.register(app)
+    for module in (tech, kb_article, commands, actions, views, shortcuts):
         module.register(app)
 
 

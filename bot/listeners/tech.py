@@ -128,10 +128,11 @@ def on_iso_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
 # --- the internal chat ------------------------------------------------------------------------
 def in_triage_thread(event: dict[str, Any], context: BoltContext) -> bool:
     """A person's reply in a thread of a team's triage channel (where the cards are)."""
-    services = services_of(context)
-    channels = {t.slack_channel for t in services.settings.teams.values() if t.slack_channel}
     thread_ts = event.get("thread_ts")
-    return (event.get("channel") in channels and bool(thread_ts) and thread_ts != event.get("ts")
+    if not thread_ts or thread_ts == event.get("ts"):
+        return False  # not a reply in a thread (every direct message): no settings to read
+    teams = services_of(context).settings.teams.values()
+    return (event.get("channel") in {t.slack_channel for t in teams if t.slack_channel}
             and not event.get("bot_id") and event.get("subtype") in (None, "file_share")
             and bool(event.get("user")) and event.get("user") != context.bot_user_id)
 
@@ -171,9 +172,13 @@ def on_triage_thread(event: dict[str, Any], body: dict[str, Any], context: BoltC
         turn.commit()
 
 
-def register(app: App) -> None:
+def register_events(app: App) -> None:
     """Registered before the general message listener, so card threads come here first."""
     app.event("message", matchers=[in_triage_thread])(on_triage_thread)
+
+
+def register(app: App) -> None:
+    """The technicians' buttons and forms (the thread listener: ``register_events``)."""
     app.action(ActionId.REPLY.value)(one_turn(on_card_reply))
     app.view(CallbackId.REPLY_FORM.value)(one_turn(on_reply_form))
     app.view(CallbackId.ISO_FORM.value)(one_turn(on_iso_form))
