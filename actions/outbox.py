@@ -210,6 +210,9 @@ class DeliveredMarks:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        #: The database refused the last write: said once, and again once it works (a
+        #: retry a second through a twenty-second outage would write twenty lines of the same).
+        self._failing = False
 
     def add(self, item: OutboxItem, at: datetime) -> None:
         with self._lock:
@@ -241,10 +244,16 @@ class DeliveredMarks:
             with self.services.session_factory() as session, session.begin():
                 result = session.execute(stmt, marks)
         except Exception as exc:  # noqa: BLE001 - kept for the next round
-            log.warning("outbox: delivered marks not written yet (%s)", type(exc).__name__)
+            if not self._failing:
+                log.warning("outbox: delivered marks not written yet (%s); trying again every "
+                            "second", type(exc).__name__)
+            self._failing = True
             with self._lock:
                 self._pending[:0] = marks
             return -1
+        if self._failing:
+            log.info("outbox: delivered marks written again")
+            self._failing = False
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     def _run(self) -> None:

@@ -4,8 +4,15 @@ process can wait until everything handed over was tried."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import OperationalError
 
 from actions.outbox import BackgroundDelivery, OutboxItem
 
@@ -84,3 +91,42 @@ def test_what_one_commit_queued_goes_out_in_its_order() -> None:
     delivery.submit([_item(1, "D1:123"), notice, _item(3, "D1:123")])
     assert delivery.wait(30)
     assert sent == [1, 2, 3]
+
+
+def test_marks_kept_through_a_database_outage_are_written_after_it_and_said_once(
+        caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+    from actions.outbox import DeliveredMarks
+    from actions.services import build_services
+    from actions.settings import load_settings
+    from store.models import OutboxMessage
+
+    services = build_services(load_settings(env={}), migrate=True,
+                              database_url=f"sqlite:///{tmp_path / 'desk.db'}")
+    with services.session_factory() as session, session.begin():
+        row = OutboxMessage(key="reply:1", channel="slack", recipient={"type": "reply"},
+                            template="reply", language="es", context={}, status="sending",
+                            attempts=1)
+        session.add(row)
+        session.flush()
+        item = OutboxItem.of(row)
+    marks = DeliveredMarks(services)
+    real, down = services.session_factory, True
+
+    def factory() -> Any:
+        if down:
+            raise OperationalError("connect", {}, Exception("connection refused"))
+        return real()
+
+    services.session_factory = factory  # type: ignore[assignment]
+    marks._pending.append({"mark_id": item.id, "mark_attempts": item.attempts,
+                           "mark_at": datetime.now(UTC)})
+    with caplog.at_level(logging.INFO, logger="actions.outbox"):
+        assert [marks.flush() for _ in range(5)] == [-1] * 5
+        down = False
+        assert marks.flush() == 1
+    said = [r.getMessage() for r in caplog.records if r.name == "actions.outbox"]
+    assert sum("not written yet" in line for line in said) == 1
+    assert said[-1] == "outbox: delivered marks written again"
+    with real() as session:
+        assert session.get(OutboxMessage, item.id).status == "delivered"
+    services.close()
