@@ -32,6 +32,8 @@ ACTION_FOR_INTENT = {
     "rate": ActionId.RATE,
 }
 ACTIONS_PER_BLOCK = 25
+_B = TypeVar("_B")  # a block, as an object or as a dict
+_E = TypeVar("_E")  # a button, likewise
 
 
 def parse_payload(payload: str) -> tuple[str, dict[str, Any]]:
@@ -60,40 +62,33 @@ def reply_blocks(reply: dict[str, Any], first: int = 0) -> list[Block]:
     Buttons are numbered from ``first`` so that action ids stay unique in a message holding
     several replies.
     """
-    blocks: list[Block] = []
-    text = str(reply.get("text") or "")
-    if text.strip():
-        blocks.extend(sections(text))
-    buttons = [b for b in reply.get("buttons") or [] if b.get("payload")]
-    elements = []
-    for index, item in enumerate(buttons):
-        payload = str(item["payload"])
-        style = "primary" if index == 0 and len(buttons) > 1 else None
-        action_id = indexed(action_for(payload), first + index)
-        elements.append(button(str(item.get("title") or payload), action_id, payload,
-                               style=style))
-    for start in range(0, len(elements), ACTIONS_PER_BLOCK):
-        blocks.append(ActionsBlock(elements=elements[start:start + ACTIONS_PER_BLOCK]))
-    return blocks
+    return _reply(reply, first, sections, button,
+                  lambda elements: ActionsBlock(elements=elements))
 
 
 def reply_dicts(reply: dict[str, Any], first: int = 0) -> list[dict[str, Any]]:
     """``reply_blocks`` already serialised (what ``to_dicts`` makes of it), built as plain
     dicts: the reply a delivery thread posts for every turn, without slack_sdk's objects."""
-    blocks: list[dict[str, Any]] = []
+    return _reply(reply, first, section_dicts, button_dict, actions_dict)
+
+
+def _reply(reply: dict[str, Any], first: int, text_blocks: Callable[[str], Sequence[_B]],
+           make_button: Callable[..., _E], actions: Callable[[list[_E]], _B]) -> list[_B]:
+    """The layout both ``reply_blocks`` and ``reply_dicts`` build, with their builders."""
+    blocks: list[_B] = []
     text = str(reply.get("text") or "")
     if text.strip():
-        blocks.extend(section_dicts(text))
+        blocks.extend(text_blocks(text))
     buttons = [b for b in reply.get("buttons") or [] if b.get("payload")]
     elements = []
     for index, item in enumerate(buttons):
         payload = str(item["payload"])
         style = "primary" if index == 0 and len(buttons) > 1 else None
         action_id = indexed(action_for(payload), first + index)
-        elements.append(button_dict(str(item.get("title") or payload), action_id, payload,
+        elements.append(make_button(str(item.get("title") or payload), action_id, payload,
                                     style=style))
     for start in range(0, len(elements), ACTIONS_PER_BLOCK):
-        blocks.append(actions_dict(elements[start:start + ACTIONS_PER_BLOCK]))
+        blocks.append(actions(elements[start:start + ACTIONS_PER_BLOCK]))
     return blocks
 
 
@@ -123,7 +118,6 @@ def turn_payloads(replies: list[dict[str, Any]], limit: int = MESSAGE_BLOCKS,
             for text, blocks in _grouped(replies, limit, reply_dicts)]
 
 
-_B = TypeVar("_B")
 
 
 def _grouped(replies: list[dict[str, Any]], limit: int,
