@@ -9,7 +9,7 @@ own: scanning every conversation or ticket of the desk made each message slower 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -37,18 +37,24 @@ def _plan(services: Services, statement: Any, params: dict[str, Any],
     return json.dumps(plan)
 
 
+def _with_history(services: Services, cast: Cast, stamp: datetime,
+                  rows: list[dict[str, Any]]) -> None:
+    """``rows`` among 3000 conversations of someone else's, analysed as a busy desk's."""
+    history = [{"channel": "slack", "ref": f"D{n % 50:03d}:{n}.0001", "person_id": cast.emma.id,
+                "state": {"slots": {}}, "updated_at": stamp - timedelta(minutes=n % 90)}
+               for n in range(3000)]
+    with services.engine.begin() as connection:
+        connection.execute(insert(Conversation), history + rows)
+        connection.execute(text("ANALYZE conversations"))
+
+
 def test_the_waiting_conversation_is_found_by_index_among_thousands(
         pg_services: Services, cast: Cast) -> None:
     services = pg_services
     stamp = now()
-    rows = [{"channel": "slack", "ref": f"D{n % 50:03d}:{n}.0001", "person_id": cast.emma.id,
-             "state": {"slots": {}}, "updated_at": stamp - timedelta(minutes=n % 90)}
-            for n in range(3000)]
-    rows.append({"channel": "slack", "ref": "DCARLOS:1.0001", "person_id": cast.carlos.id,
-                 "state": {"slots": {"awaiting": "description"}}, "updated_at": stamp})
-    with services.engine.begin() as connection:
-        connection.execute(insert(Conversation), rows)
-        connection.execute(text("ANALYZE conversations"))
+    _with_history(services, cast, stamp, [
+        {"channel": "slack", "ref": "DCARLOS:1.0001", "person_id": cast.carlos.id,
+         "state": {"slots": {"awaiting": "description"}}, "updated_at": stamp}])
     params = {"channel": "slack", "prefix": "DCARLOS:", "person_id": cast.carlos.id,
               "since": stamp - timedelta(minutes=30)}
     plan = _plan(services, _WAITING, params)
@@ -77,16 +83,11 @@ def test_the_sender_and_their_waiting_conversation_are_read_by_index_in_one_stat
         pg_services: Services, cast: Cast) -> None:
     services = pg_services
     stamp = now()
-    rows = [{"channel": "slack", "ref": f"D{n % 50:03d}:{n}.0001", "person_id": cast.emma.id,
-             "state": {"slots": {}}, "updated_at": stamp - timedelta(minutes=n % 90)}
-            for n in range(3000)]
-    rows += [{"channel": "slack", "ref": "DCARLOS:1.0001", "person_id": cast.carlos.id,
-              "state": {"slots": {"awaiting": "description"}}, "updated_at": stamp},
-             {"channel": "slack", "ref": "DCARLOS:0.0001", "person_id": cast.carlos.id,
-              "state": {"slots": {}}, "updated_at": stamp - timedelta(minutes=5)}]
-    with services.engine.begin() as connection:
-        connection.execute(insert(Conversation), rows)
-        connection.execute(text("ANALYZE conversations"))
+    _with_history(services, cast, stamp, [
+        {"channel": "slack", "ref": "DCARLOS:1.0001", "person_id": cast.carlos.id,
+         "state": {"slots": {"awaiting": "description"}}, "updated_at": stamp},
+        {"channel": "slack", "ref": "DCARLOS:0.0001", "person_id": cast.carlos.id,
+         "state": {"slots": {}}, "updated_at": stamp - timedelta(minutes=5)}])
     params = {"channel": "slack", "address": "UCARLOS", "follow_channel": "slack",
               "prefix": "DCARLOS:", "since": stamp - timedelta(minutes=30)}
     scans = _scans(json.loads(_plan(services, _SENDER_WAITING, params)))
