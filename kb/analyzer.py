@@ -111,7 +111,11 @@ class Analyzer:
         it stands for. A lexicon phrase gives one group per concept it names ("windows update"
         is about Windows and about updates), a plain word a group of one.
         """
-        tokens = fold(text).split()
+        return self.analyze_folded(fold(text).split(), correct=correct)
+
+    def analyze_folded(self, tokens: list[str], *, correct: bool = True
+                       ) -> list[tuple[str, ...]]:
+        """``analyze_words`` for a text already folded into words (``kb.text.words``)."""
         if correct:
             tokens = [self.correct(w) for w in tokens]
         out: list[tuple[str, ...]] = []

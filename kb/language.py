@@ -26,18 +26,27 @@ class LanguageGuesser:
                 per = counts.setdefault(word, {})
                 per[article.language] = per.get(article.language, 0) + 1
                 totals[article.language] = totals.get(article.language, 0) + 1
-        self._shares: dict[str, dict[str, float]] = {}
+        # each word's (language, share) pairs, in the order its languages were first seen
+        self._shares: dict[str, tuple[tuple[str, float], ...]] = {}
         for word, per in counts.items():
             rates = {lang: n / totals[lang] for lang, n in per.items()}
             whole = sum(rates.values())
-            self._shares[word] = {lang: rate / whole for lang, rate in rates.items()}
+            self._shares[word] = tuple((lang, rate / whole) for lang, rate in rates.items())
 
     def guess(self, text: str) -> str | None:
         """The probable language of ``text``, or None when unclear."""
+        return self.guess_words(words(text))
+
+    def guess_words(self, folded: Iterable[str]) -> str | None:
+        """``guess`` for a text already folded into words (``kb.text.words``): the matcher
+        folds a message once for its analysis and this guess."""
         votes: dict[str, float] = {}
-        for word in words(text):
-            for language, share in self._shares.get(word, {}).items():
-                votes[language] = votes.get(language, 0.0) + share
+        shares = self._shares
+        for word in folded:
+            per = shares.get(word)
+            if per is not None:
+                for language, share in per:
+                    votes[language] = votes.get(language, 0.0) + share
         if not votes:
             return None
         ranked = sorted(votes.items(), key=lambda kv: -kv[1])

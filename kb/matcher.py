@@ -106,7 +106,9 @@ class _Phrasings:
     decides which of two equally good phrasings is reported. ``texts`` are their distinct
     analysed texts (a title and a question often analyse alike), so rapidfuzz compares each
     once; ``slots`` give each phrasing's place there. ``tokens`` is every token of every
-    phrasing: a message sharing none has no recall on any of them.
+    phrasing: a message sharing none has no recall on any of them. ``where`` names, for each
+    of those tokens, the phrasings that have it, so a message's few tokens find the phrasings
+    they share instead of every phrasing being intersected with the message.
     """
 
     fields: tuple[_Field, ...]
@@ -115,6 +117,7 @@ class _Phrasings:
     passages: tuple[bool, ...] | None  # which are body passages; None when none is
     texts: tuple[str, ...]
     tokens: frozenset[str]
+    where: Mapping[str, tuple[int, ...]]
 
     @classmethod
     def of(cls, fields: Iterable[_Field]) -> _Phrasings:
@@ -122,9 +125,13 @@ class _Phrasings:
         texts: dict[str, int] = {}
         slots = tuple(texts.setdefault(f.analysed, len(texts)) for f in fields)
         passages = tuple(f.kind == "passage" for f in fields)
+        where: dict[str, list[int]] = {}
+        for number, f in enumerate(fields):
+            for token in f.tokens:
+                where.setdefault(token, []).append(number)
         return cls(fields, tuple((f.tokens, f.weight) for f in fields), slots,
                    passages if any(passages) else None, tuple(texts),
-                   frozenset(t for f in fields for t in f.tokens))
+                   frozenset(where), {t: tuple(n) for t, n in where.items()})
 
 
 def _ceiling(value: float, coverage: float, factor: float) -> float:
@@ -133,6 +140,43 @@ def _ceiling(value: float, coverage: float, factor: float) -> float:
     to a tenth, plus the most that rounding adds. Each rounded operation is monotonic, so a
     score computed from smaller terms never exceeds it."""
     return 100.0 * min(value + W_COVERAGE * coverage + W_BM25 * _FOCUS_MAX, 1.0) * factor + 0.1
+
+
+def _recalls(phrasings: _Phrasings, reach: frozenset[str],
+             reached: Sequence[tuple[str, float]], weight_of: Mapping[str, float]
+             ) -> tuple[list[float], float]:
+    """``W_RECALL`` times each phrasing's recall (the weight of the message tokens, and the
+    items they reach, it has, over the phrasing's own weight), and the best of them.
+
+    Only the phrasings that share a token are visited, through ``where``. The shared weights
+    are summed in the order of the set ``reach & tokens``, as the full computation does: one
+    or two terms give the same sum in any order, three or more are summed over that set.
+    """
+    sums: dict[int, float] = {}
+    counts: dict[int, int] = {}
+    where = phrasings.where
+    for token, weight in reached:
+        numbers = where.get(token)
+        if numbers is not None:
+            for number in numbers:
+                if number in sums:
+                    sums[number] += weight
+                    counts[number] += 1
+                else:
+                    sums[number] = weight
+                    counts[number] = 1
+    recalls = [0.0] * len(phrasings.fields)
+    top = 0.0
+    weighed = phrasings.weighed
+    for number, total in sums.items():
+        field_tokens, weight = weighed[number]
+        if weight:
+            if counts[number] > 2:
+                total = sum(map(weight_of.__getitem__, reach & field_tokens))
+            recall = recalls[number] = W_RECALL * (total / weight)
+            if recall > top:
+                top = recall
+    return recalls, top
 
 
 def _named(group: frozenset[str]) -> list[str]:
@@ -164,6 +208,7 @@ class Matcher:
         self.analyzer = Analyzer(self.lexicon, vocabulary)
         self._learned: dict[int, list[_Field]] = {}
         self._learned_postings: dict[str, list[int]] = {}
+        self._learned_postings_of: dict[str, tuple[int, ...]] = {}
         self.learned_version: object = None
         self._build()
         self.calibration = calibrate(self) if self.articles else None
@@ -225,9 +270,8 @@ class Matcher:
         for index, body in enumerate(bodies):
             for token in body:
                 body_postings.setdefault(token, []).append(index)
-        self._body_postings = {
-            t: np.asarray(ids, dtype=np.int64) for t, ids in body_postings.items()
-        }
+        self._postings_of = {t: tuple(ids) for t, ids in postings.items()}
+        self._body_postings_of = {t: tuple(ids) for t, ids in body_postings.items()}
         self._languages = LanguageGuesser(self.articles)
         # Twins are translations of one answer: two articles about the same product (Citrix
         # slow, Citrix won't start) share its item token without being the same answer.
@@ -267,18 +311,21 @@ class Matcher:
         threshold = self.min_score if min_score is None else float(min_score)
         if top <= 0 or not self.articles:
             return []
-        results = self._rank(query, threshold)
-        language = self._languages.guess(query)
+        folded = words(query)  # one folding for the analysis and the language guess
+        results = self._rank(query, threshold, folded=folded)
+        language = self._languages.guess_words(folded)
         results.sort(key=lambda m: (-m.score, m.article.language != language, m.article.id))
         if language is not None:
             results = self._prefer_language(results, language)
         return results[:top]
 
-    def _rank(self, query: str, threshold: float, hide: int | None = None) -> list[Match]:
+    def _rank(self, query: str, threshold: float, hide: int | None = None,
+              folded: list[str] | None = None) -> list[Match]:
         """Every shortlisted article scoring ``threshold`` or more, unsorted.
 
         ``hide`` scores as if that article had no title (calibration asks how an article is
-        found from its title when the title itself is not there to match).
+        found from its title when the title itself is not there to match). ``folded``: the
+        query's ``kb.text.words``, when the caller has them already.
 
         This runs for every message a desk answers, so the signals are taken cheapest first:
         coverage, then each phrasing's recall, and the costly ones (rapidfuzz over the
@@ -290,7 +337,8 @@ class Matcher:
         groups = unique_groups(
             (self._spellings.nearest(g[0]),) if len(g) == 1 and not self._knows(frozenset(g))
             else g
-            for g in self.analyzer.analyze_words(query)
+            for g in (self.analyzer.analyze_words(query) if folded is None
+                      else self.analyzer.analyze_folded(folded))
         )
         tokens = frozenset(t for g in groups for t in g)
         if not any(t in self._idf or t in self._body_idf or t in self._learned_postings
@@ -309,17 +357,19 @@ class Matcher:
         # one of its things ("android", "globalprotect"); a word naming one thing is not met by
         # a phrasing naming another ("citrix" against "escritorio virtual").
         reach = tokens.union(*(self._items.get(t, ()) for g in groups for t in _named(g)))
-        reach_weight = {t: token_weight(t) for t in reach}.__getitem__
+        reach_weight = {t: token_weight(t) for t in reach}
+        reached = tuple(reach_weight.items())
         # each message word's tokens, with the weight they carry in a phrasing and in a body
         weighted = [tuple((t, w, BODY_FACTOR * w) for t in g for w in (token_weight(t),))
                     for g in groups]
 
-        # Coverage and phrasing recall of every candidate; the phrasings' texts of those that
-        # can still reach the threshold go to rapidfuzz together.
-        kept: list[tuple[int, float, float, _Phrasings, list[float] | None, int]] = []
+        # Coverage and phrasing recall of every candidate, then its BM25F focus; the phrasings'
+        # texts of those that can still reach the threshold go to rapidfuzz together.
+        kept: list[tuple[int, float, float, float, _Phrasings, list[float] | None, int]] = []
         texts: list[str] = []
-        for article in candidates:
-            coverage, factor = self._coverage(article, weighted, q_weight, unknown, hide)
+        bm25_query = None
+        for article, coverage, factor in self._coverage(candidates, weighted, q_weight, unknown,
+                                                        hide):
             if _ceiling(_VALUE_MAX, coverage, factor) < threshold:
                 continue
             phrasings = self._learned_phrasings.get(article) or self._phrasings[article]
@@ -329,15 +379,22 @@ class Matcher:
                 recalls = None  # no phrasing shares a token: every recall is 0.0
                 top = 0.0
             else:
-                # W_RECALL * recall of each phrasing; summed over ``reach & tokens`` itself, as
-                # the same weights summed in another order could differ in the last bit
-                recalls = [W_RECALL * (sum(map(reach_weight, shared)) / weight)
-                           if (shared := reach & field_tokens) and weight else 0.0
-                           for field_tokens, weight in phrasings.weighed]
-                top = max(recalls, default=0.0)
+                recalls, top = _recalls(phrasings, reach, reached, reach_weight)
             if _ceiling(top + _FUZZY_MAX, coverage, factor) < threshold:
                 continue
-            kept.append((article, coverage, factor, phrasings, recalls, len(texts)))
+            if bm25_query is None:
+                # BM25F reads each word by its concepts only: an item's rarity would otherwise
+                # make one incidental product name ("... when I open chrome") outweigh the
+                # message's topic.
+                bm25_query = self._bm25.query(
+                    [frozenset(t for t in g if not is_item_token(t)) or g for g in groups])
+            focus = self._bm25.score(article, bm25_query)
+            # the final formula with the best phrasing value the article could have: below the
+            # threshold, rapidfuzz need not compare its phrasings at all
+            if 100.0 * min(top + _FUZZY_MAX + W_COVERAGE * coverage + W_BM25 * focus,
+                           1.0) * factor + 0.1 < threshold:
+                continue
+            kept.append((article, coverage, factor, focus, phrasings, recalls, len(texts)))
             texts.extend(phrasings.texts)
         if not kept:
             return []
@@ -347,12 +404,8 @@ class Matcher:
             # W_FUZZY * score / 100.0 in doubles, as Python floats (round() must not see numpy's)
             fuzzy = (W_FUZZY * scores.astype(np.float64) / 100.0).tolist()
 
-        # BM25F reads each word by its concepts only: an item's rarity would otherwise make one
-        # incidental product name ("... when I open chrome") outweigh the message's topic.
-        bm25_query = self._bm25.query([frozenset(t for t in g if not is_item_token(t)) or g
-                                       for g in groups])
         results: list[Match] = []
-        for article, coverage, factor, phrasings, recalls, offset in kept:
+        for article, coverage, factor, focus, phrasings, recalls, offset in kept:
             # each phrasing's W_RECALL * recall + W_FUZZY * fuzzy (0.0 + x is x), a passage's
             # times PASSAGE_FACTOR; the first of equally good phrasings is the one reported
             fz = fuzzy[offset:offset + len(phrasings.texts)]
@@ -365,9 +418,6 @@ class Matcher:
             if values:
                 value = max(values)
                 matched = phrasings.fields[values.index(value)]
-            if _ceiling(value, coverage, factor) < threshold:
-                continue
-            focus = self._bm25.score(article, bm25_query)
             base = min(value + W_COVERAGE * coverage + W_BM25 * focus, 1.0)
             score = round(100.0 * base * factor, 1)
             if score >= threshold:
@@ -375,38 +425,44 @@ class Matcher:
                 results.append(Match(self.articles[article], score, kind, text))
         return results
 
-    def _coverage(self, article: int, weighted: Sequence[tuple[tuple[str, float, float], ...]],
-                  q_weight: float, unknown: float, hide: int | None) -> tuple[float, float]:
-        """How much of the message ``article`` accounts for (0-1), and the share of the score
-        it keeps (``kb.signals.evidence``).
+    def _coverage(self, articles: Iterable[int],
+                  weighted: Sequence[tuple[tuple[str, float, float], ...]], q_weight: float,
+                  unknown: float, hide: int | None) -> list[tuple[int, float, float]]:
+        """Each article with how much of the message it accounts for (0-1), and the share of
+        the score it keeps (``kb.signals.evidence``).
 
         Each message word counts its best concept, once. A word found in a phrasing (title,
         question, tag, learned message) counts fully, one found only in the body counts
         ``BODY_FACTOR``: the body explains the answer, not the question, but an article without
         questions has little else to be found by. ``weighted`` holds each word's tokens with
-        both weights; ``hide`` moves that article's title words to its body.
+        both weights; ``hide`` moves that article's title words to its body. All candidates in
+        one call: this runs for every shortlisted article of every message.
         """
-        bag = self._phrase_bags.get(article) or self._bags[article]
-        body = self._bodies[article]
-        if article == hide and (hidden := self._title_tokens[article]):
-            bag = (self._bags[article] - hidden) | self._learned_bags.get(article, frozenset())
-            body = body | hidden
-        explained = 0.0  # the words' sum, in their order (as sum() over them adds)
-        matched = 0
-        for group in weighted:
-            best = 0.0  # every weight is positive: max(..., default=0.0)
-            for token, weight, in_body in group:
-                if token in bag:
-                    here = weight
-                elif token in body:
-                    here = in_body
-                else:
-                    continue
-                if here > best:
-                    best = here
-            explained += best
-            matched += best > 0
-        return explained / q_weight, evidence(explained, unknown, matched)
+        out: list[tuple[int, float, float]] = []
+        phrase_bags, bags, bodies = self._phrase_bags, self._bags, self._bodies
+        for article in articles:
+            bag = phrase_bags.get(article) or bags[article]
+            body = bodies[article]
+            if article == hide and (hidden := self._title_tokens[article]):
+                bag = (bags[article] - hidden) | self._learned_bags.get(article, frozenset())
+                body = body | hidden
+            explained = 0.0  # the words' sum, in their order (as sum() over them adds)
+            matched = 0
+            for group in weighted:
+                best = 0.0  # every weight is positive: max(..., default=0.0)
+                for token, weight, in_body in group:
+                    if token in bag:
+                        here = weight
+                    elif token in body:
+                        here = in_body
+                    else:
+                        continue
+                    if here > best:
+                        best = here
+                explained += best
+                matched += best > 0
+            out.append((article, explained / q_weight, evidence(explained, unknown, matched)))
+        return out
 
     def _knows(self, group: frozenset[str]) -> bool:
         """Whether any article (phrasing, body or learned message) uses this word at all."""
@@ -467,19 +523,40 @@ class Matcher:
         }
         self._phrase_bags = {i: self._bags[i] | bag for i, bag in self._learned_bags.items()}
         self._learned_postings = postings
+        # each article once per token, as the shortlist adds a token's weight to it
+        self._learned_postings_of = {t: tuple(dict.fromkeys(ids)) for t, ids in postings.items()}
         self.learned_version = version
 
     def _shortlist(self, tokens: Iterable[str]) -> list[int]:
-        """Articles sharing the most IDF weight with the message (inverted index)."""
-        scores = np.zeros(len(self.articles))
+        """Articles sharing the most IDF weight with the message (inverted index).
+
+        Plain dictionaries rather than an array over every article: a message's few tokens
+        touch a few dozen articles. Each article's weight is added up in the same order as
+        before, so the shortlist, in ascending article order, is the same.
+        """
+        scores: dict[int, float] = {}
+        get = scores.get
+        postings, body_postings = self._postings_of, self._body_postings_of
+        learned_postings = self._learned_postings_of
         for token in tokens:
-            if token in self._postings:
-                scores[self._postings[token]] += self._idf[token]
-            if token in self._body_postings:
-                scores[self._body_postings[token]] += BODY_FACTOR * self._token_weight(token)
-            if token in self._learned_postings:
-                scores[self._learned_postings[token]] += self._token_weight(token)
-        hits = np.flatnonzero(scores)
-        if len(hits) > SHORTLIST:
-            hits = hits[np.argpartition(-scores[hits], SHORTLIST)[:SHORTLIST]]
-        return [int(i) for i in hits]
+            ids = postings.get(token)
+            if ids is not None:
+                weight = self._idf[token]
+                for i in ids:
+                    scores[i] = get(i, 0.0) + weight
+            ids = body_postings.get(token)
+            if ids is not None:
+                weight = BODY_FACTOR * self._token_weight(token)
+                for i in ids:
+                    scores[i] = get(i, 0.0) + weight
+            ids = learned_postings.get(token)
+            if ids is not None:
+                weight = self._token_weight(token)
+                for i in ids:
+                    scores[i] = get(i, 0.0) + weight
+        hits = sorted(i for i, score in scores.items() if score)
+        if len(hits) <= SHORTLIST:
+            return hits
+        found = np.asarray(hits, dtype=np.int64)
+        weights = np.asarray([scores[i] for i in hits], dtype=np.float64)
+        return [int(i) for i in found[np.argpartition(-weights, SHORTLIST)[:SHORTLIST]]]
