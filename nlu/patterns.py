@@ -8,6 +8,8 @@ text, so "contraseña" in a lookup also finds "contrasena" and "CONTRASEÑA".
 from __future__ import annotations
 
 import re
+from re import _constants, _parser  # type: ignore[attr-defined]
+from typing import Any
 
 from nlu.text import fold
 from nlu.training_data import TrainingData
@@ -46,6 +48,50 @@ def lowercase_twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
 
 def is_lowercase_ascii(text: str) -> bool:
     return text.isascii() and text.lower() == text
+
+
+_DIGIT = re.compile(r"\d")
+_REPEATS = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT)
+
+
+def _sequence_needs_digit(items: Any) -> bool:
+    r"""Whether a parsed sequence (``re._parser``) consumes a ``\d`` wherever it matches: one
+    of its items always does (a ``\d``, a repeat of at least one, a group, or a branch all of
+    whose alternatives do). Anything else, lookarounds included, counts as not needing one."""
+    for op, av in items:
+        if op is _constants.IN:
+            needed = list(av) == [(_constants.CATEGORY, _constants.CATEGORY_DIGIT)]
+        elif op in _REPEATS:
+            least, _most, body = av
+            needed = least >= 1 and _sequence_needs_digit(body)
+        elif op is _constants.SUBPATTERN:
+            needed = _sequence_needs_digit(av[-1])
+        elif op is _constants.ATOMIC_GROUP:
+            needed = _sequence_needs_digit(av)
+        elif op is _constants.BRANCH:
+            needed = all(_sequence_needs_digit(branch) for branch in av[1])
+        else:
+            needed = False
+        if needed:
+            return True
+    return False
+
+
+def needs_digit(pattern: re.Pattern[str]) -> bool:
+    r"""Whether every match of ``pattern`` contains a decimal digit (``\d``), as a ticket key
+    does: in a message without one, such a pattern need not run at all (most messages have
+    none, and a regex is tried at every position of the text before it gives up)."""
+    try:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - an internal parser; unsure means "may match anything"
+        return False
+    return _sequence_needs_digit(parsed)
+
+
+def has_digit(text: str) -> bool:
+    r"""Whether ``text`` has a character ``\d`` matches (any Unicode decimal digit: a pattern
+    compiled with ``re.ASCII`` matches fewer, so none here means none for it either)."""
+    return _DIGIT.search(text) is not None
 
 
 def compile_patterns(

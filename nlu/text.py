@@ -29,6 +29,7 @@ ABBREVIATIONS: dict[str, str] = {
     "im": "i'm",
 }
 _WORDS = re.compile(r"[a-z']+")
+_ABBREVIATED = frozenset(ABBREVIATIONS)
 
 
 @lru_cache(maxsize=4096)
@@ -76,7 +77,8 @@ def normalise(text: str) -> str:
     folded = fold(text)
     folded = _REPEATS.sub(r"\1", folded)
     folded = _DIGITS.sub("0", folded)
-    folded = _WORDS.sub(lambda m: ABBREVIATIONS.get(m.group(0), m.group(0)), folded)
+    if not _ABBREVIATED.isdisjoint(_WORDS.findall(folded)):  # most messages have none
+        folded = _WORDS.sub(lambda m: ABBREVIATIONS.get(m.group(0), m.group(0)), folded)
     return " ".join(folded.split())
 
 

@@ -14,7 +14,13 @@ from typing import Any, ClassVar, NamedTuple, TypeAlias
 import numpy as np
 import scipy.sparse as sp
 
-from nlu.patterns import compile_patterns, is_lowercase_ascii, lowercase_twin
+from nlu.patterns import (
+    compile_patterns,
+    has_digit,
+    is_lowercase_ascii,
+    lowercase_twin,
+    needs_digit,
+)
 from nlu.training_data import TrainingData
 
 
@@ -77,19 +83,21 @@ def stacked(features: list[Features]) -> sp.csr_matrix:
 
 def stacked_row(features: list[Features]) -> tuple[np.ndarray, np.ndarray, int]:
     """``(columns, values, width)`` of the stacked row: what ``stacked`` would hold, in the same
-    (ascending) column order, so that a product over it adds the same terms in the same order."""
+    (ascending) column order, so that a product over it adds the same terms in the same order.
+    A block without nonzeros adds nothing to join (a message seldom has a regex feature)."""
     columns: list[np.ndarray] = []
     values: list[np.ndarray] = []
     offset = 0
     for feature in features:
         block = feature if isinstance(feature, RowBlock) else RowBlock.from_csr(feature)
-        columns.append(block.columns + offset if offset else block.columns)
-        values.append(block.values)
+        if len(block.columns):
+            columns.append(block.columns + offset if offset else block.columns)
+            values.append(block.values)
         offset += block.width
     if len(columns) == 1:
         return columns[0], values[0], offset
     if not columns:
-        return np.zeros(0, dtype=np.intp), np.zeros(0), 0
+        return np.zeros(0, dtype=np.intp), np.zeros(0), offset
     return np.concatenate(columns), np.concatenate(values), offset
 
 
@@ -147,11 +155,19 @@ class PatternComponent(Component):
             only_entities=only_entities,
         )
 
-    def patterns_for(self, text: str) -> list[tuple[str, re.Pattern[str]]]:
-        """``patterns`` to run over ``text``: where the text is lowercase ASCII, a lookup
-        table's case-sensitive twin, which finds the same matches faster."""
-        twins: list[tuple[str, re.Pattern[str]]] | None = self.__dict__.get("_fast_twins")
-        if twins is None:
-            twins = [(name, lowercase_twin(p) or p) for name, p in self.patterns]
-            self._fast_twins = twins
-        return twins if is_lowercase_ascii(text) else self.patterns
+    def patterns_for(self, text: str) -> list[tuple[int, str, re.Pattern[str]]]:
+        """``(number in patterns, name, pattern)`` of the patterns that can match ``text``: where
+        the text is lowercase ASCII, a lookup table's case-sensitive twin, which finds the same
+        matches faster; where it has no digit, none of those every match of which has one."""
+        variants: dict[tuple[bool, bool], list[tuple[int, str, re.Pattern[str]]]] | None = \
+            self.__dict__.get("_fast_variants")
+        if variants is None:
+            twins = [lowercase_twin(p) or p for _, p in self.patterns]
+            digits = [needs_digit(p) for _, p in self.patterns]
+            variants = self._fast_variants = {
+                (lower, digit): [(n, name, twins[n] if lower else p)
+                                 for n, (name, p) in enumerate(self.patterns)
+                                 if digit or not digits[n]]
+                for lower in (False, True) for digit in (False, True)
+            }
+        return variants[is_lowercase_ascii(text), has_digit(text)]

@@ -85,8 +85,11 @@ class _IntentClassifier(Component):
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:
-    scores = np.exp(scores - scores.max())
-    return np.asarray(scores / scores.sum())
+    """The softmax of ``scores``, computed in place (the caller's own array, no copies)."""
+    scores -= scores.max()
+    np.exp(scores, out=scores)
+    scores /= scores.sum()
+    return scores
 
 
 class LogisticRegressionClassifier(_IntentClassifier):
@@ -136,7 +139,8 @@ class LogisticRegressionClassifier(_IntentClassifier):
         if len(columns):
             picked = weights.take(columns, axis=0)
             np.multiply(picked, values[:, None], out=picked)
-            scores = np.add.reduce(picked, axis=0) + intercept  # row after row, in order
+            scores = np.add.reduce(picked, axis=0)  # row after row, in order
+            scores += intercept
         else:
             scores = np.zeros(len(intercept)) + intercept
         return _softmax(scores)

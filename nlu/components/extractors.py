@@ -26,16 +26,17 @@ class RegexEntityExtractor(PatternComponent):
         self.compile(state, only_entities=True)
 
     def process(self, state: ParseState) -> None:
-        self._extract(state, fold(state.text), self.patterns)
+        self._extract(state, fold(state.text),
+                      [(n, name, p) for n, (name, p) in enumerate(self.patterns)])
 
     def process_fast(self, state: ParseState) -> None:
         folded = fold(state.text)
         self._extract(state, folded, self.patterns_for(folded))
 
     def _extract(self, state: ParseState, folded: str,
-                 patterns: list[tuple[str, re.Pattern[str]]]) -> None:
+                 patterns: list[tuple[int, str, re.Pattern[str]]]) -> None:
         found: list[dict] = []
-        for name, pattern in patterns:
+        for _, name, pattern in patterns:
             for match in pattern.finditer(folded):
                 start, end = match.span()
                 if start == end:

@@ -68,22 +68,20 @@ class _CountRow:
         get = self.vocabulary.get
         return tuple(j for j in map(get, self.analyze(word), repeat(-1)) if j >= 0)
 
-    def _columns(self, document: str) -> np.ndarray:
+    def _columns(self, document: str) -> list[int]:
         """Every known n-gram's column, once per occurrence, in no particular order."""
         if self.by_word:
             cached, direct = self.word_columns, self._word_columns
-            return np.fromiter(chain.from_iterable(
+            return list(chain.from_iterable(
                 cached(w) if len(w) <= _CACHED_WORD_MAX else direct(w) for w in document.split()
-            ), dtype=np.intp)
-        grams = self.analyze(document)
-        ids = np.fromiter(map(self.vocabulary.get, grams, repeat(-1)), dtype=np.intp,
-                          count=len(grams))
-        return ids[ids >= 0]
+            ))
+        return [j for j in map(self.vocabulary.get, self.analyze(document)) if j is not None]
 
     def block(self, document: str) -> RowBlock:
-        ids = self._columns(document)
-        if not ids.size:
+        found = self._columns(document)
+        if not found:
             return RowBlock(_NO_COLUMNS, _NO_VALUES, self.width)
+        ids = np.array(found, dtype=np.intp)
         ids.sort()
         # Where a run of equal columns starts (and the end): one column each, its count.
         size = len(ids)
@@ -181,7 +179,8 @@ class RegexFeaturizer(PatternComponent):
 
     def process_fast(self, state: ParseState) -> None:
         text = state.normalised
-        patterns = self.patterns_for(text)
-        hits = [i for i, (_, pattern) in enumerate(patterns) if pattern.search(text)]
-        state.features.append(RowBlock(np.array(hits, dtype=np.intp),
-                                       np.ones(len(hits), dtype=np.float64), len(patterns)))
+        hits = [n for n, _, pattern in self.patterns_for(text) if pattern.search(text)]
+        state.features.append(
+            RowBlock(np.array(hits, dtype=np.intp), np.ones(len(hits), dtype=np.float64),
+                     len(self.patterns)) if hits
+            else RowBlock(_NO_COLUMNS, _NO_VALUES, len(self.patterns)))
