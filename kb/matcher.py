@@ -142,8 +142,7 @@ def _ceiling(value: float, coverage: float, factor: float) -> float:
     return 100.0 * min(value + W_COVERAGE * coverage + W_BM25 * _FOCUS_MAX, 1.0) * factor + 0.1
 
 
-def _recalls(phrasings: _Phrasings, reach: frozenset[str],
-             reached: Sequence[tuple[str, float]], weight_of: Mapping[str, float]
+def _recalls(phrasings: _Phrasings, reach: frozenset[str], weight_of: Mapping[str, float]
              ) -> tuple[list[float], float]:
     """``W_RECALL`` times each phrasing's recall (the weight of the message tokens, and the
     items they reach, it has, over the phrasing's own weight), and the best of them.
@@ -155,16 +154,15 @@ def _recalls(phrasings: _Phrasings, reach: frozenset[str],
     sums: dict[int, float] = {}
     counts: dict[int, int] = {}
     where = phrasings.where
-    for token, weight in reached:
-        numbers = where.get(token)
-        if numbers is not None:
-            for number in numbers:
-                if number in sums:
-                    sums[number] += weight
-                    counts[number] += 1
-                else:
-                    sums[number] = weight
-                    counts[number] = 1
+    for token in reach & phrasings.tokens:
+        weight = weight_of[token]
+        for number in where[token]:
+            if number in sums:
+                sums[number] += weight
+                counts[number] += 1
+            else:
+                sums[number] = weight
+                counts[number] = 1
     recalls = [0.0] * len(phrasings.fields)
     top = 0.0
     weighed = phrasings.weighed
@@ -358,7 +356,6 @@ class Matcher:
         # a phrasing naming another ("citrix" against "escritorio virtual").
         reach = tokens.union(*(self._items.get(t, ()) for g in groups for t in _named(g)))
         reach_weight = {t: token_weight(t) for t in reach}
-        reached = tuple(reach_weight.items())
         # each message word's tokens, with the weight they carry in a phrasing and in a body
         weighted = [tuple((t, w, BODY_FACTOR * w) for t in g for w in (token_weight(t),))
                     for g in groups]
@@ -370,7 +367,9 @@ class Matcher:
         bm25_query = None
         for article, coverage, factor in self._coverage(candidates, weighted, q_weight, unknown,
                                                         hide):
-            if _ceiling(_VALUE_MAX, coverage, factor) < threshold:
+            # _ceiling(_VALUE_MAX, coverage, factor), written out: it runs for every candidate
+            if 100.0 * min(_VALUE_MAX + W_COVERAGE * coverage + W_BM25 * _FOCUS_MAX,
+                           1.0) * factor + 0.1 < threshold:
                 continue
             phrasings = self._learned_phrasings.get(article) or self._phrasings[article]
             if article == hide:  # its title is not there to match
@@ -379,7 +378,7 @@ class Matcher:
                 recalls = None  # no phrasing shares a token: every recall is 0.0
                 top = 0.0
             else:
-                recalls, top = _recalls(phrasings, reach, reached, reach_weight)
+                recalls, top = _recalls(phrasings, reach, reach_weight)
             if _ceiling(top + _FUZZY_MAX, coverage, factor) < threshold:
                 continue
             if bm25_query is None:

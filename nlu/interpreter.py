@@ -6,7 +6,6 @@ in the person's language.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from nlu.language import detect_language
@@ -25,7 +24,7 @@ class Interpreter:
         state = self.pipeline.process(text, reference=reference)
         return {
             "text": text,
-            "intent": copy.copy(state.intent),
+            "intent": dict(state.intent),
             "entities": state.entities,
             "intent_ranking": state.intent_ranking,
             "language": detect_language(text, self.language),

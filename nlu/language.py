@@ -36,6 +36,8 @@ afternoon evening cant cannot problem help again
 
 # Words spelled the same in both languages tell us nothing.
 _SHARED = SPANISH & ENGLISH
+_ONLY_SPANISH = SPANISH - _SHARED
+_ONLY_ENGLISH = ENGLISH - _SHARED
 _WORD = re.compile(r"[a-zñ']+")
 _SPANISH_CHARS = re.compile(r"[ñáéíóúü¿¡]", re.IGNORECASE)
 
@@ -44,10 +46,15 @@ def evidence(text: str) -> tuple[int, int]:
     """``(spanish, english)``: how much of the message speaks for each language (its words
     that only one language uses, and Spanish characters counted double)."""
     lowered = text.lower()
-    words = [w.replace("'", "") for w in _WORD.findall(fold(lowered))]
-    spanish = sum(1 for w in words if w in SPANISH and w not in _SHARED)
-    english = sum(1 for w in words if w in ENGLISH and w not in _SHARED)
-    return spanish + 2 * len(_SPANISH_CHARS.findall(lowered)), english
+    folded = fold(lowered)
+    words = _WORD.findall(folded)
+    if "'" in folded:
+        words = [w.replace("'", "") for w in words]
+    spanish = sum(1 for w in words if w in _ONLY_SPANISH)
+    english = sum(1 for w in words if w in _ONLY_ENGLISH)
+    # every character the cues name is outside ASCII, in either case
+    cues = 0 if lowered.isascii() else len(_SPANISH_CHARS.findall(lowered))
+    return spanish + 2 * cues, english
 
 
 def detect_language(text: str, default: str = "es") -> str:
