@@ -61,6 +61,7 @@ from kb.text import words
 from kb.twins import twins
 
 SHORTLIST = 40
+_ARRAY_POSTINGS = 400  # articles a message's tokens touch past which the shortlist adds in numpy
 BODY_WORD = 6  # least length of a body word that typos are corrected towards
 UNKNOWN_WEIGHT = 1.5  # IDF given to a message word no article knows (off-topic or filler)
 W_RECALL, W_COVERAGE, W_FUZZY, W_BM25 = 0.35, 0.30, 0.10, 0.25
@@ -268,6 +269,9 @@ class Matcher:
         for index, body in enumerate(bodies):
             for token in body:
                 body_postings.setdefault(token, []).append(index)
+        self._body_postings = {
+            t: np.asarray(ids, dtype=np.int64) for t, ids in body_postings.items()
+        }
         self._postings_of = {t: tuple(ids) for t, ids in postings.items()}
         self._body_postings_of = {t: tuple(ids) for t, ids in body_postings.items()}
         self._languages = LanguageGuesser(self.articles)
@@ -529,14 +533,33 @@ class Matcher:
     def _shortlist(self, tokens: Iterable[str]) -> list[int]:
         """Articles sharing the most IDF weight with the message (inverted index).
 
-        Plain dictionaries rather than an array over every article: a message's few tokens
-        touch a few dozen articles. Each article's weight is added up in the same order as
-        before, so the shortlist, in ascending article order, is the same.
+        A message's few tokens usually touch a few dozen articles: plain dictionaries add their
+        weights for less than an array over every article costs. A token common in a large
+        knowledge base touches thousands, which an array adds faster: past ``_ARRAY_POSTINGS``
+        in all, the array. Either adds each article's weights in the same order, and the
+        shortlist is the same, in ascending article order.
         """
-        scores: dict[int, float] = {}
-        get = scores.get
+        tokens = tuple(tokens)
         postings, body_postings = self._postings_of, self._body_postings_of
         learned_postings = self._learned_postings_of
+        empty: tuple[int, ...] = ()
+        touched = sum(len(postings.get(t, empty)) + len(body_postings.get(t, empty))
+                      + len(learned_postings.get(t, empty)) for t in tokens)
+        if touched > _ARRAY_POSTINGS:
+            weights = np.zeros(len(self.articles))
+            for token in tokens:
+                if token in postings:
+                    weights[self._postings[token]] += self._idf[token]
+                if token in body_postings:
+                    weights[self._body_postings[token]] += BODY_FACTOR * self._token_weight(token)
+                if token in learned_postings:
+                    weights[self._learned_postings[token]] += self._token_weight(token)
+            hits = np.flatnonzero(weights)
+            if len(hits) > SHORTLIST:
+                hits = hits[np.argpartition(-weights[hits], SHORTLIST)[:SHORTLIST]]
+            return [int(i) for i in hits]
+        scores: dict[int, float] = {}
+        get = scores.get
         for token in tokens:
             ids = postings.get(token)
             if ids is not None:
@@ -553,9 +576,9 @@ class Matcher:
                 weight = self._token_weight(token)
                 for i in ids:
                     scores[i] = get(i, 0.0) + weight
-        hits = sorted(i for i, score in scores.items() if score)
-        if len(hits) <= SHORTLIST:
-            return hits
-        found = np.asarray(hits, dtype=np.int64)
-        weights = np.asarray([scores[i] for i in hits], dtype=np.float64)
-        return [int(i) for i in found[np.argpartition(-weights, SHORTLIST)[:SHORTLIST]]]
+        found = sorted(i for i, score in scores.items() if score)
+        if len(found) <= SHORTLIST:
+            return found
+        ranked = np.asarray(found, dtype=np.int64)
+        weights = np.asarray([scores[i] for i in found], dtype=np.float64)
+        return [int(i) for i in ranked[np.argpartition(-weights, SHORTLIST)[:SHORTLIST]]]

@@ -10,7 +10,7 @@ import pytest
 
 from kb.article import Article
 from kb.lexicon import Lexicon
-from kb.matcher import Matcher
+from kb.matcher import W_RECALL, Matcher, _recalls
 
 
 def top_ids(matcher: Matcher, query: str, top: int = 1) -> list[str]:
@@ -394,3 +394,31 @@ def test_a_desk_can_declare_its_own_grouping_concept():
     assert top_ids(matcher, "sap crashes") == ["sap-crash"]
     assert top_ids(matcher, "netsuite se cierra") == ["netsuite-crash"]
     assert set(top_ids(matcher, "the erp crashes", top=2)) == {"sap-crash", "netsuite-crash"}
+
+
+@pytest.mark.parametrize("query", [
+    "outlook no me baja los correos nuevos desde ayer",
+    "no puedo conectarme a la vpn desde casa con forticlient, me sale error de credenciales",
+    "my laptop does not turn on and the battery light blinks orange",
+    "olvidé mi contraseña de windows y ahora mi cuenta esta bloqueada",
+    "hola", "the printer on floor 2 is jammed",
+])
+def test_each_phrasing_is_scored_by_every_message_token_it_shares(matcher, query):
+    """Recall reaches a phrasing through the message tokens it has, not by intersecting every
+    phrasing with the message; the figures, and so the phrasing reported, must be those."""
+    reach = frozenset(t for g in matcher.analyzer.analyze_words(query) for t in g)
+    weights = {t: matcher._token_weight(t) for t in reach}
+    for phrasings in matcher._phrasings:
+        recalls, top = _recalls(phrasings, reach, weights)
+        expected = [W_RECALL * (sum(map(weights.__getitem__, reach & tokens)) / weight)
+                    if reach & tokens and weight else 0.0
+                    for tokens, weight in phrasings.weighed]
+        assert recalls == expected
+        assert top == max(expected, default=0.0)
+
+
+def test_some_phrasing_shares_three_tokens_with_a_message(matcher):
+    """The case summed over the shared set itself (three terms or more) is exercised above."""
+    query = "no puedo conectarme a la vpn desde casa con forticlient, me sale error de credenciales"
+    reach = frozenset(t for g in matcher.analyzer.analyze_words(query) for t in g)
+    assert any(len(reach & tokens) >= 3 for p in matcher._phrasings for tokens, _ in p.weighed)
