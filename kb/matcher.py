@@ -336,15 +336,17 @@ class Matcher:
         expressions, with sums in the same order, as scoring every phrasing of every candidate
         in full, so the scores, and the phrasing reported, are exactly those.
         """
+        idf, body_idf, learned = self._idf, self._body_idf, self._learned_postings
         groups = unique_groups(
-            (self._spellings.nearest(g[0]),) if len(g) == 1 and not self._knows(frozenset(g))
+            # a one-token word no article uses (``_knows``) may be a near spelling of one
+            (self._spellings.nearest(g[0]),)
+            if len(g) == 1 and g[0] not in idf and g[0] not in body_idf and g[0] not in learned
             else g
             for g in (self.analyzer.analyze_words(query) if folded is None
                       else self.analyzer.analyze_folded(folded))
         )
         tokens = frozenset(t for g in groups for t in g)
-        if not any(t in self._idf or t in self._body_idf or t in self._learned_postings
-                   for t in tokens):
+        if not any(t in idf or t in body_idf or t in learned for t in tokens):
             return []
         candidates = self._shortlist(tokens)
         token_weight = self._token_weight
