@@ -47,7 +47,8 @@ class Analyzer:
         for w in sorted(known - lexicon.stopwords):
             if len(w) >= MIN_CORRECTABLE - 1:
                 self._choices.setdefault((w[0], len(w)), []).append(w)
-        self._corrections: dict[str, str] = {}
+        self._corrections: dict[str, str] = {}  # every word corrected so far, known ones too
+        self._groups: dict[str, tuple[str, ...]] = {}
         self._everyday = everyday_words()
         # Phrases indexed by their first word, longest first: most words start no phrase, so
         # the common case costs one dictionary look-up per word.
@@ -59,16 +60,17 @@ class Analyzer:
 
     def correct(self, word: str) -> str:
         """The vocabulary word ``word`` was probably meant to be (itself when known)."""
-        if (
-            len(word) < MIN_CORRECTABLE
-            or word in self._known
-            or word.isdigit()
-            or self.lexicon.lookup(word) is not None
-        ):
-            return word
-        cached = self._corrections.get(word)
-        if cached is not None:
-            return cached
+        fixed = self._corrections.get(word)
+        if fixed is None:
+            known = (len(word) < MIN_CORRECTABLE or word in self._known or word.isdigit()
+                     or self.lexicon.lookup(word) is not None)
+            fixed = word if known else self._nearest(word)
+            if len(self._corrections) < CACHE_LIMIT:
+                self._corrections[word] = fixed
+        return fixed
+
+    def _nearest(self, word: str) -> str:
+        """An unknown word's correction: its singular, or the nearest known spelling."""
         fixed = word
         base = singular(word)
         if base in self._known:
@@ -87,8 +89,6 @@ class Analyzer:
                                           scorer=OSA.distance, score_cutoff=1)
             if best is not None:
                 fixed = best[0]
-        if len(self._corrections) < CACHE_LIMIT:
-            self._corrections[word] = fixed
         return fixed
 
     def _near(self, word: str, edits: int, inflected: str | None = None) -> list[str]:
@@ -117,9 +117,12 @@ class Analyzer:
                        ) -> list[tuple[str, ...]]:
         """``analyze_words`` for a text already folded into words (``kb.text.words``)."""
         if correct:
-            tokens = [self.correct(w) for w in tokens]
+            # the words already seen straight from the cache, without a call each
+            seen = self._corrections.get
+            tokens = [seen(w) or self.correct(w) for w in tokens]
         out: list[tuple[str, ...]] = []
         phrases, starts = self.lexicon.phrases, self._phrase_starts
+        groups = self._groups.get
         i = 0
         while i < len(tokens):
             for size, phrase in starts.get(tokens[i], ()):
@@ -128,13 +131,22 @@ class Analyzer:
                     i += size
                     break
             else:
-                group = self._word(tokens[i])
+                group = groups(tokens[i])
+                if group is None:
+                    group = self._word(tokens[i])
                 if group:
                     out.append(group)
                 i += 1
         return out
 
     def _word(self, word: str) -> tuple[str, ...]:
+        """The tokens of one word that starts no phrase (remembered: words recur)."""
+        group = self._word_tokens(word)
+        if len(self._groups) < CACHE_LIMIT:
+            self._groups[word] = group
+        return group
+
+    def _word_tokens(self, word: str) -> tuple[str, ...]:
         if word in self.lexicon.stopwords:
             return ()
         concepts = None if word in self.lexicon.common else self.lexicon.lookup(word)
