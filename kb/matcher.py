@@ -315,6 +315,8 @@ class Matcher:
             return []
         folded = words(query)  # one folding for the analysis and the language guess
         results = self._rank(query, threshold, folded=folded)
+        if not results:  # nothing to order by language ("hola", "gracias", off-topic)
+            return results
         language = self._languages.guess_words(folded)
         results.sort(key=lambda m: (-m.score, m.article.language != language, m.article.id))
         if language is not None:
@@ -330,11 +332,12 @@ class Matcher:
         query's ``kb.text.words``, when the caller has them already.
 
         This runs for every message a desk answers, so the signals are taken cheapest first:
-        coverage, then each phrasing's recall, and the costly ones (rapidfuzz over the
-        phrasings, BM25F) only for the articles whose score could still reach ``threshold``
-        whatever those turn out to be (``_ceiling``). Every value is computed by the same
-        expressions, with sums in the same order, as scoring every phrasing of every candidate
-        in full, so the scores, and the phrasing reported, are exactly those.
+        coverage, then each phrasing's recall, then BM25F, each only for the articles whose
+        score could still reach ``threshold`` whatever the signals still to come turn out to be
+        (``_ceiling``), and the costliest, rapidfuzz over the phrasings, last, for the articles
+        whose score could reach it with the best fuzzy similarity. Every value is computed by
+        the same expressions, with sums in the same order, as scoring every phrasing of every
+        candidate in full, so the scores, and the phrasing reported, are exactly those.
         """
         idf, body_idf, learned = self._idf, self._body_idf, self._learned_postings
         groups = unique_groups(
