@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from store import lean
 from store.db import execute_write
 from store.domain import ticket as domain
 from store.domain.events import TicketEvent
@@ -163,8 +164,8 @@ class PersonRepository:
             return self._prefetched.pop(key)
         if self.session.autoflush:
             self.session.flush()  # as the ORM's select would: nothing to do when clean
-        rows = self.session.connection().execute(
-            person_row_query, {"channel": key[0], "address": key[1]}).all()
+        rows = lean.run(self.session.connection(), person_row_query,
+                        {"channel": key[0], "address": key[1]}).all()
         return self.keep(rows)
 
     def read_known(self, channel: str, address: str, statement: Any,
@@ -175,8 +176,8 @@ class PersonRepository:
         key = (channel, normal_address(address))
         if self.session.autoflush:
             self.session.flush()
-        rows = self.session.connection().execute(
-            statement, {**params, "channel": key[0], "address": key[1]}).all()
+        rows = lean.run(self.session.connection(), statement,
+                        {**params, "channel": key[0], "address": key[1]}).all()
         self._prefetched[key] = self.keep(rows)
         return rows
 
