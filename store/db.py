@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, exc
@@ -149,3 +151,28 @@ def insert_ignoring(dialect: str, table: Any) -> Any:
     if make is None:  # pragma: no cover - the desk runs on these two
         raise NotImplementedError(dialect)
     return make(table).on_conflict_do_nothing()
+
+
+@contextmanager
+def autocommit_connection(engine: Engine) -> Iterator[Any]:
+    """A pooled connection's driver connection (psycopg's) in autocommit mode, for the one-
+    statement writes of the background writers (the door's receipts, the delivered marks).
+
+    One statement is atomic on its own: in autocommit it costs one round trip, where a
+    transaction adds a ``BEGIN`` and a ``COMMIT`` (two more), and the driver's own cursor
+    spares the statement SQLAlchemy's execution path around it (about as much again). The
+    connection goes back to the pool in its usual mode; one the server dropped is discarded
+    instead, so the next checkout opens a fresh one."""
+    pooled = engine.raw_connection()
+    driver: Any = pooled.driver_connection
+    try:
+        driver.autocommit = True
+        try:
+            yield driver
+        finally:
+            if not driver.closed:
+                driver.autocommit = False
+    finally:
+        if driver.closed:
+            pooled.invalidate()
+        pooled.close()
