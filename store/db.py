@@ -161,18 +161,21 @@ def autocommit_connection(engine: Engine) -> Iterator[Any]:
     One statement is atomic on its own: in autocommit it costs one round trip, where a
     transaction adds a ``BEGIN`` and a ``COMMIT`` (two more), and the driver's own cursor
     spares the statement SQLAlchemy's execution path around it (about as much again). The
-    connection goes back to the pool in its usual mode; one the server dropped is discarded
-    instead, so the next checkout opens a fresh one."""
+    connection goes back to the pool in its usual mode; when the server dropped it, it and
+    the pool's other connections are discarded, so the next checkout opens a fresh one."""
     pooled = engine.raw_connection()
     driver: Any = pooled.driver_connection
     try:
         driver.autocommit = True
+        yield driver
+    except Exception as error:
+        if driver.closed:  # the server went away (a restart): as SQLAlchemy does for its own
+            engine.pool._invalidate(pooled, error)  # statements, the pool's others go too
+        raise
+    finally:
         try:
-            yield driver
-        finally:
             if not driver.closed:
                 driver.autocommit = False
-    finally:
-        if driver.closed:
+        except Exception:  # noqa: BLE001 - never hand a connection back in autocommit
             pooled.invalidate()
         pooled.close()
