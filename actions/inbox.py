@@ -155,7 +155,7 @@ def receive(services: Connections, *, key: str, channel: str, kind: str, body: s
 
 def receive_many(services: Connections, deliveries: list[Delivery], *, owner: str | None = None,
                  policy: RetryPolicy = DEFAULT_POLICY) -> list[InboxRow | None]:
-    """Store deliveries in one transaction (one statement, one commit); for each, its row, or
+    """Store deliveries in one statement, its own transaction; for each, its row, or
     None when its key was seen before (a re-sent delivery, also twice in one batch).
 
     ``owner``: the receiving process works them itself, so they are stored already leased to
@@ -175,12 +175,7 @@ def receive_many(services: Connections, deliveries: list[Delivery], *, owner: st
                        "attempts": attempts, "next_attempt_at": due, "received_at": at,
                        "owner": owner})
     unique = {v["key"]: v for v in reversed(values)}  # the first of each key goes in
-    with services.engine.connect() as connection:  # closing it rolls back what failed
-        ids = add_new(connection, list(unique.values()))
-        if ids:
-            connection.commit()
-        else:
-            connection.rollback()
+    ids = add_new(services.engine, list(unique.values()))
     rows: list[InboxRow | None] = []
     for value in values:
         row_id = ids.pop(value["key"], None)  # popped: a second of the same key gets None

@@ -40,13 +40,14 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import select, update
 
 from actions.common import now as desk_now
 from actions.ports import Sessions
 from store.models import OutboxMessage
+from store.repositories import mark_sent
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +207,7 @@ class DeliveredMarks:
 
     def __init__(self, services: Any, *, linger: float = 0.05) -> None:
         self.services, self.linger = services, linger
-        self._pending: list[dict[str, Any]] = []
+        self._pending: list[tuple[int, int, datetime]] = []  # (id, attempts, delivered at)
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -216,8 +217,7 @@ class DeliveredMarks:
 
     def add(self, item: OutboxItem, at: datetime) -> None:
         with self._lock:
-            self._pending.append({"mark_id": item.id, "mark_attempts": item.attempts,
-                                  "mark_at": at})
+            self._pending.append((item.id, item.attempts, at))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="outbox-marks",
                                                 daemon=True)
@@ -230,19 +230,14 @@ class DeliveredMarks:
 
     def flush(self) -> int:
         """Write the marks waiting now; how many rows were still this process's to mark
-        (-1: the database failed, they wait for the next round)."""
+        (-1: the database failed, they wait for the next round). One statement, its own
+        transaction (``store.repositories.mark_sent``)."""
         with self._lock:
             marks, self._pending = self._pending, []
         if not marks:
             return 0
-        table = cast(Table, OutboxMessage.__table__)
-        stmt = (update(table)
-                .where(table.c.id == bindparam("mark_id"), table.c.status == SENDING,
-                       table.c.attempts == bindparam("mark_attempts"))
-                .values(status=DELIVERED, delivered_at=bindparam("mark_at"), last_error=None))
         try:
-            with self.services.session_factory() as session, session.begin():
-                result = session.execute(stmt, marks)
+            written = mark_sent(self.services.engine, marks, claimed=SENDING, sent=DELIVERED)
         except Exception as exc:  # noqa: BLE001 - kept for the next round
             if not self._failing:
                 log.warning("outbox: delivered marks not written yet (%s); trying again every "
@@ -254,7 +249,7 @@ class DeliveredMarks:
         if self._failing:
             log.info("outbox: delivered marks written again")
             self._failing = False
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return written
 
     def _run(self) -> None:
         while True:

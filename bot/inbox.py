@@ -248,7 +248,7 @@ class InboxWriter:
     acknowledgement waits for its row's commit. A thread of its own keeps the receipts from
     queueing behind the workers for a thread or a pooled connection, and whatever arrives while
     one batch commits goes into the next: under load a commit stores many deliveries (one
-    statement, one commit), and alone a delivery costs one short transaction, as before.
+    statement that is its own transaction), and alone a delivery costs one such statement.
     A batch's requests learn their outcome together: one wake-up of the door's event loop per
     batch, not one per request.
     """

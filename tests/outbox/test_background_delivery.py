@@ -8,7 +8,6 @@ import logging
 import threading
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -93,40 +92,76 @@ def test_what_one_commit_queued_goes_out_in_its_order() -> None:
     assert sent == [1, 2, 3]
 
 
-def test_marks_kept_through_a_database_outage_are_written_after_it_and_said_once(
-        caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
-    from actions.outbox import DeliveredMarks
-    from actions.services import build_services
-    from actions.settings import load_settings
+def _sending(services: Any, key: str, attempts: int = 1, status: str = "sending") -> OutboxItem:
     from store.models import OutboxMessage
 
-    services = build_services(load_settings(env={}), migrate=True,
-                              database_url=f"sqlite:///{tmp_path / 'desk.db'}")
     with services.session_factory() as session, session.begin():
-        row = OutboxMessage(key="reply:1", channel="slack", recipient={"type": "reply"},
-                            template="reply", language="es", context={}, status="sending",
-                            attempts=1)
+        row = OutboxMessage(key=key, channel="slack", recipient={"type": "reply"},
+                            template="reply", language="es", context={}, status=status,
+                            attempts=attempts, last_error="slow answer")
         session.add(row)
         session.flush()
-        item = OutboxItem.of(row)
+        return OutboxItem.of(row)
+
+
+class _Unreachable:
+    """An engine whose database refuses every connection (the dialect still answers)."""
+
+    def __init__(self, real: Any) -> None:
+        self.dialect = real.dialect
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("connect", {}, Exception("connection refused"))
+
+    connect = begin = raw_connection = _refuse
+
+
+def test_marks_kept_through_a_database_outage_are_written_after_it_and_said_once(
+        services: Any, caplog: pytest.LogCaptureFixture) -> None:
+    from actions.outbox import DeliveredMarks
+    from store.models import OutboxMessage
+
+    item = _sending(services, "reply:1")
     marks = DeliveredMarks(services)
-    real, down = services.session_factory, True
-
-    def factory() -> Any:
-        if down:
-            raise OperationalError("connect", {}, Exception("connection refused"))
-        return real()
-
-    services.session_factory = factory  # type: ignore[assignment]
-    marks._pending.append({"mark_id": item.id, "mark_attempts": item.attempts,
-                           "mark_at": datetime.now(UTC)})
-    with caplog.at_level(logging.INFO, logger="actions.outbox"):
-        assert [marks.flush() for _ in range(5)] == [-1] * 5
-        down = False
-        assert marks.flush() == 1
+    real = services.engine
+    services.engine = _Unreachable(real)
+    marks._pending.append((item.id, item.attempts, datetime.now(UTC)))
+    try:
+        with caplog.at_level(logging.INFO, logger="actions.outbox"):
+            assert [marks.flush() for _ in range(5)] == [-1] * 5
+            services.engine = real
+            assert marks.flush() == 1
+    finally:
+        services.engine = real
     said = [r.getMessage() for r in caplog.records if r.name == "actions.outbox"]
     assert sum("not written yet" in line for line in said) == 1
     assert said[-1] == "outbox: delivered marks written again"
-    with real() as session:
+    with services.session_factory() as session:
         assert session.get(OutboxMessage, item.id).status == "delivered"
-    services.close()
+
+
+def test_marks_write_only_the_rows_still_under_their_claim(services: Any) -> None:
+    """A row another process claimed again (more attempts), or that is no longer being sent,
+    keeps what that process wrote; the others are delivered at their own time."""
+    from actions.outbox import DeliveredMarks
+    from store.models import OutboxMessage
+
+    mine = [_sending(services, f"reply:{n}") for n in range(3)]
+    taken_over = _sending(services, "reply:over", attempts=2)
+    retried = _sending(services, "reply:again", status="pending")
+    at = [datetime(2026, 3, 2, 9, n, tzinfo=UTC) for n in range(6)]
+    marks = DeliveredMarks(services)
+    marks._pending.extend([(mine[0].id, 1, at[0]), (taken_over.id, 1, at[1]),
+                           (mine[1].id, 1, at[2]), (retried.id, 1, at[3]),
+                           (mine[2].id, 1, at[4])])
+    assert marks.flush() == 3
+    assert marks.flush() == 0  # nothing left to write
+    with services.session_factory() as session:
+        rows = {row.key: row for row in session.query(OutboxMessage)}
+    for n, when in ((0, at[0]), (1, at[2]), (2, at[4])):
+        row = rows[f"reply:{n}"]
+        assert (row.status, row.delivered_at, row.last_error) == ("delivered", when, None)
+    over, again = rows["reply:over"], rows["reply:again"]
+    assert (over.status, over.attempts, over.delivered_at, over.last_error) == (
+        "sending", 2, None, "slow answer")
+    assert (again.status, again.delivered_at) == ("pending", None)

@@ -111,6 +111,61 @@ def test_workers_of_two_processes_skip_each_others_rows(pg_services) -> None:
         assert [r.id for r in taken] != [r.id for r in held] and len(taken) == 1
 
 
+def _drop_connections(services) -> None:
+    """What a database restart does to the pool: every connection it holds is gone."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    with services.engine.connect() as a, services.engine.connect() as b:  # a pool of several
+        a.execute(text("SELECT 1")), b.execute(text("SELECT 1"))
+    admin = create_engine(services.engine.url, poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    admin.dispose()
+
+
+@pytest.mark.postgres
+def test_after_a_database_restart_only_the_first_batch_is_refused(pg_services) -> None:
+    services = pg_services
+
+    def delivery(key: str) -> inbox.Delivery:
+        return inbox.Delivery(key=key, channel="slack", kind="event", body="{}",
+                              headers={"x-slack-retry-num": "1"})
+
+    assert inbox.receive_many(services, [delivery("slack:EvR1")], owner="me")[0] is not None
+    _drop_connections(services)
+    with pytest.raises(Exception, match="terminat"):
+        inbox.receive_many(services, [delivery("slack:EvR2")], owner="me")
+    [row] = inbox.receive_many(services, [delivery("slack:EvR2")], owner="me")
+    assert row is not None and row.owner == "me"
+    assert {r.key: r.headers for r in inbox.list_rows(services)} == {
+        "slack:EvR1": {"x-slack-retry-num": "1"}, "slack:EvR2": {"x-slack-retry-num": "1"}}
+
+
+@pytest.mark.postgres
+def test_after_a_database_restart_delivered_marks_wait_one_round(pg_services) -> None:
+    from datetime import UTC, datetime
+
+    from actions.outbox import DeliveredMarks
+    from store.models import OutboxMessage
+
+    services = pg_services
+    with services.session_factory() as session, session.begin():
+        row = OutboxMessage(key="reply:R", channel="slack", recipient={"type": "reply"},
+                            template="reply", language="es", context={}, status="sending",
+                            attempts=1)
+        session.add(row)
+        session.flush()
+        row_id = row.id
+    marks = DeliveredMarks(services)
+    _drop_connections(services)
+    marks._pending.append((row_id, 1, datetime.now(UTC)))
+    assert [marks.flush(), marks.flush()] == [-1, 1]  # kept, then written on a fresh connection
+    with services.session_factory() as session:
+        assert session.get(OutboxMessage, row_id).status == "delivered"
+
+
 @pytest.mark.postgres
 def test_two_processes_migrating_a_fresh_database_at_once_both_succeed() -> None:
     from store.db import make_engine
