@@ -2,21 +2,25 @@
 
 ``python -m bench.slack_app run --host ... --port ...`` is ``deskbot run`` unchanged (the same
 composition root, settings from the environment), with SQLAlchemy's ``begin`` and ``commit``
-events counted on every engine of the process. With ``--processes N`` the secondaries are
-started as this same module, so each process of the desk counts its own. Every process writes
-its counts to ``$BENCH_COUNTS_DIR/<pid>`` (``<commits> <transactions begun> <when>``, the last
-being ``time.monotonic()`` when counted, the same clock in every process of the machine) every
-100 ms and at exit; the benchmark sums the files, waiting for a count newer than its question.
-Counting inside the processes that do the work is the only way to count on SQLite too.
+events counted on every engine of the process, and the one-statement autocommit writes
+SQLAlchemy does not see (``_count_autocommit_statements``). With ``--processes N`` the
+secondaries are started as this same module, so each process of the desk counts its own.
+Every process writes its counts to ``$BENCH_COUNTS_DIR/<pid>`` (``<commits> <transactions
+begun> <when>``, the last being ``time.monotonic()`` when counted, the same clock in every
+process of the machine) every 100 ms and at exit; the benchmark sums the files, waiting for
+a count newer than its question. Counting inside the processes that do the work is the only
+way to count on SQLite too.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +125,31 @@ def _log_statements(path: str) -> None:
     threading.Thread(target=dump, name="bench-sql", daemon=True).start()
 
 
+def _count_autocommit_statements() -> None:
+    """The background writers' one-statement writes (the door's receipts, the delivered marks:
+    ``store.db.autocommit_connection``) run on the driver's connection in autocommit, where
+    SQLAlchemy's events do not see them. Each use runs one statement, which is a transaction
+    of its own: counted here as one begun and, when it went through, one committed."""
+    import store.db
+    import store.inbox
+    import store.repositories  # noqa: F401 - their imported names are the ones replaced
+
+    original = store.db.autocommit_connection
+
+    @contextlib.contextmanager
+    def counted(engine: Any) -> Iterator[Any]:
+        with _lock:
+            _counts["begin"] += 1
+        with original(engine) as driver:
+            yield driver
+        with _lock:
+            _counts["commit"] += 1
+
+    for module in list(sys.modules.values()):
+        if getattr(module, "autocommit_connection", None) is original:
+            module.autocommit_connection = counted  # type: ignore[union-attr]
+
+
 def main(argv: list[str] | None = None) -> int:
     if os.environ.get("BENCH_SQL"):
         _log_statements(_own(os.environ["BENCH_SQL"]))
@@ -128,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         _profile_threads(_own(os.environ["BENCH_PROFILE"]))
     event.listen(Engine, "commit", _counter("commit"))
     event.listen(Engine, "begin", _counter("begin"))
+    _count_autocommit_statements()
     folder = os.environ.get("BENCH_COUNTS_DIR")
     if folder:
         _write_counts(Path(folder))
