@@ -132,7 +132,7 @@ def _count_autocommit_statements() -> None:
     of its own: counted here as one begun and, when it went through, one committed."""
     import store.db
     import store.inbox
-    import store.repositories  # noqa: F401 - their imported names are the ones replaced
+    import store.repositories
 
     original = store.db.autocommit_connection
 
@@ -145,9 +145,9 @@ def _count_autocommit_statements() -> None:
         with _lock:
             _counts["commit"] += 1
 
-    for module in list(sys.modules.values()):
-        if getattr(module, "autocommit_connection", None) is original:
-            module.autocommit_connection = counted  # type: ignore[union-attr]
+    for module in (store.db, store.inbox, store.repositories):
+        if module.autocommit_connection is original:
+            module.autocommit_connection = counted  # type: ignore[assignment]
 
 
 def main(argv: list[str] | None = None) -> int:
