@@ -147,7 +147,7 @@ def _count_autocommit_statements() -> None:
 
     for module in (store.db, store.inbox, store.repositories):
         if module.autocommit_connection is original:
-            module.autocommit_connection = counted  # type: ignore[assignment]
+            module.autocommit_connection = counted  # type: ignore[assignment,attr-defined]
 
 
 def main(argv: list[str] | None = None) -> int:
