@@ -35,6 +35,10 @@ _INFO_KEY = "deskbot.lean"
 
 _NOT_LEAN = object()
 
+#: Compiled statements kept per connection: the desk runs a handful this way; a caller that
+#: built a new statement for every call would only make this path compile each time.
+_MAX_PLANS = 100
+
 #: Rows are named tuples of the columns' labels: attribute access like ``Row``, made as
 #: cheaply as a tuple (the column names are only known once a statement is compiled).
 _named_tuple: Any = namedtuple
@@ -128,12 +132,14 @@ def run(connection: Connection, statement: Any, params: Mapping[str, Any]) -> An
     """``connection.execute(statement, params)`` for one prebuilt Core statement and one
     parameter set: on psycopg straight on the driver's cursor (a ``LeanResult``), else (or
     for anything unusual, see the module) through SQLAlchemy (a ``CursorResult``)."""
-    state = _state(connection)
+    state = _state(connection) if isinstance(params, dict) else None
     if state is None:
         return connection.execute(statement, params)
     keys = tuple(params)
     plan = state.plans.get((statement, keys))
     if plan is None:
+        if len(state.plans) >= _MAX_PLANS:  # statements built afresh for each call
+            state.plans.clear()
         plan = state.plans[(statement, keys)] = _plan(connection, statement, keys)
     if plan is _NOT_LEAN:
         return connection.execute(statement, params)
@@ -142,7 +148,7 @@ def run(connection: Connection, statement: Any, params: Mapping[str, Any]) -> An
         parameters = plan.parameters(params)
     except BaseException as error:  # a bind processor refused a value (a naive datetime)
         # As SQLAlchemy reports it: a StatementError naming the statement.
-        connection._handle_dbapi_exception(error, plan.sql, params, None, None)
+        connection._handle_dbapi_exception(error, plan.sql, [params], None, None)
     if parameters is None:
         return connection.execute(statement, params)
     cursor = state.cursor
@@ -192,16 +198,17 @@ def _state(connection: Connection) -> _State | None:
     pooled = connection.connection
     info = pooled.info
     state = info.get(_INFO_KEY)
-    if state is None or state.driver is not pooled.driver_connection:
-        state = info[_INFO_KEY] = _State(pooled.driver_connection)
+    if state is None or state.driver is not pooled.dbapi_connection:
+        state = info[_INFO_KEY] = _State(pooled.dbapi_connection)  # psycopg's own connection
     return state  # type: ignore[no-any-return]
 
 
 def _plan(connection: Connection, statement: Any, keys: tuple[str, ...]) -> _Plan | object:
     """Compile ``statement`` as ``Connection.execute`` would for these parameter names, or
     ``_NOT_LEAN`` when its execution needs more than SQL text and bind processors."""
-    if (statement._propagate_attrs.get("compile_state_plugin") == "orm"
-            or statement._execution_options or not hasattr(statement, "_compile_w_cache")):
+    if (not hasattr(statement, "_compile_w_cache")
+            or statement._propagate_attrs.get("compile_state_plugin") == "orm"
+            or statement._execution_options):
         return _NOT_LEAN  # the ORM's own execution, or options of its own
     compiled: Any = statement.compile(dialect=connection.dialect, column_keys=sorted(keys),
                                       for_executemany=False)

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Engine, Select, Table, bindparam, func, insert, select, update
-from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
@@ -104,7 +103,7 @@ class PersonRow:
                    addresses={c.channel: c.address for c in person.channels})
 
     @classmethod
-    def read(cls, rows: Sequence[Row[Any]]) -> PersonRow | None:
+    def read(cls, rows: Sequence[Any]) -> PersonRow | None:
         """The person in rows of ``person_row_query`` (None when there are none)."""
         if not rows:
             return None
@@ -170,9 +169,10 @@ class PersonRepository:
         return self.keep(rows)
 
     def read_known(self, channel: str, address: str, statement: Any,
-                   params: Mapping[str, Any]) -> Sequence[Row[Any]]:
+                   params: Mapping[str, Any]) -> Sequence[Any]:
         """Run ``statement`` (``person_row_query`` with columns of the caller's added) for
-        ``address`` on ``channel``: its rows, the person in them remembered for the next
+        ``address`` on ``channel``: its rows (tuples whose columns are also attributes named
+        by their labels), the person in them remembered for the next
         ``known(channel, address)`` of this unit of work, which then costs no statement."""
         key = (channel, normal_address(address))
         if self.session.autoflush:
@@ -182,7 +182,7 @@ class PersonRepository:
         self._prefetched[key] = self.keep(rows)
         return rows
 
-    def keep(self, rows: Sequence[Row[Any]]) -> PersonRow | None:
+    def keep(self, rows: Sequence[Any]) -> PersonRow | None:
         """The person in rows of ``person_row_query``, remembered for ``row`` and ``get``."""
         row = PersonRow.read(rows)
         if row is not None and self._entity(row.id) is None:
