@@ -585,22 +585,25 @@ def mark_sent(engine: Engine, marks: Sequence[tuple[int, int, datetime]], *, cla
               sent: str) -> int:
     """Give outbox rows the status ``sent`` at their time, each only while its claim holds
     (status ``claimed``, the same attempts): marks ``(id, attempts, at)``. Returns how many
-    rows were still under their claim. One statement that is its own transaction: no unit of
-    work and no session, a background writer sends one for every few replies.
+    rows were still under their claim. Each statement is its own transaction: no unit of work
+    and no session, a background writer sends one for every few replies. Marks written again
+    (after a later statement of the same call failed) find their rows no longer claimed.
 
-    On PostgreSQL it is one ``UPDATE ... FROM (VALUES ...)`` in autocommit on the driver's own
-    cursor (one round trip, where a transaction around an executemany cost three and the ORM's
-    execution path more than the statement); elsewhere (SQLite) one executemany in a short
-    transaction on a bare connection."""
+    On PostgreSQL it is one ``UPDATE ... FROM (VALUES ...)`` per ``MARKS_PER_STATEMENT``
+    marks, in autocommit on the driver's own cursor (one round trip, where a transaction
+    around an executemany cost three and the ORM's execution path more than the statement);
+    elsewhere (SQLite) one executemany in a short transaction on a bare connection."""
     if not marks:
         return 0
     if engine.dialect.name == "postgresql":
-        params: list[Any] = []
-        for mark in marks:
-            params.extend(mark)
+        written = 0
         with autocommit_connection(engine) as driver:
-            return int(driver.execute(_mark_sent_sql(len(marks), claimed, sent), params)
-                       .rowcount)
+            for start in range(0, len(marks), MARKS_PER_STATEMENT):
+                chunk = marks[start:start + MARKS_PER_STATEMENT]
+                params = [value for mark in chunk for value in mark]
+                written += int(driver.execute(_mark_sent_sql(len(chunk), claimed, sent),
+                                              params).rowcount)
+        return written
     rows = [{"mark_id": row_id, "mark_attempts": attempts, "mark_at": at}
             for row_id, attempts, at in marks]
     with engine.begin() as connection:
@@ -608,7 +611,12 @@ def mark_sent(engine: Engine, marks: Sequence[tuple[int, int, datetime]], *, cla
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-@functools.cache
+#: Marks per statement on PostgreSQL: a statement takes at most 65,535 parameters (three per
+#: mark), and the marks kept through a long outage all go out in the flush after it.
+MARKS_PER_STATEMENT = 1000
+
+
+@functools.lru_cache(maxsize=64)
 def _mark_sent_sql(rows: int, claimed: str, sent: str) -> str:
     """``mark_sent``'s statement for ``rows`` marks on PostgreSQL, built once per size."""
     one = "(%s::integer, %s::integer, %s::timestamptz)"

@@ -165,3 +165,28 @@ def test_marks_write_only_the_rows_still_under_their_claim(services: Any) -> Non
     assert (over.status, over.attempts, over.delivered_at, over.last_error) == (
         "sending", 2, None, "slow answer")
     assert (again.status, again.delivered_at) == ("pending", None)
+
+
+def test_marks_kept_through_a_long_outage_are_all_written_in_the_flush_after_it(
+        services: Any) -> None:
+    """22,000 replies delivered while the database was away: more marks than one PostgreSQL
+    statement takes parameters for (65,535, three a mark); every one is written."""
+    from sqlalchemy import func, insert, select
+
+    from actions.outbox import DeliveredMarks
+    from store.models import OutboxMessage
+
+    count = 22_000
+    with services.engine.begin() as connection:
+        connection.execute(insert(OutboxMessage), [
+            {"key": f"reply:{n}", "channel": "slack", "recipient": {"type": "reply"},
+             "template": "reply", "language": "es", "context": {}, "status": "sending",
+             "attempts": 1} for n in range(count)])
+        ids = connection.execute(select(OutboxMessage.id)).scalars().all()
+    marks = DeliveredMarks(services)
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    marks._pending.extend((row_id, 1, at) for row_id in ids)
+    assert marks.flush() == count
+    with services.session_factory() as session:
+        assert session.scalar(select(func.count()).where(
+            OutboxMessage.status == "delivered", OutboxMessage.delivered_at == at)) == count
