@@ -135,12 +135,12 @@ class _Phrasings:
                    frozenset(where), {t: tuple(n) for t, n in where.items()})
 
 
-def _ceiling(value: float, coverage: float, factor: float) -> float:
-    """Above the score an article could get with phrasing value at most ``value``, whatever its
-    BM25F focus: the final formula of ``_rank`` with the focus at its ceiling, before rounding
-    to a tenth, plus the most that rounding adds. Each rounded operation is monotonic, so a
-    score computed from smaller terms never exceeds it."""
-    return 100.0 * min(value + W_COVERAGE * coverage + W_BM25 * _FOCUS_MAX, 1.0) * factor + 0.1
+def _ceiling(value: float, coverage: float, factor: float, focus: float = _FOCUS_MAX) -> float:
+    """Above the score an article could get with phrasing value at most ``value`` and BM25F
+    focus at most ``focus`` (by default whatever its focus): the final formula of ``_rank``
+    before rounding to a tenth, plus the most that rounding adds. Each rounded operation is
+    monotonic, so a score computed from smaller terms never exceeds it."""
+    return 100.0 * min(value + W_COVERAGE * coverage + W_BM25 * focus, 1.0) * factor + 0.1
 
 
 def _recalls(phrasings: _Phrasings, reach: frozenset[str], weight_of: Mapping[str, float]
@@ -339,17 +339,14 @@ class Matcher:
         the same expressions, with sums in the same order, as scoring every phrasing of every
         candidate in full, so the scores, and the phrasing reported, are exactly those.
         """
-        idf, body_idf, learned = self._idf, self._body_idf, self._learned_postings
         groups = unique_groups(
-            # a one-token word no article uses (``_knows``) may be a near spelling of one
-            (self._spellings.nearest(g[0]),)
-            if len(g) == 1 and g[0] not in idf and g[0] not in body_idf and g[0] not in learned
-            else g
+            # a one-token word no article uses may be a near spelling of one
+            (self._spellings.nearest(g[0]),) if len(g) == 1 and not self._knows(g) else g
             for g in (self.analyzer.analyze_words(query) if folded is None
                       else self.analyzer.analyze_folded(folded))
         )
         tokens = frozenset(t for g in groups for t in g)
-        if not any(t in idf or t in body_idf or t in learned for t in tokens):
+        if not self._knows(tokens):
             return []
         candidates = self._shortlist(tokens)
         token_weight = self._token_weight
@@ -376,9 +373,7 @@ class Matcher:
         bm25_query = None
         for article, coverage, factor in self._coverage(candidates, weighted, q_weight, unknown,
                                                         hide):
-            # _ceiling(_VALUE_MAX, coverage, factor), written out: it runs for every candidate
-            if 100.0 * min(_VALUE_MAX + W_COVERAGE * coverage + W_BM25 * _FOCUS_MAX,
-                           1.0) * factor + 0.1 < threshold:
+            if _ceiling(_VALUE_MAX, coverage, factor) < threshold:
                 continue
             phrasings = self._learned_phrasings.get(article) or self._phrasings[article]
             if article == hide:  # its title is not there to match
@@ -397,10 +392,9 @@ class Matcher:
                 bm25_query = self._bm25.query(
                     [frozenset(t for t in g if not is_item_token(t)) or g for g in groups])
             focus = self._bm25.score(article, bm25_query)
-            # the final formula with the best phrasing value the article could have: below the
-            # threshold, rapidfuzz need not compare its phrasings at all
-            if 100.0 * min(top + _FUZZY_MAX + W_COVERAGE * coverage + W_BM25 * focus,
-                           1.0) * factor + 0.1 < threshold:
+            # with the best phrasing value the article could have: below the threshold,
+            # rapidfuzz need not compare its phrasings at all
+            if _ceiling(top + _FUZZY_MAX, coverage, factor, focus) < threshold:
                 continue
             kept.append((article, coverage, factor, focus, phrasings, recalls, len(texts)))
             texts.extend(phrasings.texts)
@@ -472,10 +466,11 @@ class Matcher:
             out.append((article, explained / q_weight, evidence(explained, unknown, matched)))
         return out
 
-    def _knows(self, group: frozenset[str]) -> bool:
-        """Whether any article (phrasing, body or learned message) uses this word at all."""
-        return any(t in self._idf or t in self._body_idf or t in self._learned_postings
-                   for t in group)
+    def _knows(self, tokens: Iterable[str]) -> bool:
+        """Whether any article (phrasing, body or learned message) uses any of these tokens
+        (a word's, or a whole message's) at all."""
+        idf, body_idf, learned = self._idf, self._body_idf, self._learned_postings
+        return any(t in idf or t in body_idf or t in learned for t in tokens)
 
     def _prefer_language(self, results: list[Match], language: str) -> list[Match]:
         """Lift an article in ``language`` to tie with its close twin; then it wins the tie."""
