@@ -32,7 +32,7 @@ from store.uow import UnitOfWork
 EVENT = "article_linked"
 ACTION = "kb_link"
 SUGGESTED = 3
-#: What the matcher adds to a typed search (after the titles that hold the typed words).
+#: Fewer titles than this holding what was typed: the matcher adds what it finds for it.
 TYPED_MATCHES = 10
 
 
@@ -116,8 +116,8 @@ def find_articles(services: Services, *, key: str, actor_id: int, typed: str) ->
 
     Little or nothing typed: what ``article_choices`` offers (the ticket's suggestions first).
     Otherwise the articles whose title or id holds every typed word, accents and case aside
-    (titles starting with it first, then the requester's language), then what the matcher
-    finds for the typed text (a typo, other words for the same thing); the ticket's
+    (titles starting with it first, then the requester's language), then, when few do, what
+    the matcher finds for the typed text (a typo, other words for the same thing); the ticket's
     suggestions among them stay in their own group. Refusals are ``_workable``'s.
     """
     words = typed_words(typed)
@@ -129,10 +129,11 @@ def find_articles(services: Services, *, key: str, actor_id: int, typed: str) ->
     hits.sort(key=lambda a: (not starts_with(words, a.title), a.language != language,
                              a.title.casefold()))
     seen = {a.id for a in hits}
-    for match in matcher.search(typed, top=TYPED_MATCHES):
-        if match.article.id not in seen and len(hits) < OPTIONS:
-            seen.add(match.article.id)
-            hits.append(match.article)
+    if len(hits) < TYPED_MATCHES:  # few titles hold it: a typo, or other words for it
+        for match in matcher.search(typed, top=TYPED_MATCHES):
+            if match.article.id not in seen:
+                seen.add(match.article.id)
+                hits.append(match.article)
     suggested = [c for c in _suggested(services, text, language) if c.id in seen]
     taken = {c.id for c in suggested}
     others = [ArticleChoice(a.id, a.title, a.language) for a in hits if a.id not in taken]
