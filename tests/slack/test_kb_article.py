@@ -225,15 +225,7 @@ def slack_big(request: pytest.FixtureRequest, slack_settings: Settings, tmp_path
 
 def _suggest(slack: Harness, user: str, view: dict[str, Any], typed: str, *,
              block: str = BlockId.ARTICLE, signature: str | None = None) -> Response:
-    """What Slack sends as the technician types in a searching select (no trigger id)."""
-    payload = {"type": "block_suggestion", "user": {"id": user, "team_id": "T0DESK"},
-               "team": {"id": "T0DESK"}, "api_app_id": "A0DESK", "token": "legacy",
-               "container": {"type": "view", "view_id": "V1"}, "action_id": "value",
-               "block_id": block, "value": typed,
-               "view": {"id": "V1", "type": "modal", "callback_id": view["callback_id"],
-                        "private_metadata": view["private_metadata"], "state": {"values": {}}}}
-    return slack.post(urlencode({"payload": json.dumps(payload)}),
-                      "application/x-www-form-urlencoded", signature=signature)
+    return slack.suggest(user, view, block, typed, signature=signature)
 
 
 def _answered(slack: Harness, user: str, view: dict[str, Any], typed: str,
