@@ -14,7 +14,8 @@ from functools import lru_cache
 
 from kb.text import fold
 
-#: Options a select shows at once (Slack's static select, and an answer to a search).
+#: Options a select shows at once (Slack's static select, and an answer to a search); the
+#: forms list at most this many and search a longer list.
 OPTIONS = 100
 #: Fewer folded characters typed than this: the default list, as when the menu opens.
 MIN_TYPED = 2

@@ -21,14 +21,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from actions.choices import OPTIONS  # a longer list is searched instead of listed
 from bot.blocks import plain, truncate
 from bot.ids import BlockId, CallbackId
 
 Label = Callable[[str], str]
 METADATA = 3000
 INPUT = 3000
-#: Options a static select holds (Slack's limit); a longer list is searched instead.
-OPTIONS = 100
 LEVELS = ("high", "medium", "low")
 SEVERITIES = ("low", "medium", "high", "critical")
 SEC_ACTIONS = ("reported", "contained", "concealed")
