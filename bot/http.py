@@ -12,8 +12,8 @@ worker's thread or connection.
 What must be answered within Slack's 3 seconds runs inline, recorded all the same; if its
 listener fails the person is told by the error handler and Slack still gets its 200, so it never
 shows its own error mark. A searching select's request for options is answered inline and not
-recorded (it changes nothing); one that cannot be answered gets an empty list. When the database cannot store a request it is not acknowledged
-(503): Slack delivers it again.
+recorded (it changes nothing); one that cannot be answered gets an empty list. When the
+database cannot store a request it is not acknowledged (503): Slack delivers it again.
 
 ``/healthz`` is liveness (503 once the process is stopping, so a load balancer moves away
 first); ``/readyz`` says whether this process should get traffic: not stopping, database
