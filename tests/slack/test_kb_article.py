@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -230,10 +229,9 @@ def _suggest(slack: Harness, user: str, view: dict[str, Any], typed: str, *,
 
 def _answered(slack: Harness, user: str, view: dict[str, Any], typed: str,
               ) -> list[tuple[str, list[str]]]:
-    """(group label, option values) of the answer, which Slack wants within 3 seconds."""
-    started = time.monotonic()
+    """(group label, option values) of the answer, which the door gives inline."""
     answer = _suggest(slack, user, view, typed)
-    assert answer.status == 200 and time.monotonic() - started < 3.0
+    assert answer.status == 200
     groups = answer.json()["option_groups"]
     assert sum(len(g["options"]) for g in groups) <= 100
     return [(g["label"]["text"], [o["value"] for o in g["options"]]) for g in groups]
