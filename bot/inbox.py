@@ -93,7 +93,9 @@ class InboxWorkers:
         self._stopping = threading.Event()
         #: Rows the door stored already leased to this process, waiting for a free worker
         #: (handed over in the door's event loop: a ``SimpleQueue``'s put is one C call).
-        self._handed: queue.SimpleQueue[inbox.InboxRow] = queue.SimpleQueue()
+        #: ``None`` wakes an idle worker when the workers stop, so a drain does not wait out
+        #: ``idle_seconds`` for each of them.
+        self._handed: queue.SimpleQueue[inbox.InboxRow | None] = queue.SimpleQueue()
         self._queued: dict[int, tuple[int, int]] = {}  # row id -> (row id, attempts)
         self._running: dict[int, tuple[int, int]] = {}  # thread id -> (row id, attempts)
         self._lock = threading.Lock()
@@ -129,6 +131,8 @@ class InboxWorkers:
         """Drain: take nothing more, let running rows finish until ``timeout``; rows still
         running then go back to the queue. Returns how many were handed back."""
         self._stopping.set()
+        for _ in self._threads:
+            self._handed.put(None)
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -157,6 +161,8 @@ class InboxWorkers:
         while not self._stopping.is_set():
             row = self._next_handed(0)
             if row is None:
+                if self._stopping.is_set():  # a drain takes no more rows from the database
+                    break
                 try:
                     rows = inbox.take(self.services, owner=self.owner, limit=1,
                                       policy=self.policy)
@@ -184,6 +190,8 @@ class InboxWorkers:
         try:
             row = self._handed.get(timeout=wait) if wait > 0 else self._handed.get_nowait()
         except queue.Empty:
+            return None
+        if row is None:  # the wake-up of ``stop``
             return None
         with self._lock:
             self._queued.pop(row.id, None)

@@ -102,7 +102,8 @@ class SlackStandIn:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                       daemon=True)  # quick to stop
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self) -> SlackStandIn:
