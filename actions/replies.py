@@ -95,6 +95,18 @@ def choices(uow: UnitOfWork, settings: Settings, *, actor_id: int, words: str = 
             for *_, r in scored[:limit]]
 
 
+def find_replies(make_uow: Callable[[], UnitOfWork], settings: Settings, *, key: str,
+                 actor_id: int, typed: str = "") -> list[ReplyChoice]:
+    """A reply form too long to list, searched as the technician types: ``choices`` for the
+    typed words (all of them, the ticket's language first, when little is typed)."""
+    from actions.choices import OPTIONS, typed_words
+    from actions.queries import show_ticket
+
+    ticket = show_ticket(make_uow(), key=key, actor_id=actor_id)
+    return choices(make_uow(), settings, actor_id=actor_id, words=" ".join(typed_words(typed)),
+                   language=ticket.language, limit=OPTIONS)
+
+
 def expand_for(uow: UnitOfWork, settings: Settings, *, key: str, actor_id: int, text: str,
                ) -> str:
     """``text`` with a leading ``::id`` replaced by that saved reply (plus whatever follows)."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from actions import corrections, drafts, merge, queries, replies, search
 from actions.access import is_staff
+from actions.choices import OPTIONS
 from actions.command_spec import Answer, Spec
 from actions.details import ticket_details
 from actions.services import Services
@@ -30,8 +31,9 @@ def _reply(svc: Services, actor: int, args: list[str], text: str) -> Any:
         ticket = queries.show_ticket(svc.uow(), key=_key(args), actor_id=actor)
         if not _staff(svc, actor):
             raise InvalidInput("command_usage", command="reply")
+        # one more than a form lists: the form then searches them as one types
         options = replies.choices(svc.uow(), svc.settings, actor_id=actor,
-                                  language=ticket.language, limit=100)
+                                  language=ticket.language, limit=OPTIONS + 1)
         return Answer({"ticket": ticket, "replies": options}, modal={
             "form": "reply", "key": ticket.key,
             "replies": [(r.id, r.title, r.language) for r in options]})

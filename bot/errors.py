@@ -24,6 +24,7 @@ from actions.inbox import current_job, passing_failure
 from actions.services import Services
 from bot.blocks import fallback_text
 from bot.listeners import user_id_of
+from bot.slack.intake import SUGGESTION
 from bot.slack.text import say
 from store.errors import DeskError
 
@@ -73,6 +74,11 @@ def passing(error: Exception) -> bool:
 def make_error_handler(services: Services):  # type: ignore[no-untyped-def]
     def on_error(error: Exception, body: dict[str, Any], context: BoltContext,
                  client: WebClient) -> None:
+        if (body or {}).get("type") == SUGGESTION:
+            # A keystroke in a searching select: the menu shows no options (the door answers
+            # an empty list); a message to the person for each keystroke would say nothing more.
+            log.exception("options for a select failed", exc_info=error)
+            return
         job = current_job.get()
         if job is not None and not isinstance(error, DeskError):
             job.error = error

@@ -11,8 +11,9 @@ one commit is under way are stored together by the next, and no acknowledgement 
 worker's thread or connection.
 What must be answered within Slack's 3 seconds runs inline, recorded all the same; if its
 listener fails the person is told by the error handler and Slack still gets its 200, so it never
-shows its own error mark. When the database cannot store a request it is not acknowledged
-(503): Slack delivers it again.
+shows its own error mark. A searching select's request for options is answered inline and not
+recorded (it changes nothing); one that cannot be answered gets an empty list. When the
+database cannot store a request it is not acknowledged (503): Slack delivers it again.
 
 ``/healthz`` is liveness (503 once the process is stopping, so a load balancer moves away
 first); ``/readyz`` says whether this process should get traffic: not stopping, database
@@ -45,7 +46,7 @@ from actions import inbox
 from actions.services import Services
 from bot.health import Readiness
 from bot.inbox import InboxWriter
-from bot.slack.intake import NotSlack, parse_text
+from bot.slack.intake import SUGGESTION, NotSlack, parse_text
 
 EVENTS_PATH = "/slack/events"
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; refuse floods before verifying them
@@ -196,8 +197,9 @@ class SlackFront:
             return BAD_REQUEST
         headers = {name: value.decode("latin-1") for name, key in _KEPT
                    if (value := fields.get(key)) is not None}
-        if intake.key is None:  # a handshake: Bolt answers it
-            await self._respond_inline(scope, receive, send, intake.body, headers, None)
+        if intake.key is None:  # a handshake or a select's options: Bolt answers it
+            await self._respond_inline(scope, receive, send, intake.body, headers, None,
+                                       intake.kind)
             return None
         if self.writer.stored(intake.key):
             log.info("repeated delivery of %s (retry %s) skipped", intake.key,
@@ -229,12 +231,18 @@ class SlackFront:
         return None
 
     async def _respond_inline(self, scope: Scope, receive: Receive, send: Send, body: str,
-                              headers: dict[str, Any], key: str | None) -> None:
-        response = await run_in_threadpool(self._inline, body, headers, key)
+                              headers: dict[str, Any], key: str | None, kind: str = "",
+                              ) -> None:
+        response = await run_in_threadpool(self._inline, body, headers, key, kind)
         await response(scope, receive, send)
 
-    def _inline(self, body: str, headers: dict[str, Any], key: str | None) -> Response:
+    def _inline(self, body: str, headers: dict[str, Any], key: str | None, kind: str = "",
+                ) -> Response:
         answer = self.bolt.dispatch(BoltRequest(body=body, headers=dict(headers), mode="http"))
+        if kind == SUGGESTION and answer.status != 200:
+            # A select asking for options it cannot have (a broken payload, a listener that
+            # failed): nothing to choose, rather than an error mark in the menu.
+            return JSONResponse({"options": []})
         if key is not None and answer.status >= 500:
             # The listener failed and the error handler told the person: Slack gets its 200.
             inbox.record_inline_outcome(self.services, key, f"listener answered {answer.status}")

@@ -24,7 +24,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 
 from actions import inbox
 from actions.services import Services
-from bot.slack.intake import classify, clean
+from bot.slack.intake import SUGGESTION, classify, clean
 
 log = logging.getLogger("bot.socket_mode")
 
@@ -59,6 +59,10 @@ class InboxSocketModeHandler(SocketModeHandler):
                 return
         answer = self.app.dispatch(BoltRequest(mode="socket_mode", body=payload,
                                                headers=build_headers(req)))
+        if kind == SUGGESTION and answer.status != 200:  # nothing to choose, as over HTTP
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id,
+                                                                payload={"options": []}))
+            return
         if answer.status >= 500:  # the error handler told the person; Slack gets its ack
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
             return

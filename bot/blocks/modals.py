@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     DateTimePickerElement,
+    ExternalDataSelectElement,
     InputBlock,
     Option,
     PlainTextInputElement,
@@ -20,6 +21,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from actions.choices import OPTIONS  # a longer list is searched instead of listed
 from bot.blocks import plain, truncate
 from bot.ids import BlockId, CallbackId
 
@@ -38,6 +40,14 @@ def _options(pairs: Sequence[tuple[str, str]]) -> list[Option]:
 def _select(options: list[Option], initial: str | None = None) -> StaticSelectElement:
     chosen = next((o for o in options if o.value == initial), None)
     return StaticSelectElement(action_id="value", options=options, initial_option=chosen)
+
+
+def searching() -> ExternalDataSelectElement:
+    """A select whose options are too many to list: Slack asks the app for the ones matching
+    what is typed (a ``block_suggestion``, answered by ``bot.listeners.suggestions``), and at
+    once when the menu opens (``min_query_length`` 0), so the usual first choices show before
+    anything is typed. Its submission reads like a static select's (``selected_option``)."""
+    return ExternalDataSelectElement(action_id="value", min_query_length=0)
 
 
 def _text(multiline: bool = False, initial: str | None = None, max_length: int = INPUT,
@@ -104,17 +114,25 @@ def security_form(label: Label, *, reporter: str, metadata: dict[str, Any] | Non
 
 def transfer_form(label: Label, *, key: str, teams: Sequence[str],
                   technicians: Sequence[tuple[str, str]], metadata: dict[str, Any]) -> View:
-    """Team or technician (``technicians``: (person id, "Name (L2)") pairs, at most 100)."""
+    """Team or technician (``technicians``: (person id, "Name (L2)") pairs; more than a select
+    holds and the technician is searched by name as one types)."""
     blocks = [
         InputBlock(block_id=BlockId.TEAM, label=plain(label("label_team"), 2000),
                    element=_select(_options([(t, t) for t in teams])), optional=True),
     ]
     if technicians:
+        element = searching() if len(technicians) > OPTIONS else _select(
+            _options(list(technicians)))
         blocks.append(InputBlock(
             block_id=BlockId.PERSON, label=plain(label("label_person"), 2000),
-            element=_select(_options(list(technicians)[:100])), optional=True))
+            element=element, optional=True))
     return _modal(CallbackId.TRANSFER_FORM, f"{label('transfer_title')} {key}"[:24], blocks,
                   label, metadata)
+
+
+def technician_options(people: Sequence[Any]) -> list[tuple[str, str]]:
+    """(person id, "Name (L2)") of the technicians a ticket can go to, as the form shows them."""
+    return [(str(p.id), f"{p.name} ({p.team or '-'})") for p in people]
 
 
 def comment_form(label: Label, *, metadata: dict[str, Any]) -> View:

@@ -18,6 +18,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks import plain, section
 from bot.blocks.modals import (
+    OPTIONS,
     SEC_ACTIONS,
     SEVERITIES,
     Label,
@@ -25,6 +26,7 @@ from bot.blocks.modals import (
     _options,
     _select,
     _text,
+    searching,
     submitted,
 )
 from bot.ids import BlockId, CallbackId
@@ -50,14 +52,15 @@ VISIBILITIES = ("public", "private")
 def reply_form(label: Label, *, key: str, replies: Sequence[tuple[str, str, str]],
                metadata: dict[str, Any]) -> View:
     """Saved replies as a static select (Slack filters its options as one types), free text,
-    and who sees it. ``replies``: (id, title, language), at most 100."""
+    and who sees it. ``replies``: (id, title, language); more than a select holds and the
+    reply is searched as one types instead."""
     blocks: list[Any] = []
     if replies:
+        element = searching() if len(replies) > OPTIONS else _select(
+            _options(reply_options(replies)))
         blocks.append(InputBlock(
             block_id=BlockId.SAVED_REPLY, label=plain(label("label_saved_reply"), 2000),
-            element=_select(_options([(rid, f"{title} ({lang})")
-                                      for rid, title, lang in list(replies)[:100]])),
-            optional=True))
+            element=element, optional=True))
     blocks.append(InputBlock(block_id=BlockId.REPLY_TEXT,
                              label=plain(label("label_reply_text"), 2000),
                              element=_text(True, max_length=3000), optional=True))
@@ -67,6 +70,11 @@ def reply_form(label: Label, *, key: str, replies: Sequence[tuple[str, str, str]
                         "public")))
     return _modal(CallbackId.REPLY_FORM, f"{label('reply_title')} {key}"[:24], blocks, label,
                   metadata)
+
+
+def reply_options(replies: Sequence[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """(value, text shown) of saved replies: the title and its language."""
+    return [(rid, f"{title} ({lang})") for rid, title, lang in list(replies)[:OPTIONS]]
 
 
 def iso_form(label: Label, *, key: str, record: dict[str, Any], metadata: dict[str, Any],
@@ -110,22 +118,34 @@ def iso_values(values: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def article_form(label: Label, *, key: str, intro: str,
-                 suggested: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]],
-                 metadata: dict[str, Any]) -> View:
-    """One select of articles (Slack filters its options as one types): the ticket's best
-    suggestions as their own group first, then the other articles. ``suggested`` and
-    ``others``: (article id, text shown); 100 options at most in all."""
+def article_groups(label: Label, suggested: Sequence[tuple[str, str]],
+                   others: Sequence[tuple[str, str]], *, typed: bool = False,
+                   ) -> list[OptionGroup]:
+    """The ticket's suggestions as their own group, then the other articles (``typed``: the
+    ones matching a search); ``OPTIONS`` at most in all. (article id, text shown) pairs."""
     groups = []
-    top = _options(list(suggested)[:100])
+    top = _options(list(suggested)[:OPTIONS])
     if top:
         groups.append(OptionGroup(label=plain(label("article_suggested"), 75), options=top))
-    rest = list(others)[:max(0, 100 - len(suggested))]
+    rest = list(others)[:max(0, OPTIONS - len(top))]
     if rest:
-        groups.append(OptionGroup(label=plain(label("article_others"), 75),
-                                  options=_options(rest)))
+        groups.append(OptionGroup(
+            label=plain(label("article_found" if typed else "article_others"), 75),
+            options=_options(rest)))
+    return groups
+
+
+def article_form(label: Label, *, key: str, intro: str,
+                 suggested: Sequence[tuple[str, str]], others: Sequence[tuple[str, str]],
+                 metadata: dict[str, Any], searchable: bool = False) -> View:
+    """One select of articles (Slack filters its options as one types): the ticket's best
+    suggestions as their own group first, then the other articles. ``suggested`` and
+    ``others``: (article id, text shown); 100 options at most in all. ``searchable``: the
+    knowledge base holds more, so the select asks the app for what is typed instead (the
+    same groups come back while nothing is)."""
     # nothing chosen beforehand: what is learned must be what a person picked
-    element = StaticSelectElement(action_id="value", option_groups=groups)
+    element: Any = searching() if searchable else StaticSelectElement(
+        action_id="value", option_groups=article_groups(label, suggested, others))
     blocks: list[Any] = [section(intro), InputBlock(
         block_id=BlockId.ARTICLE, label=plain(label("label_article"), 2000), element=element)]
     return _modal(CallbackId.ARTICLE_FORM, label("article_title")[:24], blocks, label, metadata)

@@ -66,11 +66,20 @@ def register_all(app: App) -> None:
     listener comes before the general one. Events listeners (the bulk of the traffic: direct
     messages) come before the interactivity ones, which never match an event, so a message is not
     tried against every button and form first."""
-    from bot.listeners import actions, commands, events, kb_article, shortcuts, tech, views
+    from bot.listeners import (
+        actions,
+        commands,
+        events,
+        kb_article,
+        shortcuts,
+        suggestions,
+        tech,
+        views,
+    )
 
     tech.register_events(app)  # before the general message listener
     events.register(app)
-    for module in (tech, kb_article, commands, actions, views, shortcuts):
+    for module in (tech, kb_article, commands, actions, views, shortcuts, suggestions):
         module.register(app)
 
 

@@ -2,8 +2,10 @@
 a ticket, and its submission.
 
 The button opens the form with the ticket's best suggestions first and every other article
-after them (``actions.article_link.article_choices``); refusals (not staff, a closed or unknown
-ticket) reach the technician as a private message from the error handler, before any form opens.
+after them (``actions.article_link.article_choices``); a knowledge base larger than a select
+holds is searched as the technician types instead (``bot.listeners.suggestions``); refusals
+(not staff, a closed or unknown ticket) reach the technician as a private message from the
+error handler, before any form opens.
 The submission records the article, the requester's message learned for it and an internal
 event, in one unit of work, and answers the technician privately where the card is.
 """
@@ -26,7 +28,7 @@ from bot.slack.text import labels, say
 from store.errors import DeskError
 
 
-def _shown(choice: ArticleChoice) -> str:
+def shown(choice: ArticleChoice) -> str:
     score = f", {choice.score:.0f}" if choice.score is not None else ""
     return f"{choice.title} ({choice.language}{score})"
 
@@ -47,9 +49,10 @@ def on_card_article(ack: Ack, body: dict[str, Any], action: dict[str, Any],
         labels(services, person.language), key=choices.key,
         intro=say(services, "article_intro", person.language, key=choices.key,
                   text=choices.text),
-        suggested=[(c.id, _shown(c)) for c in choices.suggested],
-        others=[(c.id, _shown(c)) for c in choices.others],
-        metadata={"key": choices.key, "channel": _channel(body)})
+        suggested=[(c.id, shown(c)) for c in choices.suggested],
+        others=[(c.id, shown(c)) for c in choices.others],
+        metadata={"key": choices.key, "channel": _channel(body)},
+        searchable=choices.searchable)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 

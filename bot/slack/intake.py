@@ -6,6 +6,8 @@ acknowledgement and worked by the inbox workers. A few things must be answered i
 opens a modal with its ``trigger_id`` (shortcuts and the buttons that open a form) and a form
 whose answer may be a ``response_action`` with errors (the transfer form). Handshakes
 (``url_verification``, ``ssl_check``, ``app_rate_limited``) are no one's work: Bolt answers them.
+So is a searching select's ``block_suggestion``: the options are the answer itself, asked on
+every keystroke and changing nothing, so it is answered at once and not stored.
 
 Text PostgreSQL cannot store (NUL, lone UTF-16 surrogates) is removed here, on the way in,
 so no later write fails on it.
@@ -31,6 +33,8 @@ VALIDATED_FORMS = frozenset({CallbackId.TRANSFER_FORM.value, CallbackId.REPLY_FO
                              CallbackId.ARTICLE_FORM.value})
 #: ``/ticket`` sub-commands that may answer with a form (``views.open`` with the trigger).
 FORM_COMMANDS = frozenset({"reply", "iso"})
+#: A searching select asking for its options (answered inline, never stored).
+SUGGESTION = "block_suggestion"
 #: Interaction types answered inline.
 INLINE_TYPES = frozenset({"shortcut", "message_action"})
 
@@ -132,6 +136,8 @@ def classify(payload: dict[str, Any], body: str) -> tuple[str | None, str, bool]
         return None, kind or "ssl_check", True
     if not kind:
         return None, "unknown", True
+    if kind == SUGGESTION:
+        return None, kind, True
     trigger = payload.get("trigger_id") or _digest(body)
     key = f"slack-{kind}:{trigger}"
     if kind in INLINE_TYPES:

@@ -135,6 +135,20 @@ class Harness:
             "view": {"id": "V1", "type": "modal", "callback_id": callback_id,
                      "private_metadata": metadata, "state": {"values": values}}})
 
+    def suggest(self, user: str, view: dict[str, Any], block: str, typed: str, *,
+                signature: str | None = None) -> Response:
+        """What Slack sends as a person types in a searching select of the form ``view`` (a
+        ``block_suggestion``: no trigger id; the answer is the options)."""
+        payload = {"type": "block_suggestion", "user": {"id": user, "team_id": "T0DESK"},
+                   "team": {"id": "T0DESK"}, "api_app_id": "A0DESK", "token": "legacy",
+                   "container": {"type": "view", "view_id": "V1"}, "action_id": "value",
+                   "block_id": block, "value": typed,
+                   "view": {"id": "V1", "type": "modal", "callback_id": view["callback_id"],
+                            "private_metadata": view["private_metadata"],
+                            "state": {"values": {}}}}
+        return self.post(urlencode({"payload": json.dumps(payload)}),
+                         "application/x-www-form-urlencoded", signature=signature)
+
     # --- the desk side ------------------------------------------------------------------------
     def deliver(self, *, later: float = 0) -> None:
         """Deliver every due outbox message (``later`` seconds from now: retries due by then)."""

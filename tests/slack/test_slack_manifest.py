@@ -25,6 +25,7 @@ def test_manifest_matches_the_app() -> None:
     assert settings["interactivity"]["is_enabled"]
     urls = {settings["event_subscriptions"]["request_url"],
             settings["interactivity"]["request_url"],
+            settings["interactivity"]["message_menu_options_url"],  # searching selects
             features["slash_commands"][0]["url"]}
     assert urls == {"https://YOUR-HOST/slack/events"}
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])

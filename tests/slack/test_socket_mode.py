@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from typing import Any
 
@@ -9,6 +11,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 
 from actions import inbox
 from bot.app import create_app
+from bot.ids import BlockId, CallbackId
 from bot.slack.client import make_client
 from bot.socket_mode import InboxSocketModeHandler
 from tests.slack.conftest import Harness
@@ -19,6 +22,7 @@ class Connection:
 
     def __init__(self) -> None:
         self.acks: list[Any] = []
+        self.logger = logging.getLogger("tests.socket_mode")  # Bolt's answers log through it
 
     def send_socket_mode_response(self, response: Any) -> None:
         self.acks.append(response)
@@ -48,3 +52,28 @@ def test_a_socket_mode_dm_is_stored_acknowledged_and_answered_once(slack: Harnes
     assert row.key == "slack:EvSOCKET" and "\\u0000" not in row.body
     slack.api.wait_for(lambda: [m for m in slack.api.messages.get("DUEMMA", [])
                                 if m.get("thread_ts") == ts], what="the answer")
+
+
+def test_a_searching_select_is_answered_over_socket_mode_and_not_stored(slack: Harness,
+                                                                        ) -> None:
+    app = create_app(slack.services, client=make_client("xoxb-test", slack.api.url),
+                     socket_mode=True)
+    handler = InboxSocketModeHandler(app, "xapp-test", slack.services)
+    connection = Connection()
+    key = slack.open_ticket(slack.cast.carlos, "no puedo conectarme a la vpn desde casa",
+                            category="network").key
+    view = {"id": "V1", "type": "modal", "callback_id": CallbackId.ARTICLE_FORM,
+            "private_metadata": json.dumps({"key": key}), "state": {"values": {}}}
+    asked = {"type": "block_suggestion", "user": {"id": "UANA"}, "team": {"id": "T0DESK"},
+             "action_id": "value", "block_id": BlockId.ARTICLE, "value": "VPN", "view": view}
+    try:
+        for envelope_id, payload in (("env-1", asked), ("env-2", {"type": "block_suggestion"})):
+            handler.handle(connection, SocketModeRequest(
+                type="interactive", envelope_id=envelope_id, payload=payload))
+    finally:
+        handler.close()
+    found, garbage = connection.acks
+    values = [o["value"] for g in found.payload["option_groups"] for o in g["options"]]
+    assert values[0] == "vpn-no-conecta"
+    assert garbage.payload == {"options": []}
+    assert inbox.list_rows(slack.services) == []  # typing is no one's work to keep

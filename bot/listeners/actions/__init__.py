@@ -18,7 +18,7 @@ from actions.commands import run_command
 from actions.people import list_people
 from actions.services import Services
 from bot.blocks.conversation import parse_payload
-from bot.blocks.modals import comment_form, ticket_form, transfer_form
+from bot.blocks.modals import comment_form, technician_options, ticket_form, transfer_form
 from bot.ids import ActionId, pattern
 from bot.listeners import one_turn, person_of, services_of
 from bot.slack import closure, outgoing
@@ -94,8 +94,7 @@ def on_transfer(ack: Ack, body: dict[str, Any], action: dict[str, Any], context:
              for p in list_people(services.uow(), role=role)]
     channel, ts, _ = _where(body)
     view = transfer_form(labels(services, person.language), key=key, teams=TEAMS,
-                         technicians=[(str(p.id), f"{p.name} ({p.team or '-'})")
-                                      for p in staff],
+                         technicians=technician_options(staff),
                          metadata={"key": key, "channel": channel, "ts": ts})
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
