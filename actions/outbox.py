@@ -45,7 +45,7 @@ from typing import Any, Protocol
 from sqlalchemy import select, update
 
 from actions.common import now as desk_now
-from actions.ports import Sessions
+from actions.ports import Connections, Sessions
 from store.models import OutboxMessage
 from store.repositories import mark_sent
 
@@ -205,7 +205,7 @@ class DeliveredMarks:
     once its workers are done (``Services.flush_delivered``), and at exit.
     """
 
-    def __init__(self, services: Any, *, linger: float = 0.05) -> None:
+    def __init__(self, services: Connections, *, linger: float = 0.05) -> None:
         self.services, self.linger = services, linger
         self._pending: list[tuple[int, int, datetime]] = []  # (id, attempts, delivered at)
         self._lock = threading.Lock()

@@ -25,7 +25,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 from slack_bolt import App, BoltRequest
 
@@ -264,7 +263,7 @@ class InboxWriter:
     #: How many stored keys are remembered: Slack re-sends an event within minutes.
     REMEMBERED = 10_000
 
-    def __init__(self, services: Any, *, owner: str | None = None,
+    def __init__(self, services: Services, *, owner: str | None = None,
                  policy: RetryPolicy = DEFAULT_POLICY, max_batch: int = 100) -> None:
         self.services, self.owner, self.policy = services, owner, policy
         self.max_batch = max_batch

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from actions.services import Services
 from bot.cli.common import add_lang, print_json, print_table, say, services_from, tell
 from bot.cli.queues import add_list_and_retry, list_command, retry_command
 
@@ -36,7 +37,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "status": r.status, "attempts": r.attempts, "received_at": r.received_at,
                 "next_attempt_at": r.next_attempt_at, "last_error": r.last_error}
 
-    def as_row(_services: Any, r: Any) -> list[str]:
+    def as_row(_services: Services, r: Any) -> list[str]:
         return [str(r.id), r.status, r.channel, r.kind, r.key[:40], str(r.attempts),
                 f"{r.received_at:%Y-%m-%d %H:%M:%S}", (r.last_error or "")[:80]]
 

@@ -41,7 +41,7 @@ class PrintDeliverer:
         print(text, file=self.out, flush=True)
 
 
-def _who(services: Any, lang: str | None, recipient: dict[str, Any]) -> str:
+def _who(services: Services, lang: str | None, recipient: dict[str, Any]) -> str:
     """Who a message goes to (a team, a ticket's thread, a person), in ``lang``."""
     return str(services.plain.render("cli.recipient", lang, to=recipient))
 
@@ -62,7 +62,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from actions.outbox import list_messages
     from bot.cli.common import lang_of
 
-    def as_row(services: Any, r: dict[str, Any]) -> list[str]:
+    def as_row(services: Services, r: dict[str, Any]) -> list[str]:
         return [str(r["id"]), r["status"], r["channel"], r["template"], r["ticket"] or "-",
                 _who(services, lang_of(args, services), r["recipient"]), str(r["attempts"]),
                 f"{(r['delivered_at'] or r['next_attempt_at']):%Y-%m-%d %H:%M:%S}",

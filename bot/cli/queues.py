@@ -11,6 +11,7 @@ import argparse
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from actions.services import Services
 from bot.cli.common import add_lang, print_json, print_table, say, services_from, tell
 
 Handler = Callable[[argparse.Namespace], int]
@@ -35,8 +36,9 @@ def add_list_and_retry(sub: argparse._SubParsersAction, *, kind: str,
 
 
 def list_command(args: argparse.Namespace, *, kind: str,
-                 fetch: Callable[[Any, list[str] | None, int], Sequence[Any]],
-                 as_json: Callable[[Any], Any], as_row: Callable[[Any, Any], list[str]]) -> int:
+                 fetch: Callable[[Services, list[str] | None, int], Sequence[Any]],
+                 as_json: Callable[[Any], Any], as_row: Callable[[Services, Any], list[str]],
+                 ) -> int:
     """Rows newest first: JSON for scripts, else a table (``as_row`` gets the services too, for
     cells worded in the reader's language) or a line saying there are none."""
     services = services_from(args, migrate=True)
