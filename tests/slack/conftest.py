@@ -163,6 +163,11 @@ class Harness:
             requester_id=requester.id, description=text, channel="slack", channel_ref=ref,
             **kw))
 
+    def card(self, team: str = "L1") -> dict[str, Any]:
+        """The first message in ``team``'s triage channel (a ticket's card), once it is posted."""
+        return self.api.wait_for(lambda: (self.api.messages.get(TRIAGE[team]) or [None])[0],
+                                 what=f"the card in {team}")
+
     def message(self, channel: str, ts: str) -> dict[str, Any]:
         return next(m for m in self.api.messages.get(channel, []) if m["ts"] == ts)
 

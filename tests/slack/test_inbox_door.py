@@ -84,8 +84,7 @@ def test_a_flood_with_signature_headers_is_cut_at_the_cap(slack: Harness) -> Non
 def test_a_refused_button_is_answered_200_and_the_person_told(slack: Harness) -> None:
     slack.open_ticket(slack.cast.carlos, "la impresora no imprime")
     slack.deliver()
-    card = slack.api.wait_for(lambda: (slack.api.messages.get(TRIAGE["L1"]) or [None])[0],
-                              what="card")
+    card = slack.card()
     # Transfer (inline: it opens a modal) pressed by an employee: the listener raises.
     answer = slack.click("UCARLOS", card, TRIAGE["L1"], ActionId.TRANSFER)
     assert answer.status == 200

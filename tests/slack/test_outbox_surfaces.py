@@ -73,8 +73,7 @@ def test_a_claim_from_the_card_answers_and_edits_the_card_after_slack_failed(
     key = slack.open_ticket(slack.cast.carlos, "la impresora no imprime",
                             ref=f"{DM}:{THREAD}").key
     slack.deliver()
-    card = slack.api.wait_for(lambda: (slack.api.messages.get(TRIAGE["L1"]) or [None])[0],
-                              what="the card")
+    card = slack.card()
     slack.api.fail("chat.postEphemeral", status=500, times=TRIES)
     # The requester's notice refreshes the card too (its failure is only logged), then the card.
     slack.api.fail("chat.update", status=500, times=2 * TRIES)

@@ -38,8 +38,7 @@ def test_a_transfer_to_one_of_many_technicians_is_searched_by_name(slack: Harnes
     far = people[-3]  # listed after the first 100
     ticket = slack.open_ticket(slack.cast.carlos, "la impresora no imprime")
     slack.deliver()
-    card = slack.api.wait_for(lambda: (slack.api.messages.get(TRIAGE["L1"]) or [None])[0],
-                              what="card")
+    card = slack.card()
     slack.click("UANA", card, TRIAGE["L1"], ActionId.TRANSFER)
     view = slack.api.wait_calls("views.open")[0].body["view"]
     element = _element(view, BlockId.PERSON)

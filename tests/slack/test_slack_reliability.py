@@ -187,8 +187,7 @@ def test_reply_that_slack_refuses_is_kept_for_an_admin(slack: Harness) -> None:
 def test_claim_race_on_the_card_has_one_winner(slack: Harness) -> None:
     slack.open_ticket(slack.cast.carlos, "no enciende el proyector de la sala")
     slack.deliver()
-    card = slack.api.wait_for(lambda: (slack.api.messages.get(TRIAGE["L1"]) or [None])[0],
-                              what="card")
+    card = slack.card()
     slack.click("UANA", card, TRIAGE["L1"], ActionId.CLAIM)
     slack.click("UMARTA", card, TRIAGE["L1"], ActionId.CLAIM)
     answers = slack.api.wait_for(lambda: len(slack.api.calls_to("chat.postEphemeral")) >= 2

@@ -115,8 +115,7 @@ def test_ticket_form_from_a_shortcut(slack: Harness) -> None:
 def test_transfer_from_the_card_moves_it_to_the_other_team(slack: Harness) -> None:
     ticket = slack.open_ticket(slack.cast.carlos, "la impresora no imprime")
     slack.deliver()
-    card = slack.api.wait_for(lambda: (slack.api.messages.get(TRIAGE["L1"]) or [None])[0],
-                              what="card")
+    card = slack.card()
     slack.click("UANA", card, TRIAGE["L1"], ActionId.TRANSFER)
     modal = slack.api.wait_calls("views.open")[0].body["view"]
     assert modal["callback_id"] == CallbackId.TRANSFER_FORM
@@ -126,8 +125,7 @@ def test_transfer_from_the_card_moves_it_to_the_other_team(slack: Harness) -> No
                  metadata=modal["private_metadata"])
     slack.api.wait_for(lambda: slack.ticket(ticket.key).team == "L2", what="transferred")
     slack.deliver()
-    new_card = slack.api.wait_for(lambda: (slack.api.messages.get(TRIAGE["L2"]) or [None])[0],
-                                  what="card in L2")
+    new_card = slack.card("L2")
     assert ticket.key in blocks_text(new_card)
     old = slack.message(TRIAGE["L1"], card["ts"])
     assert not old["blocks"]  # the old card keeps the record, no buttons
@@ -136,8 +134,7 @@ def test_transfer_from_the_card_moves_it_to_the_other_team(slack: Harness) -> No
 def test_employee_cannot_open_the_transfer_form(slack: Harness) -> None:
     slack.open_ticket(slack.cast.carlos, "la impresora no imprime")
     slack.deliver()
-    card = slack.api.wait_for(lambda: (slack.api.messages.get(TRIAGE["L1"]) or [None])[0],
-                              what="card")
+    card = slack.card()
     slack.click("UCARLOS", card, TRIAGE["L1"], ActionId.TRANSFER)
     refusal = slack.api.wait_calls("chat.postEphemeral")[0].body
     assert refusal["user"] == "UCARLOS" and "Solo el equipo de soporte" in refusal["text"]
@@ -182,8 +179,7 @@ def test_card_shows_due_times_and_a_breach_is_said_under_it(slack: Harness) -> N
     ticket = slack.open_ticket(slack.cast.carlos, "La impresora del piso 3 no imprime",
                                category="hardware", ref="DUCARLOS:1800000000.000001")
     slack.deliver()
-    card = slack.api.wait_for(lambda: (slack.api.messages.get(TRIAGE["L1"]) or [None])[0],
-                              what="card")
+    card = slack.card()
     text = blocks_text(card)
     due = int(ticket.response_due_at.timestamp())
     assert f"<!date^{due}^" in text and "Primera respuesta antes de" in text
@@ -193,8 +189,7 @@ def test_card_shows_due_times_and_a_breach_is_said_under_it(slack: Harness) -> N
     with time_machine.travel(ticket.response_due_at + timedelta(minutes=1), tick=False):
         sweep(slack.services)
         slack.deliver()
-    l2_card = slack.api.wait_for(lambda: (slack.api.messages.get(TRIAGE["L2"]) or [None])[0],
-                                 what="the card in L2's channel")
+    l2_card = slack.card("L2")
     assert "SLA vencido" in blocks_text(l2_card)
     said = [c.body for c in slack.api.calls_to("chat.postMessage")
             if c.body.get("channel") == TRIAGE["L2"] and c.body.get("thread_ts") == l2_card["ts"]]
