@@ -233,8 +233,15 @@ def list_people(uow: UnitOfWork, *, role: str | None = None, team: str | None = 
         return [PersonView.of(p) for p in uow.people.list(role=role, team=team)]
 
 
+def transfer_targets(uow: UnitOfWork) -> list[PersonView]:
+    """Technicians, then leads: whom a ticket can be transferred to (the transfer form)."""
+    with uow:
+        return [PersonView.of(p) for role in ("technician", "lead")
+                for p in uow.people.list(role=role)]
+
+
 def find_staff(uow: UnitOfWork, *, actor_id: int, typed: str = "") -> list[PersonView]:
-    """Technicians, then leads, whose name or team holds what was typed (all of them when
+    """The ``transfer_targets`` whose name or team holds what was typed (all of them when
     little is typed), ``OPTIONS`` at most: a transfer form too long to list searches here."""
     from actions.access import require_staff
     from actions.choices import OPTIONS, contains, typed_words
@@ -242,9 +249,7 @@ def find_staff(uow: UnitOfWork, *, actor_id: int, typed: str = "") -> list[Perso
     words = typed_words(typed)
     with uow:
         require_staff(uow.people.get(actor_id), "transfer")
-        found = [PersonView.of(p) for role in ("technician", "lead")
-                 for p in uow.people.list(role=role)]
-    return [p for p in found if contains(words, p.name, p.team or "")][:OPTIONS]
+    return [p for p in transfer_targets(uow) if contains(words, p.name, p.team or "")][:OPTIONS]
 
 
 def sync_teams(uow: UnitOfWork, settings: Settings) -> list[str]:

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from actions.commands import run_command
-from actions.people import list_people
+from actions.people import transfer_targets
 from actions.services import Services
 from bot.blocks.conversation import parse_payload
 from bot.blocks.modals import comment_form, technician_options, ticket_form, transfer_form
@@ -90,8 +90,7 @@ def on_transfer(ack: Ack, body: dict[str, Any], action: dict[str, Any], context:
     if not person.is_staff:
         raise RoleRefused("staff_only", action="transfer")
     key = str(action.get("value") or "")
-    staff = [p for role in ("technician", "lead")
-             for p in list_people(services.uow(), role=role)]
+    staff = transfer_targets(services.uow())
     channel, ts, _ = _where(body)
     view = transfer_form(labels(services, person.language), key=key, teams=TEAMS,
                          technicians=technician_options(staff),
