@@ -21,6 +21,7 @@ from typing import Any, cast
 from sqlalchemy import Engine, Table, bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from store import lean
 from store.db import autocommit_connection, execute_write, insert_ignoring
 from store.models import InboxItem
 
@@ -138,15 +139,16 @@ def add_new(engine: Engine, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     Keys go in sorted, so two processes storing overlapping batches at once take the key
     locks in the same order. The door's writer stores every batch of receipts with it.
 
-    On PostgreSQL the statement runs in autocommit on the driver's own cursor: a multi-row
-    ``INSERT ... ON CONFLICT DO NOTHING`` is atomic by itself, so the batch goes in whole or
-    not at all without a ``BEGIN`` and a ``COMMIT`` around it, and its text is built once per
-    batch size (the driver prepares it after a few uses). Elsewhere (SQLite) it is one
-    statement on a bare connection, committed only when it stored something."""
+    On PostgreSQL through psycopg the statement runs in autocommit on the driver's own
+    cursor: a multi-row ``INSERT ... ON CONFLICT DO NOTHING`` is atomic by itself, so the
+    batch goes in whole or not at all without a ``BEGIN`` and a ``COMMIT`` around it, and its
+    text is built once per batch size (the driver prepares it after a few uses). Elsewhere
+    (SQLite, another driver) it is one statement on a bare connection, committed only when it
+    stored something."""
     if not rows:
         return {}
     ordered = sorted(rows, key=itemgetter("key"))
-    if engine.dialect.name == "postgresql":
+    if lean.on_psycopg(engine.dialect):
         params: list[Any] = []
         for row in ordered:
             params.extend([row[name] for name in _ADD_COLUMNS])

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import exc
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 
 #: The key of this module's state in a pooled connection's ``info`` (it lives as long as the
 #: DBAPI connection: the pool clears ``info`` when it replaces the connection).
@@ -178,10 +178,15 @@ def run(connection: Connection, statement: Any, params: Mapping[str, Any]) -> An
                        for row in rows], rowcount)
 
 
+def on_psycopg(dialect: Dialect) -> bool:
+    """Whether the database is reached through psycopg's synchronous connection, whose own
+    cursor these statements (and ``store.db.autocommit_connection``'s writes) run on."""
+    return dialect.driver == "psycopg" and not dialect.is_async
+
+
 def _state(connection: Connection) -> _State | None:
     """The connection's state when statements may run on its cursor, else None."""
-    dialect = connection.dialect
-    if dialect.driver != "psycopg" or dialect.is_async:
+    if not on_psycopg(connection.dialect):
         return None
     if connection._echo or connection._execution_options:
         return None  # logged, or options that change how statements run

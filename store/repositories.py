@@ -589,13 +589,14 @@ def mark_sent(engine: Engine, marks: Sequence[tuple[int, int, datetime]], *, cla
     and no session, a background writer sends one for every few replies. Marks written again
     (after a later statement of the same call failed) find their rows no longer claimed.
 
-    On PostgreSQL it is one ``UPDATE ... FROM (VALUES ...)`` per ``MARKS_PER_STATEMENT``
-    marks, in autocommit on the driver's own cursor (one round trip, where a transaction
-    around an executemany cost three and the ORM's execution path more than the statement);
-    elsewhere (SQLite) one executemany in a short transaction on a bare connection."""
+    On PostgreSQL through psycopg it is one ``UPDATE ... FROM (VALUES ...)`` per
+    ``MARKS_PER_STATEMENT`` marks, in autocommit on the driver's own cursor (one round trip,
+    where a transaction around an executemany cost three and the ORM's execution path more
+    than the statement); elsewhere (SQLite, another driver) one executemany in a short
+    transaction on a bare connection."""
     if not marks:
         return 0
-    if engine.dialect.name == "postgresql":
+    if lean.on_psycopg(engine.dialect):
         written = 0
         with autocommit_connection(engine) as driver:
             for start in range(0, len(marks), MARKS_PER_STATEMENT):
