@@ -17,32 +17,33 @@ from bot.inbox import InboxWorkers
 PATIENCE = 60.0
 
 
-def _idle(names: set[str]) -> bool:
-    """Every named thread is blocked waiting for a handed row."""
+def _idle(threads: list[threading.Thread]) -> bool:
+    """Every one of ``threads`` is blocked waiting for a handed row."""
     frames = sys._current_frames()
     found = 0
-    for thread in threading.enumerate():
-        if thread.name not in names or thread.ident not in frames:
-            continue
-        frame, waiting = frames[thread.ident], False
+    for thread in threads:
+        frame = frames.get(thread.ident or 0)
+        waiting = False
         while frame is not None:
             waiting = waiting or frame.f_code.co_name == "_next_handed"
             frame = frame.f_back
         found += waiting
-    return found == len(names)
+    return found == len(threads)
 
 
 def test_a_drain_ends_idle_workers_however_long_they_would_wait(
         sqlite_services: Services) -> None:
     bolt = App(token="xoxb-test", signing_secret="secret", token_verification_enabled=False)
+    before = set(threading.enumerate())
     workers = InboxWorkers(sqlite_services, bolt, threads=3, idle_seconds=3600).start()
-    names = {f"inbox-{n}" for n in range(3)}
+    mine = [t for t in threading.enumerate()  # this desk's workers, whatever else runs
+            if t not in before and t.name.startswith("inbox-") and t.name[6:].isdigit()]
+    assert len(mine) == 3
     deadline = time.monotonic() + PATIENCE
-    while not _idle(names):
+    while not _idle(mine):
         assert time.monotonic() < deadline, "the workers never went idle"
         time.sleep(0.05)
 
     assert workers.stop(timeout=PATIENCE / 2) == 0  # nothing was running: nothing handed back
 
-    still = [t.name for t in threading.enumerate() if t.name in names and t.is_alive()]
-    assert still == []
+    assert [t.name for t in mine if t.is_alive()] == []
